@@ -1,0 +1,142 @@
+"""Find the files to scan and decide what each one is.
+
+Classification looks at content as well as names, because a Kubernetes manifest can be called
+anything and `docker-compose.yml` is not the only Compose file name. Symlinks are followed only
+inside the scanned root and each directory is entered once, so link loops cannot hang a scan.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SKIPPED_DIRS = frozenset({".git", "node_modules", ".terraform", ".hg", ".svn", "__pycache__", ".tox",
+                          ".venv", ".mypy_cache", ".pytest_cache"})
+STRUCTURED_TYPES = ("dockerfile", "kubernetes", "compose", "cloudformation", "terraform")
+
+_DOCKERFILE_NAME = re.compile(r"^(?:(?:docker|container)file(?:\..+)?|.+\.(?:docker|container)file)$",
+                              re.IGNORECASE)
+_COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-].*)?\.ya?ml$", re.IGNORECASE)
+_YAML_OR_JSON = re.compile(r"\.(?:ya?ml|json)$", re.IGNORECASE)
+_TERRAFORM_NAME = re.compile(r"\.(?:tf|tf\.json|tfvars|tfvars\.json)$", re.IGNORECASE)
+
+_K8S_API = re.compile(r'^(?:apiVersion\s*:|\s*"apiVersion"\s*:)', re.MULTILINE)
+_K8S_KIND = re.compile(r'^(?:kind\s*:|\s*"kind"\s*:)', re.MULTILINE)
+_CFN_VERSION = re.compile(r'^\s*"?AWSTemplateFormatVersion"?\s*:', re.MULTILINE)
+_CFN_RESOURCES = re.compile(r'^\s*"?Resources"?\s*:', re.MULTILINE)
+_CFN_AWS_TYPE = re.compile(r'"?Type"?\s*:\s*["\']?AWS::')
+_COMPOSE_SERVICES = re.compile(r'^(?:services\s*:|\s{0,4}"services"\s*:\s*\{)', re.MULTILINE)
+_COMPOSE_SERVICE_KEYS = re.compile(r"^\s+(?:image|build)\s*:|\"(?:image|build)\"\s*:", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to scan: `path` opens it, `rel` is what reports show (forward slashes)."""
+
+    path: Path
+    rel: str
+    forced_type: str = ""
+    problem: str = ""
+
+
+def classify_name(name: str) -> str:
+    """The type a file's name alone decides: dockerfile, terraform, yaml (look inside) or text."""
+    if _DOCKERFILE_NAME.match(name):
+        return "dockerfile"
+    if _TERRAFORM_NAME.search(name):
+        return "terraform"
+    if _YAML_OR_JSON.search(name):
+        return "yaml"
+    return "text"
+
+
+def classify_content(name: str, text: str) -> str:
+    """For YAML and JSON: kubernetes, cloudformation, compose, or "" (none of them)."""
+    if _CFN_VERSION.search(text) or (_CFN_RESOURCES.search(text) and _CFN_AWS_TYPE.search(text)):
+        return "cloudformation"
+    if _K8S_API.search(text) and _K8S_KIND.search(text):
+        return "kubernetes"
+    if _COMPOSE_NAME.match(name) and not name.lower().endswith(".json"):
+        return "compose"
+    if _COMPOSE_SERVICES.search(text) and _COMPOSE_SERVICE_KEYS.search(text):
+        return "compose"
+    return ""
+
+
+def file_type(name: str, text: str, forced: str = "") -> str:
+    """The scan type of a file: one of STRUCTURED_TYPES, or "text" (secrets only)."""
+    if forced:
+        return forced
+    by_name = classify_name(name)
+    if by_name == "yaml":
+        return classify_content(name, text) or "text"
+    return by_name
+
+
+def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p)
+               or fnmatch.fnmatchcase(rel, p.rstrip("/") + "/*") for p in patterns)
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """`path` relative to the project root when it is inside it, as written otherwise."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def walk(targets: Iterable[str], root: Path, excludes: tuple[str, ...] = ()) -> Iterator[SourceFile]:
+    """Every regular file under the targets, in a stable order, without leaving the targets' trees."""
+    root = root.resolve()
+    seen_dirs: set[str] = set()
+    for target in targets:
+        start = Path(target)
+        if start.is_file():
+            yield SourceFile(start, relative_name(start, root))
+        elif start.is_dir():
+            boundary = start.resolve()
+            yield from _walk_dir(start, boundary, root, excludes, seen_dirs)
+
+
+def _walk_dir(directory: Path, boundary: Path, root: Path, excludes: tuple[str, ...],
+              seen: set[str]) -> Iterator[SourceFile]:
+    real = os.path.realpath(directory)
+    if real in seen:
+        return
+    seen.add(real)
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        rel = relative_name(path, root)
+        if _excluded(rel, entry.name, excludes):
+            continue
+        if entry.is_symlink():
+            if not os.path.exists(path):
+                yield SourceFile(path, rel, problem="broken symbolic link or symbolic link loop")
+                continue
+            if not _inside(path, boundary):
+                continue
+        try:
+            if entry.is_dir():
+                if entry.name not in SKIPPED_DIRS:
+                    yield from _walk_dir(path, boundary, root, excludes, seen)
+            elif entry.is_file():
+                yield SourceFile(path, rel)
+        except OSError as exc:
+            yield SourceFile(path, rel, problem=f"cannot read: {exc.strerror or exc}")
+
+
+def _inside(path: Path, boundary: Path) -> bool:
+    try:
+        Path(os.path.realpath(path)).relative_to(boundary)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,173 @@
+"""YAML (and JSON, its subset) into the node model, with every value's span.
+
+ruamel.yaml's C composer gives marked nodes quickly; we convert them once. Aliases are shared in
+the composed graph, so a "billion laughs" file is small there and only explodes when expanded: the
+conversion keeps aliases shared and counts what they would expand to, failing past a bound.
+CloudFormation's short-form tags become the long form (`!Ref X` -> `{"Ref": "X"}`) so the template
+evaluator sees one shape for YAML and JSON templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence
+
+MAX_DEPTH = 256
+MAX_ALIAS_EXPANSION = 200_000
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MERGE = "tag:yaml.org,2002:merge"
+_CFN_PLAIN = {"!Ref": "Ref", "!Condition": "Condition"}
+
+
+class ParseError(Exception):
+    """A file the parser cannot read; `line` is 1-based, 0 when unknown."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def parse_documents(text: str, path: str) -> list[Node]:
+    """All documents of a YAML stream; empty documents are dropped."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    converter = _Converter(path)
+    documents: list[Node] = []
+    try:
+        for composed in YAML(typ="safe").compose_all(text):
+            if composed is not None:
+                documents.append(converter.convert(composed, 0))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        raise ParseError(f"invalid YAML: {exc.problem or exc.context}", line) from None
+    except YAMLError as exc:
+        raise ParseError(f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") \
+            from None
+    except RecursionError:
+        raise ParseError("nesting is too deep to read") from None
+    return documents
+
+
+class _Converter:
+    """One per file: keeps aliases shared and counts what they would expand to.
+
+    Each converted node remembers its expanded size (aliases inside it counted in full), so a
+    nested alias bomb is caught by arithmetic, without ever being expanded.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.done: dict[int, tuple[Node, int]] = {}
+        self.expanded = 0
+
+    def loc(self, node: Any) -> Location:
+        start, end = node.start_mark, node.end_mark
+        return Location(self.path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+    def convert(self, node: Any, depth: int) -> Node:
+        return self._sized(node, depth)[0]
+
+    def _sized(self, node: Any, depth: int) -> tuple[Node, int]:
+        known = self.done.get(id(node))
+        if known is not None:
+            self.expanded += known[1]
+            if self.expanded > MAX_ALIAS_EXPANSION:
+                raise ParseError(
+                    f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION} nodes (an alias bomb?)",
+                    node.start_mark.line + 1)
+            return known
+        if depth > MAX_DEPTH:
+            raise ParseError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        result = self._convert_new(node, depth)
+        self.done[id(node)] = result
+        return result
+
+    def _children(self, nodes: Any, depth: int) -> tuple[list[Node], int]:
+        converted, total = [], 1
+        for item in nodes:
+            child, size = self._sized(item, depth + 1)
+            converted.append(child)
+            total += size
+        return converted, total
+
+    def _convert_new(self, node: Any, depth: int) -> tuple[Node, int]:
+        tag = node.tag or ""
+        if tag.startswith("!") and not tag.startswith("!!"):
+            return self._tagged(node, tag, depth)
+        if node.id == "scalar":
+            return Scalar(_scalar_value(tag, node.value), self.loc(node), "" if tag == _STR else tag), 1
+        return self._untagged(node, depth)
+
+    def _untagged(self, node: Any, depth: int) -> tuple[Node, int]:
+        if node.id == "sequence":
+            items, size = self._children(node.value, depth)
+            return Sequence(self.loc(node), items), size
+        return self._mapping(node, depth)
+
+    def _mapping(self, node: Any, depth: int) -> tuple[Mapping, int]:
+        result = Mapping(self.loc(node))
+        merged: list[Mapping] = []
+        total = 1
+        for key_node, value_node in node.value:
+            value, size = self._sized(value_node, depth + 1)
+            total += size
+            if key_node.tag == _MERGE:
+                merged.extend(m for m in (value.items if isinstance(value, Sequence) else [value])
+                              if isinstance(m, Mapping))
+                continue
+            key = key_node.value if key_node.id == "scalar" else f"<complex key line {key_node.start_mark.line + 1}>"
+            result.set(str(key), self.loc(key_node), value)
+        for source in merged:
+            for key, value in source.items():
+                if key not in result:
+                    result.set(key, source.keys[key], value)
+        return result, total
+
+    def _tagged(self, node: Any, tag: str, depth: int) -> tuple[Node, int]:
+        """CloudFormation short forms; any other local tag keeps its value and remembers the tag."""
+        loc = self.loc(node)
+        if tag in _CFN_PLAIN or tag[1:2].isupper():
+            name = _CFN_PLAIN.get(tag, "Fn::" + tag[1:])
+            size = 1
+            if node.id != "scalar":
+                value, size = self._untagged(node, depth)
+            elif name == "Fn::GetAtt":
+                value = Sequence(loc, [Scalar(part, loc) for part in node.value.split(".", 1)])
+            else:
+                value = Scalar(node.value, loc)
+            wrapper = Mapping(loc)
+            wrapper.set(name, loc, value)
+            return wrapper, size + 1
+        if node.id == "scalar":
+            return Scalar(node.value, loc, tag), 1
+        return self._untagged(node, depth)
+
+
+def _scalar_value(tag: str, raw: str) -> Any:
+    if tag == _STR:
+        return raw
+    if tag == _BOOL:
+        return raw.lower() in ("true", "yes", "on", "y")
+    if tag == _NULL:
+        return None
+    if tag == _INT:
+        try:
+            return int(raw.replace("_", ""), 0) if raw[:2].lower() in ("0x", "0o", "0b") \
+                else int(raw.replace("_", ""))
+        except ValueError:
+            return raw
+    if tag == _FLOAT:
+        try:
+            return float(raw.replace("_", ""))
+        except ValueError:
+            return raw
+    return raw
