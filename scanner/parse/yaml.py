@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence
+from scanner.parse import ParseError
 
 MAX_DEPTH = 256
 MAX_ALIAS_EXPANSION = 200_000
@@ -23,15 +24,6 @@ _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _MERGE = "tag:yaml.org,2002:merge"
 _CFN_PLAIN = {"!Ref": "Ref", "!Condition": "Condition"}
-
-
-class ParseError(Exception):
-    """A file the parser cannot read; `line` is 1-based, 0 when unknown."""
-
-    def __init__(self, message: str, line: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
 
 
 def parse_documents(text: str, path: str) -> list[Node]:

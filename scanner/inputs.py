@@ -1,0 +1,20 @@
+"""A scanned file after parsing: what model builders receive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """`rel` is the path reports show; `tree` is the parser's output for `type`:
+    a list of document nodes for YAML types, a `Dockerfile` for dockerfile, an `HclFile` for
+    terraform, None for text (read for secrets only). `text` is the file's content, read once."""
+
+    rel: str
+    type: str
+    text: str
+    tree: Any = None
+    path: Path | None = None
