@@ -77,13 +77,13 @@ class RuleContext:
 
 
 def builtin_dir() -> Path:
-    """The shipped catalog: installed as `scanner.catalog_files`, or `rules/` in a source tree."""
-    try:
-        from importlib.resources import files
+    """The shipped catalog: `rules/` beside the package in a source tree, else the installed copy."""
+    source_tree = Path(__file__).resolve().parent.parent / "rules"
+    if (source_tree / "checklist.yaml").is_file():
+        return source_tree
+    from importlib.resources import files
 
-        return Path(str(files("scanner.catalog_files")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "rules"
+    return Path(str(files("scanner.catalog_files")))
 
 
 def _load_yaml(path: Path) -> Any:
