@@ -33,6 +33,7 @@ MODEL_BUILDERS = {
 @dataclass
 class ScanResult:
     findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
