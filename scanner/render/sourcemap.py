@@ -125,7 +125,7 @@ def stream_segments(text: str, resolve: dict[str, SourceFile]) -> list[Segment]:
     """Segments of a rendered Helm stream from its `# Source: CHART/templates/x.yaml` comments;
     `resolve` maps those comment paths to source files that exist in the scanned tree."""
     marks = [(text.count("\n", 0, m.start()) + 1, m.group("path")) for m in _SOURCE_COMMENT.finditer(text)]
-    total = text.count("\n") + 1
+    total = len(text.splitlines())
     segments = []
     for index, (line, path) in enumerate(marks):
         end = marks[index + 1][0] - 1 if index + 1 < len(marks) else total
