@@ -88,17 +88,22 @@ def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = N
             return None
         line = data[: exc.start].count(b"\n") + 1
         return ScanError(source.rel, f"not valid UTF-8 (byte {exc.start})", line)
-    return parse_text(source, file_type(name, text, forced), text)
+    return parse_text(source, file_type(name, text, forced), text, budget=config.limits.file_timeout)
 
 
-def parse_text(source: SourceFile, kind: str, text: str, origin: Any = None) -> ParsedFile | ScanError:
+def parse_text(source: SourceFile, kind: str, text: str, origin: Any = None,
+               budget: float = 0) -> ParsedFile | ScanError:
+    from scanner.budget import OverBudget, time_budget
     from scanner.parse import ParseError, parser_for
 
     parse = parser_for(kind)
     tree = None
     if parse is not None:
         try:
-            tree = parse(text, source.rel)
+            with time_budget(budget):
+                tree = parse(text, source.rel)
+        except OverBudget:
+            return ScanError(source.rel, f"took longer than {budget:g} s to parse (--file-timeout)")
         except ParseError as exc:
             return ScanError(source.rel, exc.message, exc.line)
         except RecursionError:
