@@ -1,0 +1,227 @@
+"""Rule documentation, generated from the catalog so that it cannot drift from the rules.
+
+One source (a rule's catalog entry) feeds the Markdown pages under `docs/rules/`, `hullscan explain`,
+`hullscan rules`, `hullscan checklist` and the help text in SARIF. Output is deterministic (sorted,
+no dates), so a test can regenerate the pages and compare. `python -m scanner.docs` rewrites
+`docs/rules/`; `--check` only reports whether it is stale.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.catalog import FILE_TYPES, Rule, load_checklist, load_rules
+
+DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "rules"
+HEADINGS = {"what": "What it does", "why": "Why is this bad?", "example": "Example",
+            "use_instead": "Use instead"}
+GENERATED = "Generated from the rule catalog by `python -m scanner.docs`; do not edit by hand."
+_DOCKERFILE = re.compile(r"^\s*(FROM|RUN|USER|COPY|ADD|ENV|ARG|CMD|ENTRYPOINT|EXPOSE|WORKDIR)\b",
+                         re.IGNORECASE | re.MULTILINE)
+_HCL = re.compile(r'^\s*(resource|data|module|variable|provider)\s+"', re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a rule's page: prose (Markdown), a code example, or a list of short items."""
+
+    title: str
+    prose: str = ""
+    code: str = ""
+    language: str = ""
+    items: tuple[str, ...] = ()
+
+
+def example_language(code: str) -> str:
+    if _DOCKERFILE.search(code):
+        return "dockerfile"
+    if _HCL.search(code):
+        return "hcl"
+    return "json" if code.lstrip().startswith("{") else "yaml"
+
+
+def _example(title: str, text: str) -> Section:
+    """Examples are literal blocks; one that already mixes prose and fences is kept as written."""
+    if "```" in text:
+        return Section(title, prose=text)
+    return Section(title, code=text, language=example_language(text))
+
+
+def sections(rule: Rule) -> list[Section]:
+    parts = [Section(HEADINGS["what"], prose=rule.docs.get("what", "")),
+             Section(HEADINGS["why"], prose=rule.docs.get("why", "")),
+             _example(HEADINGS["example"], rule.docs.get("example", "")),
+             _example(HEADINGS["use_instead"], rule.docs.get("use_instead", ""))]
+    if rule.options:
+        parts.append(Section("Options", items=tuple(
+            f"`{name}` (default: `{value!r}`)" for name, value in sorted(rule.options.items()))))
+    if rule.references:
+        parts.append(Section("References", items=rule.references))
+    if rule.equivalents:
+        parts.append(Section("Equivalents in other scanners", items=tuple(
+            f"{tool}: {', '.join(ids)}" for tool, ids in sorted(rule.equivalents.items()))))
+    return parts
+
+
+def _fence(code: str, language: str) -> str:
+    ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", code)), default=0) + 1)
+    return f"{ticks}{language}\n{code.rstrip()}\n{ticks}"
+
+
+def _md_item(item: str) -> str:
+    return f"<{item}>" if re.fullmatch(r"https?://\S+", item) else item
+
+
+def sections_markdown(rule: Rule, level: int = 2) -> str:
+    """The body of a rule's page; also SARIF's `help.markdown`."""
+    out = []
+    for part in sections(rule):
+        body = (part.prose or (_fence(part.code, part.language) if part.code else "")
+                or "\n".join(f"- {_md_item(item)}" for item in part.items))
+        out.append(f"{'#' * level} {part.title}\n\n{body}")
+    return "\n\n".join(out)
+
+
+def sections_text(rule: Rule) -> str:
+    """The same body as plain text, for a terminal and for SARIF's `help.text`."""
+    out = []
+    for part in sections(rule):
+        if part.code:
+            body = "\n".join(f"    {line}".rstrip() for line in part.code.splitlines())
+        elif part.items:
+            body = "\n".join(f"  - {item.replace('`', '')}" for item in part.items)
+        else:
+            body = "\n".join(f"  {line}".rstrip() for line in part.prose.splitlines())
+        out.append(f"{part.title}\n{body}")
+    return "\n\n".join(out)
+
+
+def _item_titles(items: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    return {str(item["id"]): str(item.get("item", "")) for item in items}
+
+
+def rule_page(rule: Rule, items: Mapping[str, str]) -> str:
+    checklist = "\n".join(f"- `{item}`: {items.get(item, '')}".rstrip(": ") for item in rule.checklist)
+    head = (f"# {rule.id} {rule.name}\n\n<!-- {GENERATED} Source: rules/{Path(rule.source).name} -->"
+            f"\n\n- Severity: **{rule.severity}**\n- File types: {', '.join(rule.kinds)}\n"
+            f"- Checklist items:\n{_indent(checklist, '  ')}")
+    return f"{head}\n\n{sections_markdown(rule)}\n"
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def index_page(rules: Sequence[Rule]) -> str:
+    rows = [f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity} | {', '.join(r.kinds)} | "
+            f"{', '.join(r.checklist)} |" for r in rules]
+    table = ("| Id | Name | Severity | File types | Checklist items |\n|---|---|---|---|---|\n"
+             + "\n".join(rows)) if rows else "No rules yet."
+    return f"# Rules\n\n<!-- {GENERATED} -->\n\n{len(rules)} rules.\n\n{table}\n"
+
+
+def pages(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """File name -> content for the whole `docs/rules/` folder."""
+    titles = _item_titles(checklist)
+    result = {f"{rule.id}.md": rule_page(rule, titles) for rule in rules}
+    result["README.md"] = index_page(rules)
+    return result
+
+
+def stale(directory: Path, expected: Mapping[str, str]) -> list[str]:
+    """Names of pages that differ, are missing, or should no longer be there."""
+    present = {p.name: p.read_text(encoding="utf-8") for p in directory.glob("*.md")} \
+        if directory.is_dir() else {}
+    return sorted(name for name in set(present) | set(expected) if present.get(name) != expected.get(name))
+
+
+def write_pages(directory: Path, expected: Mapping[str, str]) -> list[str]:
+    changed = stale(directory, expected)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in changed:
+        target = directory / name
+        if name in expected:
+            target.write_text(expected[name], encoding="utf-8", newline="\n")
+        else:
+            target.unlink()
+    return changed
+
+
+def explain(rule: Rule, checklist: Iterable[Mapping[str, Any]] | None = None) -> str:
+    """`hullscan explain RULE`: the rule's page as plain text."""
+    titles = _item_titles(load_checklist() if checklist is None else checklist)
+    items = "\n".join(f"  - {item}: {titles.get(item, '')}".rstrip(": ") for item in rule.checklist)
+    return (f"{rule.id} {rule.name}\n\nSeverity: {rule.severity}\nFile types: {', '.join(rule.kinds)}\n"
+            f"Checklist items:\n{items}\n\n{sections_text(rule)}\n")
+
+
+def rules_table(rules: Sequence[Rule]) -> str:
+    """`hullscan rules`: one line per rule, columns aligned."""
+    rows = [("ID", "NAME", "SEVERITY", "FILE TYPES", "CHECKLIST")] + [
+        (r.id, r.name, r.severity, ",".join(r.kinds), ",".join(r.checklist)) for r in rules]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[4]]).rstrip()
+                     for row in rows) + "\n"
+
+
+def coverage(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per checklist item: the rules enforcing it per file type, or why it can't be checked."""
+    rows = []
+    for item in checklist:
+        enforcing = [rule for rule in rules if item["id"] in rule.checklist]
+        by_type = {kind: [r.id for r in enforcing if kind in r.kinds] for kind in FILE_TYPES}
+        rows.append({"id": str(item["id"]), "item": str(item.get("item", "")),
+                     "static": str(item.get("static", "")),
+                     "rules": {kind: ids for kind, ids in by_type.items() if ids},
+                     "why_not": str(item.get("check", "")) if item.get("static") == "none" else ""})
+    return rows
+
+
+def _coverage_cell(row: Mapping[str, Any], separator: str) -> str:
+    if row["why_not"]:
+        return f"not checkable statically: {row['why_not']}"
+    if not row["rules"]:
+        return "no rule yet"
+    return separator.join(f"{kind}: {', '.join(ids)}" for kind, ids in row["rules"].items())
+
+
+def checklist_table(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]],
+                    markdown: bool = False) -> str:
+    """`hullscan checklist` (and the README's table with `markdown=True`)."""
+    rows = coverage(rules, checklist)
+    covered = sum(1 for row in rows if row["rules"])
+    checkable = sum(1 for row in rows if not row["why_not"])
+    total = f"{covered} of {checkable} statically checkable items have rules."
+    if markdown:
+        lines = ["| Item | Static | Rules by file type |", "|---|---|---|"]
+        lines += ["| " + " | ".join(cell.replace("|", "&#124;") for cell in (
+            f"`{row['id']}` {row['item']}", row["static"], _coverage_cell(row, "<br>"))) + " |"
+            for row in rows]
+        return "\n".join(lines) + f"\n\n{total}\n"
+    width = max((len(row["id"]) for row in rows), default=0)
+    lines = [f"{row['id'].ljust(width)}  {row['static'].ljust(7)}  {_coverage_cell(row, '; ')}"
+             for row in rows]
+    return "\n".join([*lines, "", total]) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Regenerate `docs/rules/` (or with `--check`, exit 1 when it is stale)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    expected = pages(load_rules(), load_checklist())
+    if "--check" in args:
+        changed = stale(DOCS_DIR, expected)
+        for name in changed:
+            print(f"docs/rules/{name} is stale; run `python -m scanner.docs`", file=sys.stderr)
+        return 1 if changed else 0
+    for name in write_pages(DOCS_DIR, expected):
+        print(f"updated docs/rules/{name}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
