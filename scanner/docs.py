@@ -122,7 +122,8 @@ def index_page(rules: Sequence[Rule]) -> str:
             f"{', '.join(r.checklist)} |" for r in rules]
     table = ("| Id | Name | Severity | File types | Checklist items |\n|---|---|---|---|---|\n"
              + "\n".join(rows)) if rows else "No rules yet."
-    return f"# Rules\n\n<!-- {GENERATED} -->\n\n{len(rules)} rules.\n\n{table}\n"
+    count = f"{len(rules)} rule" + ("" if len(rules) == 1 else "s")
+    return f"# Rules\n\n<!-- {GENERATED} -->\n\n{count}.\n\n{table}\n"
 
 
 def pages(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]]) -> dict[str, str]:
