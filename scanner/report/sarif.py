@@ -171,7 +171,7 @@ def build(result: ScanResult, options: ReportOptions, max_results: int = MAX_RES
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    text, kept = build(result, options)
+    text, kept = build(result, options, MAX_RESULTS, MAX_GZIP_BYTES)
     total = len(result.findings) + len(shown(result, options))
     if kept < total:
         add_note(result, f"sarif: wrote the {kept} most severe of {total} results; GitHub code "
