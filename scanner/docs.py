@@ -96,9 +96,20 @@ def sections_text(rule: Rule) -> str:
         elif part.items:
             body = "\n".join(f"  - {item.replace('`', '')}" for item in part.items)
         else:
-            body = "\n".join(f"  {line}".rstrip() for line in part.prose.splitlines())
+            body = _prose_text(part.prose)
         out.append(f"{part.title}\n{body}")
     return "\n\n".join(out)
+
+
+def _prose_text(prose: str) -> str:
+    """Markdown prose for a terminal: fences dropped, code inside them indented like examples."""
+    lines, in_code = [], False
+    for line in prose.splitlines():
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        lines.append(f"{'    ' if in_code else '  '}{line}".rstrip())
+    return "\n".join(lines)
 
 
 def _item_titles(items: Iterable[Mapping[str, Any]]) -> dict[str, str]:
@@ -151,6 +162,12 @@ def write_pages(directory: Path, expected: Mapping[str, str]) -> list[str]:
         else:
             target.unlink()
     return changed
+
+
+def lookup(rules: Iterable[Rule], key: str) -> Rule | None:
+    """The rule a user named for `hullscan explain`: by id (any case) or by name."""
+    wanted = key.strip()
+    return next((r for r in rules if r.id.lower() == wanted.lower() or r.name == wanted), None)
 
 
 def explain(rule: Rule, checklist: Iterable[Mapping[str, Any]] | None = None) -> str:
@@ -211,9 +228,14 @@ def checklist_table(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Regenerate `docs/rules/` (or with `--check`, exit 1 when it is stale)."""
+    """Regenerate `docs/rules/`; `--check`: exit 1 when it is stale; `--checklist`: print the
+    README's coverage table."""
     args = list(sys.argv[1:] if argv is None else argv)
-    expected = pages(load_rules(), load_checklist())
+    rules, checklist = load_rules(), load_checklist()
+    if "--checklist" in args:
+        sys.stdout.write(checklist_table(rules, checklist, markdown=True))
+        return 0
+    expected = pages(rules, checklist)
     if "--check" in args:
         changed = stale(DOCS_DIR, expected)
         for name in changed:

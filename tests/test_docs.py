@@ -68,6 +68,13 @@ def test_explain_is_plain_text():
     assert "```" not in text and "##" not in text
 
 
+def test_lookup_by_id_or_name():
+    rules = sample_rules()
+    assert docs.lookup(rules, "dkr901") is rules[1]
+    assert docs.lookup(rules, "privileged-container") is rules[0]
+    assert docs.lookup(rules, "NOPE") is None
+
+
 def test_rules_table_and_json():
     table = docs.rules_table(sample_rules()).splitlines()
     assert table[0].split() == ["ID", "NAME", "SEVERITY", "FILE", "TYPES", "CHECKLIST"]
@@ -99,3 +106,5 @@ def test_check_mode_reports_stale_docs(tmp_path, monkeypatch, capsys):
     assert docs.main([]) == 0
     assert docs.main(["--check"]) == 0
     assert "README.md" in capsys.readouterr().err
+    assert docs.main(["--checklist"]) == 0
+    assert capsys.readouterr().out.startswith("| Item | Static | Rules by file type |")
