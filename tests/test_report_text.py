@@ -16,7 +16,7 @@ def test_groups_by_file_with_source_line_and_underline(tmp_path):
     text = render("text", full_result(), options(write_sources(tmp_path)))
     lines = text.splitlines()
     assert lines[0] == "Dockerfile"
-    assert lines[1] == '  2:1  high  DKR901 root-user  stage "python:3.12" runs as root'
+    assert lines[1] == '  2:1  high      DKR901 root-user  stage "python:3.12" runs as root'
     assert lines[2] == "    2 | USER root"
     assert lines[3] == "      | ^^^^^^^^^"
     start = lines.index("k8s/pod.yaml")
@@ -49,7 +49,7 @@ def test_suppressed_listed_with_reason_on_request(tmp_path):
 def test_unreadable_source_is_skipped(tmp_path):
     text = render("text", full_result(), options(tmp_path / "missing"))
     assert " | " not in text
-    assert '  10:9  critical  CTR902 privileged-container' in text
+    assert '  10:9  critical  CTR902 privileged-container  Pod/web' in text
 
 
 def test_empty_scan(tmp_path):

@@ -13,7 +13,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanner.findings import Finding
+from scanner.findings import SEVERITIES, Finding
 from scanner.report import ReportOptions, may_show_secret, pluralize, severity_counts, shown
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 COLORS = {"critical": "1;35", "high": "1;31", "medium": "33", "low": "36", "info": "2",
           "path": "1", "dim": "2", "caret": "31"}
 MAX_LINE = 200
+SEVERITY_WIDTH = max(len(severity) for severity in SEVERITIES)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 Paint = Callable[[str, str], str]
@@ -74,9 +75,11 @@ def source_excerpt(finding: Finding, sources: Sources, paint: Paint) -> list[str
             f"    {paint('dim', ' ' * len(number) + ' |')} {pad}{paint('caret', '^' * width)}"]
 
 
-def _finding_lines(finding: Finding, sources: Sources, paint: Paint) -> list[str]:
-    head = (f"  {finding.line}:{finding.column}  {paint(finding.severity, finding.severity)}  "
-            f"{finding.rule} {finding.name}  {clean(finding.message)}")
+def _finding_lines(finding: Finding, width: int, sources: Sources, paint: Paint) -> list[str]:
+    """One finding, its position and severity padded so a file's findings line up."""
+    position = f"{finding.line}:{finding.column}".ljust(width)
+    severity = paint(finding.severity, finding.severity.ljust(SEVERITY_WIDTH))
+    head = f"  {position}  {severity}  {finding.rule} {finding.name}  {clean(finding.message)}"
     return [head, *source_excerpt(finding, sources, paint)]
 
 
@@ -99,8 +102,10 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     ordered = sorted(result.findings, key=lambda f: f.sort_key)
     for path, group in groupby(ordered, key=lambda f: f.path):
         out.append(paint("path", clean(path)))
-        for finding in group:
-            out.extend(_finding_lines(finding, sources, paint))
+        findings = list(group)
+        width = max(len(f"{f.line}:{f.column}") for f in findings)
+        for finding in findings:
+            out.extend(_finding_lines(finding, width, sources, paint))
         out.append("")
     suppressed = shown(result, options)
     if suppressed:
