@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from reporting import finding, full_result, options, write_sources
+from reporting import finding, full_result, options
 
 from scanner.engine import ScanResult
 from scanner.report import render
