@@ -8,6 +8,7 @@ no dates), so a test can regenerate the pages and compare. `python -m scanner.do
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner.catalog import FILE_TYPES, Rule, load_checklist, load_rules
+from scanner.catalog import FILE_TYPES, Rule, load_checklist, load_rules, rules_as_json
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "rules"
 HEADINGS = {"what": "What it does", "why": "Why is this bad?", "example": "Example",
@@ -170,21 +171,33 @@ def lookup(rules: Iterable[Rule], key: str) -> Rule | None:
     return next((r for r in rules if r.id.lower() == wanted.lower() or r.name == wanted), None)
 
 
-def explain(rule: Rule, checklist: Iterable[Mapping[str, Any]] | None = None) -> str:
-    """`hullscan explain RULE`: the rule's page as plain text."""
-    titles = _item_titles(load_checklist() if checklist is None else checklist)
+def rule_text(rule: Rule, checklist: Iterable[Mapping[str, Any]]) -> str:
+    """A rule's page as plain text, for a terminal."""
+    titles = _item_titles(checklist)
     items = "\n".join(f"  - {item}: {titles.get(item, '')}".rstrip(": ") for item in rule.checklist)
     return (f"{rule.id} {rule.name}\n\nSeverity: {rule.severity}\nFile types: {', '.join(rule.kinds)}\n"
-            f"Checklist items:\n{items}\n\n{sections_text(rule)}\n")
+            f"Checklist items:\n{items}\n\n{sections_text(rule)}")
 
 
-def rules_table(rules: Sequence[Rule]) -> str:
-    """`hullscan rules`: one line per rule, columns aligned."""
+def explain(key: str, rules: Sequence[Rule] | None = None,
+            checklist: Iterable[Mapping[str, Any]] | None = None) -> str | None:
+    """`hullscan explain RULE`: the page of the rule named by id or name; None if there is none."""
+    rule = lookup(load_rules() if rules is None else rules, key)
+    if rule is None:
+        return None
+    return rule_text(rule, load_checklist() if checklist is None else checklist)
+
+
+def rules_listing(output_format: str = "table", rules: Sequence[Rule] | None = None) -> str:
+    """`hullscan rules`: aligned columns, or the catalog's JSON listing with `json`."""
+    rules = load_rules() if rules is None else rules
+    if output_format == "json":
+        return rules_as_json(rules)
     rows = [("ID", "NAME", "SEVERITY", "FILE TYPES", "CHECKLIST")] + [
         (r.id, r.name, r.severity, ",".join(r.kinds), ",".join(r.checklist)) for r in rules]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[4]]).rstrip()
-                     for row in rows) + "\n"
+                     for row in rows)
 
 
 def coverage(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -208,23 +221,26 @@ def _coverage_cell(row: Mapping[str, Any], separator: str) -> str:
     return separator.join(f"{kind}: {', '.join(ids)}" for kind, ids in row["rules"].items())
 
 
-def checklist_table(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]],
-                    markdown: bool = False) -> str:
-    """`hullscan checklist` (and the README's table with `markdown=True`)."""
-    rows = coverage(rules, checklist)
+def checklist_table(output_format: str = "table", rules: Sequence[Rule] | None = None,
+                    checklist: Iterable[Mapping[str, Any]] | None = None) -> str:
+    """`hullscan checklist` as `table`, `markdown` (the README's table) or `json`."""
+    rows = coverage(load_rules() if rules is None else rules,
+                    load_checklist() if checklist is None else checklist)
+    if output_format == "json":
+        return json.dumps(rows, indent=2)
     covered = sum(1 for row in rows if row["rules"])
     checkable = sum(1 for row in rows if not row["why_not"])
     total = f"{covered} of {checkable} statically checkable items have rules."
-    if markdown:
+    if output_format == "markdown":
         lines = ["| Item | Static | Rules by file type |", "|---|---|---|"]
         lines += ["| " + " | ".join(cell.replace("|", "&#124;") for cell in (
             f"`{row['id']}` {row['item']}", row["static"], _coverage_cell(row, "<br>"))) + " |"
             for row in rows]
-        return "\n".join(lines) + f"\n\n{total}\n"
+        return "\n".join([*lines, "", total])
     width = max((len(row["id"]) for row in rows), default=0)
     lines = [f"{row['id'].ljust(width)}  {row['static'].ljust(7)}  {_coverage_cell(row, '; ')}"
              for row in rows]
-    return "\n".join([*lines, "", total]) + "\n"
+    return "\n".join([*lines, "", total])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -233,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     rules, checklist = load_rules(), load_checklist()
     if "--checklist" in args:
-        sys.stdout.write(checklist_table(rules, checklist, markdown=True))
+        print(checklist_table("markdown", rules, checklist))
         return 0
     expected = pages(rules, checklist)
     if "--check" in args:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from reporting import sample_rules
 
 from scanner import docs
-from scanner.catalog import load_checklist, load_rules, rules_as_json
+from scanner.catalog import load_checklist, load_rules
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
 
@@ -61,11 +62,19 @@ def test_write_removes_pages_of_deleted_rules(tmp_path):
 
 
 def test_explain_is_plain_text():
-    text = docs.explain(sample_rules()[1])
-    assert text.startswith("DKR901 root-user\n\nSeverity: high\n")
+    text = docs.explain("dkr901", sample_rules(), load_checklist())
+    assert text is not None and text.startswith("DKR901 root-user\n\nSeverity: high\n")
     assert "What it does\n  Checks that" in text
     assert "Use instead\n    FROM python:3.12\n    USER 10001" in text
     assert "```" not in text and "##" not in text
+    assert docs.explain("NOPE001", sample_rules(), load_checklist()) is None
+
+
+def test_explain_drops_fences_of_examples_written_with_prose():
+    rule = replace(sample_rules()[0], docs={**sample_rules()[0].docs,
+                                           "example": "In Kubernetes:\n```yaml\nprivileged: true\n```"})
+    text = docs.rule_text(rule, load_checklist())
+    assert "Example\n  In Kubernetes:\n    privileged: true\n" in text
 
 
 def test_lookup_by_id_or_name():
@@ -75,22 +84,33 @@ def test_lookup_by_id_or_name():
     assert docs.lookup(rules, "NOPE") is None
 
 
-def test_rules_table_and_json():
-    table = docs.rules_table(sample_rules()).splitlines()
+def test_rules_listing_table_and_json():
+    table = docs.rules_listing("table", sample_rules()).splitlines()
     assert table[0].split() == ["ID", "NAME", "SEVERITY", "FILE", "TYPES", "CHECKLIST"]
     assert table[1].split() == ["CTR902", "privileged-container", "critical", "kubernetes,compose",
                                 "runtime.privileged"]
-    assert [r["id"] for r in json.loads(rules_as_json(sample_rules()))] == ["CTR902", "DKR901"]
+    listed = json.loads(docs.rules_listing("json", sample_rules()))
+    assert [r["id"] for r in listed] == ["CTR902", "DKR901"]
 
 
-@pytest.mark.parametrize("markdown", [False, True])
-def test_checklist_covers_every_item(markdown):
+@pytest.mark.parametrize("output_format", ["table", "markdown"])
+def test_checklist_covers_every_item(output_format):
     checklist = load_checklist()
-    table = docs.checklist_table(sample_rules(), checklist, markdown=markdown)
+    table = docs.checklist_table(output_format, sample_rules(), checklist)
     for item in checklist:
         assert item["id"] in table
     assert "kubernetes: CTR902" in table and "dockerfile: DKR901" in table
     assert "not checkable statically: depends on the live cluster" in table
+
+
+def test_checklist_json():
+    rows = json.loads(docs.checklist_table("json", sample_rules(), load_checklist()))
+    assert {row["id"] for row in rows} == {item["id"] for item in load_checklist()}
+
+
+def test_catalog_is_loaded_when_not_given():
+    assert docs.rules_listing().startswith("ID")
+    assert "runtime.non-root" in docs.checklist_table()
 
 
 def test_coverage_rows():
