@@ -69,3 +69,13 @@ def test_control_characters_from_files_are_neutralised(tmp_path):
     hit = finding("DKR901", "Dockerfile", 1, 1, 5, 'stage "\x1b]0;x\x07"')
     text = render("text", ScanResult(findings=[hit], files=1), options(tmp_path))
     assert "\x1b" not in text and "\x07" not in text
+
+
+def test_findings_at_the_same_span_share_one_excerpt(tmp_path):
+    write_sources(tmp_path)
+    first = finding("DKR901", "Dockerfile", 2, 1, 10, "stage a")
+    second = finding("CTR902", "Dockerfile", 2, 1, 10, "stage b")
+    text = render("text", ScanResult(findings=[first, second], files=1), options(tmp_path))
+    assert text.count("USER root") == 1
+    lines = text.splitlines()
+    assert lines[1].startswith("  2:1  critical") and lines[2].startswith("  2:1  high")

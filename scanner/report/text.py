@@ -75,12 +75,23 @@ def source_excerpt(finding: Finding, sources: Sources, paint: Paint) -> list[str
             f"    {paint('dim', ' ' * len(number) + ' |')} {pad}{paint('caret', '^' * width)}"]
 
 
-def _finding_lines(finding: Finding, width: int, sources: Sources, paint: Paint) -> list[str]:
-    """One finding, its position and severity padded so a file's findings line up."""
-    position = f"{finding.line}:{finding.column}".ljust(width)
-    severity = paint(finding.severity, finding.severity.ljust(SEVERITY_WIDTH))
-    head = f"  {position}  {severity}  {finding.rule} {finding.name}  {clean(finding.message)}"
-    return [head, *source_excerpt(finding, sources, paint)]
+def _file_lines(findings: list[Finding], sources: Sources, paint: Paint) -> list[str]:
+    """A file's findings, positions and severities padded so they line up; a source excerpt is
+    shown once for findings at the same span."""
+    width = max(len(f"{f.line}:{f.column}") for f in findings)
+    out: list[str] = []
+    for number, finding in enumerate(findings):
+        position = f"{finding.line}:{finding.column}".ljust(width)
+        severity = paint(finding.severity, finding.severity.ljust(SEVERITY_WIDTH))
+        out.append(f"  {position}  {severity}  {finding.rule} {finding.name}  {clean(finding.message)}")
+        following = findings[number + 1] if number + 1 < len(findings) else None
+        if following is None or _span(following) != _span(finding):
+            out.extend(source_excerpt(finding, sources, paint))
+    return out
+
+
+def _span(finding: Finding) -> tuple[int, int, int, int]:
+    return (finding.line, finding.column, finding.end_line, finding.end_column)
 
 
 def summary_line(result: ScanResult, options: ReportOptions) -> str:
@@ -102,10 +113,7 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     ordered = sorted(result.findings, key=lambda f: f.sort_key)
     for path, group in groupby(ordered, key=lambda f: f.path):
         out.append(paint("path", clean(path)))
-        findings = list(group)
-        width = max(len(f"{f.line}:{f.column}") for f in findings)
-        for finding in findings:
-            out.extend(_finding_lines(finding, width, sources, paint))
+        out.extend(_file_lines(list(group), sources, paint))
         out.append("")
     suppressed = shown(result, options)
     if suppressed:
