@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reporting import finding, full_result, options
 
 from scanner.engine import ScanResult
@@ -15,11 +19,12 @@ from scanner.report import render
 from scanner.report.sarif import build
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+VALIDATOR = jsonschema.Draft4Validator(SCHEMA)
 
 
 def sarif(result: ScanResult, root: Path, **changes) -> dict:
     log = json.loads(render("sarif", result, options(root, **changes)))
-    jsonschema.validate(log, SCHEMA)
+    VALIDATOR.validate(log)
     return log
 
 
@@ -147,3 +152,18 @@ def test_cut_is_reported_as_a_note(tmp_path, monkeypatch):
     render("sarif", result, options(tmp_path))
     render("sarif", result, options(tmp_path))
     assert len(result.notes) == 1 and "5 most severe of 8" in result.notes[0]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.text(min_size=1, max_size=30).filter(lambda p: "\x00" not in p),
+       message=st.text(max_size=60), line=st.integers(1, 10_000), column=st.integers(1, 500),
+       width=st.integers(-3, 50))
+def test_any_finding_gives_a_valid_log(tmp_path, path, message, line, column, width):
+    hit = finding("DKR901", path, line, column, column + width, "stage")
+    hit = replace(hit, message=message)
+    log = json.loads(render("sarif", ScanResult(findings=[hit]), options(tmp_path)))
+    VALIDATOR.validate(log)
+    region = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert region["startLine"] == line and region.get("endColumn", column + 1) > column
+    uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert re.fullmatch(r"[A-Za-z0-9_.~/%-]+", uri)  # a relative reference; no scheme can be read
