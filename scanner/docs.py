@@ -21,9 +21,12 @@ from scanner.catalog import FILE_TYPES, Rule, load_checklist, load_rules, rules_
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "rules"
 HEADINGS = {"what": "What it does", "why": "Why is this bad?", "example": "Example",
             "use_instead": "Use instead"}
+KIND_LANGUAGES = {"dockerfile": "dockerfile", "terraform": "hcl", "kubernetes": "yaml",
+                  "compose": "yaml"}
 GENERATED = "Generated from the rule catalog by `python -m scanner.docs`; do not edit by hand."
-_DOCKERFILE = re.compile(r"^\s*(FROM|RUN|USER|COPY|ADD|ENV|ARG|CMD|ENTRYPOINT|EXPOSE|WORKDIR)\b",
-                         re.IGNORECASE | re.MULTILINE)
+# Instructions in capitals followed by a blank: `user: 1000` in a Compose example is not one.
+_DOCKERFILE = re.compile(r"^\s*(FROM|RUN|USER|COPY|ADD|ENV|ARG|CMD|ENTRYPOINT|EXPOSE|WORKDIR)[ \t]",
+                         re.MULTILINE)
 _HCL = re.compile(r'^\s*(resource|data|module|variable|provider)\s+"', re.MULTILINE)
 
 
@@ -38,7 +41,10 @@ class Section:
     items: tuple[str, ...] = ()
 
 
-def example_language(code: str) -> str:
+def example_language(code: str, kinds: Sequence[str] = ()) -> str:
+    """The fence language of an example: the rule's one file type, else read from the code."""
+    if len(kinds) == 1 and kinds[0] in KIND_LANGUAGES:
+        return KIND_LANGUAGES[kinds[0]]
     if _DOCKERFILE.search(code):
         return "dockerfile"
     if _HCL.search(code):
@@ -46,18 +52,18 @@ def example_language(code: str) -> str:
     return "json" if code.lstrip().startswith("{") else "yaml"
 
 
-def _example(title: str, text: str) -> Section:
+def _example(title: str, text: str, kinds: Sequence[str]) -> Section:
     """Examples are literal blocks; one that already mixes prose and fences is kept as written."""
     if "```" in text:
         return Section(title, prose=text)
-    return Section(title, code=text, language=example_language(text))
+    return Section(title, code=text, language=example_language(text, kinds))
 
 
 def sections(rule: Rule) -> list[Section]:
     parts = [Section(HEADINGS["what"], prose=rule.docs.get("what", "")),
              Section(HEADINGS["why"], prose=rule.docs.get("why", "")),
-             _example(HEADINGS["example"], rule.docs.get("example", "")),
-             _example(HEADINGS["use_instead"], rule.docs.get("use_instead", ""))]
+             _example(HEADINGS["example"], rule.docs.get("example", ""), rule.kinds),
+             _example(HEADINGS["use_instead"], rule.docs.get("use_instead", ""), rule.kinds)]
     if rule.options:
         parts.append(Section("Options", items=tuple(
             f"`{name}` (default: `{value!r}`)" for name, value in sorted(rule.options.items()))))

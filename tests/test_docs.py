@@ -41,6 +41,9 @@ def test_examples_get_a_language():
     assert "```yaml\nsecurityContext:\n  privileged: true\n```" in page
     assert docs.example_language('resource "aws_s3_bucket" "b" {}') == "hcl"
     assert docs.example_language('{"a": 1}') == "json"
+    assert docs.example_language("services:\n  web:\n    user: root\n") == "yaml"
+    assert docs.example_language("USER root\n", ["compose"]) == "yaml"
+    assert docs.example_language("# syntax=docker/dockerfile:1\nFROM alpine:3.20\n") == "dockerfile"
 
 
 def test_index_links_every_rule():
