@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from reporting import sample_rules
 
-from scanner import docs
+from scanner import docs, rule_docs
 from scanner.catalog import load_checklist, load_rules
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
@@ -39,11 +39,11 @@ def test_rule_page_has_every_section():
 def test_examples_get_a_language():
     page = docs.pages(sample_rules(), load_checklist())["CTR902.md"]
     assert "```yaml\nsecurityContext:\n  privileged: true\n```" in page
-    assert docs.example_language('resource "aws_s3_bucket" "b" {}') == "hcl"
-    assert docs.example_language('{"a": 1}') == "json"
-    assert docs.example_language("services:\n  web:\n    user: root\n") == "yaml"
-    assert docs.example_language("USER root\n", ["compose"]) == "yaml"
-    assert docs.example_language("# syntax=docker/dockerfile:1\nFROM alpine:3.20\n") == "dockerfile"
+    assert rule_docs.example_language('resource "aws_s3_bucket" "b" {}') == "hcl"
+    assert rule_docs.example_language('{"a": 1}') == "json"
+    assert rule_docs.example_language("services:\n  web:\n    user: root\n") == "yaml"
+    assert rule_docs.example_language("USER root\n", ["compose"]) == "yaml"
+    assert rule_docs.example_language("# syntax=docker/dockerfile:1\nFROM alpine:3.20\n") == "dockerfile"
 
 
 def test_index_links_every_rule():

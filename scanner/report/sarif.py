@@ -16,7 +16,7 @@ from urllib.parse import quote
 import attr
 import sarif_om as om
 
-from scanner.docs import sections_markdown, sections_text
+from scanner.rule_docs import sections_markdown, sections_text
 from scanner.findings import Finding, ScanError, severity_rank
 from scanner.nodes import Location
 from scanner.report import TOOL_NAME, ReportOptions, add_note, shown
