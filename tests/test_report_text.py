@@ -79,3 +79,11 @@ def test_findings_at_the_same_span_share_one_excerpt(tmp_path):
     assert text.count("USER root") == 1
     lines = text.splitlines()
     assert lines[1].startswith("  2:1  critical") and lines[2].startswith("  2:1  high")
+
+
+def test_sources_outside_the_root_are_not_read(tmp_path):
+    (tmp_path / "outside").write_text("USER root\n")
+    (tmp_path / "root").mkdir()
+    hit = finding("DKR901", "../outside", 1, 1, 5, "stage")
+    text = render("text", ScanResult(findings=[hit], files=1), options(tmp_path / "root"))
+    assert "USER root" not in text

@@ -39,23 +39,31 @@ def _painter(color: bool) -> Paint:
 
 
 class Sources:
-    """Reads each scanned file at most once; a file that can't be read just shows no source."""
+    """Reads each scanned file at most once; a file that can't be read just shows no source.
+
+    Only files inside the root are read: a finding's path (a `--stdin-name`, say) never makes the
+    report print a line from elsewhere."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root = root.resolve()
         self.cache: dict[str, list[str] | None] = {}
 
     def line(self, path: str, number: int) -> str | None:
         if path not in self.cache:
-            try:
-                text = (self.root / path).read_text(encoding="utf-8", errors="replace")
-                self.cache[path] = text.splitlines()
-            except (OSError, ValueError):
-                self.cache[path] = None
+            self.cache[path] = self._read(path)
         lines = self.cache[path]
         if lines is None or not 1 <= number <= len(lines):
             return None
         return lines[number - 1]
+
+    def _read(self, path: str) -> list[str] | None:
+        try:
+            target = (self.root / path).resolve()
+            if not target.is_relative_to(self.root) or not target.is_file():
+                return None
+            return target.read_text(encoding="utf-8", errors="replace").splitlines()
+        except (OSError, ValueError, RuntimeError):
+            return None
 
 
 def source_excerpt(finding: Finding, sources: Sources, paint: Paint) -> list[str]:
