@@ -14,26 +14,11 @@ from typing import Any
 
 from scanner.config import Config, Limits
 from scanner.findings import SEVERITIES
+from scanner.nodes import to_plain
 
 
 class SettingsError(Exception):
     """A configuration problem; the message starts with `file:line:`."""
-
-
-def _to_plain(node: Any, prefix: str, lines: dict[str, int]) -> Any:
-    """Node tree -> plain values, remembering each dotted key's line for error messages."""
-    from scanner.nodes import Mapping as NodeMapping, Scalar, Sequence
-
-    if isinstance(node, NodeMapping):
-        result = {}
-        for key, value in node.items():
-            path = f"{prefix}.{key}" if prefix else key
-            lines[path] = node.keys[key].line
-            result[key] = _to_plain(value, path, lines)
-        return result
-    if isinstance(node, Sequence):
-        return [_to_plain(item, prefix, lines) for item in node.items]
-    return node.value if isinstance(node, Scalar) else None
 
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
@@ -47,7 +32,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     except ParseError as exc:
         raise SettingsError(f"{path}:{exc.line}: {exc.message}") from None
     lines: dict[str, int] = {}
-    data = _to_plain(documents[0], "", lines) if documents else {}
+    data = to_plain(documents[0], "", lines) if documents else {}
     if data is None:
         data = {}
     if not isinstance(data, dict):
