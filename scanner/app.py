@@ -49,6 +49,7 @@ class ScanOptions:
     file_timeout: float | None = None
     max_file_size: int | None = None
     color: bool | None = None
+    targets: tuple[tuple[str, str | None], ...] = ()
 
     @classmethod
     def from_click(cls, values: dict[str, Any]) -> ScanOptions:
@@ -95,13 +96,15 @@ def build_config(options: ScanOptions) -> Config:
 def _report_targets(options: ScanOptions) -> list[tuple[str, Path | None]]:
     from scanner.report import FORMATS
 
-    formats = options.formats or ("text",)
-    unknown = [f for f in formats if f not in FORMATS]
+    if options.targets:
+        targets = [(fmt, Path(out) if out else None) for fmt, out in options.targets]
+    else:
+        formats = options.formats or ("text",)
+        targets = [(fmt, options.outputs[i] if i < len(options.outputs) else None)
+                   for i, fmt in enumerate(formats)]
+    unknown = [fmt for fmt, _ in targets if fmt not in FORMATS]
     if unknown:
         raise UsageError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})")
-    if len(options.outputs) > len(formats):
-        raise UsageError("more --output files than --format options")
-    targets = [(fmt, options.outputs[i] if i < len(options.outputs) else None) for i, fmt in enumerate(formats)]
     if sum(1 for _, out in targets if out is None) > 1:
         raise UsageError("only one --format can go to standard output; give the others an --output file")
     return targets
