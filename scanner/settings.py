@@ -145,11 +145,13 @@ def _apply(data: Mapping[str, Any], lines: Mapping[str, int], path: Path, base: 
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise SettingsError(f"{where(key)}: expected RULE-ID: {{option: value}}")
             changes["rule_options"] = value
+        elif key == "render":
+            changes.update(_render(value, lines, path))
         elif key == "limits":
             changes["limits"] = _limits(value, lines, path, base.limits)
         else:
             raise SettingsError(f"{where(key)}: unknown setting (known: "
-                                f"{', '.join(sorted([*handlers, 'severity', 'secrets', 'rules', 'limits']))})")
+                                f"{', '.join(sorted([*handlers, 'severity', 'secrets', 'rules', 'render', 'limits']))})")
     return replace(base, **changes)
 
 
@@ -170,6 +172,19 @@ def _secrets(value: Any, lines: Mapping[str, int], path: Path) -> dict[str, Any]
         if key not in keys:
             raise SettingsError(f"{where}: unknown setting (known: {', '.join(keys)})")
         result[keys[key]] = _list_of_str(item, where)
+    return result
+
+
+def _render(value: Any, lines: Mapping[str, int], path: Path) -> dict[str, Any]:
+    keys = {"helm": "render_helm", "kustomize": "render_kustomize"}
+    if not isinstance(value, dict):
+        raise SettingsError(f"{path}:{lines.get('render', 0)}: render: expected a mapping")
+    result = {}
+    for key, item in value.items():
+        where = f"{path}:{lines.get('render.' + key, 0)}: render.{key}"
+        if key not in keys:
+            raise SettingsError(f"{where}: unknown setting (known: {', '.join(keys)})")
+        result[keys[key]] = _bool(item, where)
     return result
 
 
@@ -200,5 +215,6 @@ def describe(config: Config) -> dict[str, Any]:
         "inline-suppressions": config.inline_suppressions, "checkov-skips": config.checkov_skips,
         "var-files": [str(f) for f in config.var_files], "helm-values": [str(f) for f in config.helm_values],
         "jobs": config.jobs,
+        "render": {"helm": config.render_helm, "kustomize": config.render_kustomize},
         "limits": {key: getattr(config.limits, attr) for key, attr in LIMIT_KEYS.items()},
     }
