@@ -140,13 +140,16 @@ def _apply(data: Mapping[str, Any], lines: Mapping[str, int], path: Path, base: 
         elif key == "severity":
             changes["severity_overrides"] = _overrides(value, where(key), lines, path)
         elif key == "secrets":
-            changes.update(_secrets(value, lines, path))
+            changes.update(_section(value, key, {"allow-paths": "secret_allow_paths",
+                                                 "allow-fingerprints": "secret_allow_fingerprints"},
+                                    _list_of_str, lines, path))
         elif key == "rules":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise SettingsError(f"{where(key)}: expected RULE-ID: {{option: value}}")
             changes["rule_options"] = value
         elif key == "render":
-            changes.update(_render(value, lines, path))
+            changes.update(_section(value, key, {"helm": "render_helm", "kustomize": "render_kustomize"},
+                                    _bool, lines, path))
         elif key == "limits":
             changes["limits"] = _limits(value, lines, path, base.limits)
         else:
@@ -162,29 +165,17 @@ def _overrides(value: Any, where: str, lines: Mapping[str, int], path: Path) -> 
             for rule, level in value.items()}
 
 
-def _secrets(value: Any, lines: Mapping[str, int], path: Path) -> dict[str, Any]:
-    keys = {"allow-paths": "secret_allow_paths", "allow-fingerprints": "secret_allow_fingerprints"}
+def _section(value: Any, name: str, keys: Mapping[str, str], convert: Callable[[Any, str], Any],
+             lines: Mapping[str, int], path: Path) -> dict[str, Any]:
+    """A nested mapping whose keys each set one Config field: `secrets:`, `render:`."""
     if not isinstance(value, dict):
-        raise SettingsError(f"{path}:{lines.get('secrets', 0)}: secrets: expected a mapping")
+        raise SettingsError(f"{path}:{lines.get(name, 0)}: {name}: expected a mapping")
     result = {}
     for key, item in value.items():
-        where = f"{path}:{lines.get('secrets.' + key, 0)}: secrets.{key}"
+        where = f"{path}:{lines.get(f'{name}.{key}', 0)}: {name}.{key}"
         if key not in keys:
             raise SettingsError(f"{where}: unknown setting (known: {', '.join(keys)})")
-        result[keys[key]] = _list_of_str(item, where)
-    return result
-
-
-def _render(value: Any, lines: Mapping[str, int], path: Path) -> dict[str, Any]:
-    keys = {"helm": "render_helm", "kustomize": "render_kustomize"}
-    if not isinstance(value, dict):
-        raise SettingsError(f"{path}:{lines.get('render', 0)}: render: expected a mapping")
-    result = {}
-    for key, item in value.items():
-        where = f"{path}:{lines.get('render.' + key, 0)}: render.{key}"
-        if key not in keys:
-            raise SettingsError(f"{where}: unknown setting (known: {', '.join(keys)})")
-        result[keys[key]] = _bool(item, where)
+        result[keys[key]] = convert(item, where)
     return result
 
 
