@@ -88,20 +88,24 @@ def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = N
             return None
         line = data[: exc.start].count(b"\n") + 1
         return ScanError(source.rel, f"not valid UTF-8 (byte {exc.start})", line)
-    return parse_text(source, file_type(name, text, forced), text, budget=config.limits.file_timeout)
+    return parse_text(source, file_type(name, text, forced), text, budget=config.limits.file_timeout,
+                      use_cache=config.use_cache)
 
 
 def parse_text(source: SourceFile, kind: str, text: str, origin: Any = None,
-               budget: float = 0) -> ParsedFile | ScanError:
+               budget: float = 0, use_cache: bool = False) -> ParsedFile | ScanError:
+    from scanner import cache
     from scanner.budget import OverBudget, time_budget
     from scanner.parse import ParseError, parser_for
 
     parse = parser_for(kind)
-    tree = None
-    if parse is not None:
+    tree = cache.load(kind, source.rel + "\0" + text) if use_cache and parse is not None else None
+    if parse is not None and tree is None:
         try:
             with time_budget(budget):
                 tree = parse(text, source.rel)
+            if use_cache:
+                cache.store(kind, source.rel + "\0" + text, tree)
         except OverBudget:
             return ScanError(source.rel, f"took longer than {budget:g} s to parse (--file-timeout)")
         except ParseError as exc:
