@@ -7,6 +7,7 @@ severity overrides, fingerprints, suppressions — happens here, once, so rules 
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -222,11 +223,37 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return sorted(unique.values(), key=lambda f: f.sort_key)
 
 
-def _read_all(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None,
+PARALLEL_MIN_FILES = 64
+
+
+def _workers(config: Config, count: int) -> int:
+    """--jobs, or by default every core for a large tree and one process for a handful of files
+    (starting workers costs more than a pre-commit hook's few files take to parse)."""
+    if config.jobs:
+        return config.jobs
+    return (os.cpu_count() or 1) if count >= PARALLEL_MIN_FILES else 1
+
+
+def _read_one(item: tuple[SourceFile, Config]) -> ParsedFile | ScanError | str | None:
+    return read_source(*item)
+
+
+def _read_all(sources: Sequence[SourceFile], config: Config, stdin_data: bytes | None,
               result: ScanResult) -> list[ParsedFile]:
+    """Read and parse every file, in worker processes for large trees; the order of the results
+    is the order of `sources` whatever the number of workers, so output never depends on it."""
+    workers = 1 if stdin_data is not None else _workers(config, len(sources))
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+            outcomes = list(pool.map(_read_one, ((s, config) for s in sources), chunksize=8))
+    else:
+        outcomes = [read_source(source, config, stdin_data) for source in sources]
     parsed: list[ParsedFile] = []
-    for source in sources:
-        outcome = read_source(source, config, stdin_data)
+    for outcome in outcomes:
         if isinstance(outcome, ScanError):
             result.errors.append(outcome)
         elif isinstance(outcome, str):
