@@ -37,7 +37,7 @@ def _other_engine(model: KubernetesObjects, namespace: str) -> bool:
 
 def workload_without_policy(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
     for workload in model.workloads():
-        if _other_engine(model, workload.namespace):
+        if workload.patched or _other_engine(model, workload.namespace):
             continue
         labels = pod_labels(workload)
         if any(selector_matches(policy.get("spec", "podSelector"), labels) is not False

@@ -22,6 +22,8 @@ ESCALATION_VERBS = frozenset({"escalate", "bind", "impersonate"})
 REMOTE_SHELL = frozenset({"pods/exec", "pods/attach", "nodes/proxy"})
 WORKLOAD_RESOURCES = frozenset({"pods", "deployments", "daemonsets", "statefulsets", "replicasets",
                                 "jobs", "cronjobs", "replicationcontrollers", "*"})
+# Aggregated APIs that only serve reads of metrics: a wildcard inside them grants nothing more.
+METRICS_GROUPS = frozenset({"metrics.k8s.io", "custom.metrics.k8s.io", "external.metrics.k8s.io"})
 BROAD_GROUPS = frozenset({"system:anonymous", "system:unauthenticated", "system:authenticated"})
 
 
@@ -47,6 +49,9 @@ def grants(role: KubeObject, namespace: str) -> Iterator[Grant]:
             continue
         where = f"rules[{index}]"
         verbs = {str(node.value) for node in _values(rule, "verbs")}
+        groups = {str(node.value) for node in _values(rule, "apiGroups")}
+        if groups and groups <= METRICS_GROUPS:
+            continue
         for field in ("verbs", "resources", "apiGroups"):
             for node in _values(rule, field):
                 if node.value == "*":
@@ -55,7 +60,7 @@ def grants(role: KubeObject, namespace: str) -> Iterator[Grant]:
             if node.value in ESCALATION_VERBS:
                 yield Grant("escalation", node, f"{where}.verbs.{node.value}", f'the "{node.value}" verb')
         named = bool(_values(rule, "resourceNames"))
-        core = {str(node.value) for node in _values(rule, "apiGroups")} & {"", "*"}
+        core = groups & {"", "*"}
         for node in _values(rule, "resources"):
             resource = str(node.value)
             if resource == "secrets" and verbs & READ_VERBS and core and not named:
@@ -126,12 +131,13 @@ def broad_group_binding(model: KubernetesObjects, ctx: RuleContext) -> Iterator[
                 yield hit_at(name, binding.label, f"subjects.{name.value}", subject=str(name.value))
 
 
-def powerful_grant(model: KubernetesObjects, binding: KubeObject) -> tuple[KubeObject, Grant] | None:
-    """The role a binding hands out and its first dangerous permission, if it has one."""
+def powerful_grant(model: KubernetesObjects, binding: KubeObject,
+                   kinds: frozenset[str] | None = None) -> tuple[KubeObject, Grant] | None:
+    """The role a binding hands out and its first dangerous permission (of `kinds`), if any."""
     role = model.role_of(binding)
     if role is None:
         return None
-    grant = next(grants(role, binding.namespace), None)
+    grant = next((g for g in grants(role, binding.namespace) if kinds is None or g.kind in kinds), None)
     return (role, grant) if grant is not None else None
 
 

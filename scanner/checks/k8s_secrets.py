@@ -54,4 +54,4 @@ def configmap_secret_key(model: KubernetesObjects, ctx: RuleContext) -> Iterator
         for key, node in data.items() if isinstance(data, Mapping) else ():
             value = text(node)
             if value and secret_looking(key, value):
-                yield hit_at(key_loc(data, key) or node.loc, config_map.label, f"data.{key}", key=key)
+                yield hit_at(key_loc(data, key) or node.loc, config_map.label, f"data.{key}", entry=key)

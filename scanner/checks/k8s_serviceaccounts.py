@@ -24,11 +24,15 @@ def default_account_binding(model: KubernetesObjects, ctx: RuleContext) -> Itera
                 yield hit_at(name, binding.label, f"subjects.{namespace}.default", namespace=namespace)
 
 
+# Grants that amount to control of the cluster (or namespace), not only access to part of it.
+CONTROL = frozenset({"wildcard", "escalation"})
+
+
 def _power(model: KubernetesObjects, binding: KubeObject) -> str | None:
     """What makes a binding powerful, in words, or None."""
     if is_cluster_admin(binding):
         return "cluster-admin"
-    found = powerful_grant(model, binding)
+    found = powerful_grant(model, binding, CONTROL)
     return f"{found[0].label} ({found[1].what})" if found else None
 
 

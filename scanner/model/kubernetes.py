@@ -9,7 +9,7 @@ belong there), while lookups by key return one of them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
@@ -24,6 +24,7 @@ CLUSTER_SCOPED = frozenset({
     "GlobalNetworkPolicy", "CiliumClusterwideNetworkPolicy", "AdminNetworkPolicy",
     "BaselineAdminNetworkPolicy", "ClusterIssuer",
 })
+SELECTOR_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
 WORKLOAD_KINDS = frozenset({
     "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
     "CronJob",
@@ -34,7 +35,8 @@ WORKLOAD_KINDS = frozenset({
 class KubeObject:
     """One object. `namespace` is defaulted as `kubectl apply` would ("default", or the namespace a
     kustomization in the scan gives the file), "" when cluster scoped; `explicit_namespace` tells
-    whether the manifest wrote one itself."""
+    whether the manifest wrote one itself; `patched` that a kustomize patch in the scan changes it
+    before it is applied (its labels, for one, may not be the ones written here)."""
 
     kind: str
     api_version: str
@@ -43,6 +45,7 @@ class KubeObject:
     node: Mapping
     path: str
     explicit_namespace: bool = False
+    patched: bool = False
 
     @property
     def loc(self) -> Location:
@@ -102,7 +105,10 @@ class KubernetesObjects:
         return {obj.namespace for obj in self.objects if obj.namespace}
 
     def workloads(self) -> list[KubeObject]:
-        return [obj for obj in self.objects if obj.kind in WORKLOAD_KINDS and pod_spec(obj) is not None]
+        """Objects that run pods. A Deployment-like object without `spec.selector` is a fragment
+        (an overlay's partial copy, a patch kustomize was not told about) and is left out."""
+        return [obj for obj in self.objects if obj.kind in WORKLOAD_KINDS and pod_spec(obj) is not None
+                and (obj.kind not in SELECTOR_KINDS or obj.get("spec", "selector") is not None)]
 
     def role_of(self, binding: KubeObject) -> KubeObject | None:
         """The Role or ClusterRole a binding grants, when it is in the scan."""
@@ -201,7 +207,7 @@ def build(files: Sequence[ParsedFile], config: Config) -> KubernetesObjects:
     """Every object of the scan. Kustomize patch files are left out (they are fragments, not
     objects), and a namespace set by the one kustomization that includes a file applies to it."""
     kube_files = [parsed for parsed in files if parsed.type == "kubernetes"]
-    kustomize = Kustomizations.read(kube_files)
+    kustomize = Kustomizations.read([parsed for parsed in files if parsed.type in ("kubernetes", "text")])
     result = KubernetesObjects()
     for parsed in kube_files:
         if parsed.rel in kustomize.patches:
@@ -210,5 +216,5 @@ def build(files: Sequence[ParsedFile], config: Config) -> KubernetesObjects:
         for document in parsed.tree or ():
             for obj in objects_in(document, parsed.rel, hint):
                 if not obj.api_version.startswith("kustomize.config.k8s.io"):
-                    result.add(obj)
+                    result.add(replace(obj, patched=kustomize.patched(parsed.rel, obj.kind, obj.name)))
     return result
