@@ -215,8 +215,9 @@ def test_binding_finding_names_the_role_location_in_another_file() -> None:
 
     rule = next(rule for rule in load_rules() if rule.id == "K8S008")
     model = _model(
-        _file("role.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\n"
-                           "rules:\n  - apiGroups: ['']\n    resources: [secrets]\n    verbs: [list]\n"),
+        _file("role.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
+                           "metadata: {name: r}\nrules:\n  - apiGroups: ['']\n"
+                           "    resources: [secrets]\n    verbs: [list]\n"),
         _file("binding.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
                               "metadata: {name: b}\nroleRef:\n  kind: ClusterRole\n  name: r\n"))
     (hit,) = dangerous_role_binding(model, RuleContext(rule, {}))

@@ -27,7 +27,8 @@ INTERNAL_FLAGS = ("service.beta.kubernetes.io/aws-load-balancer-internal",
 SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
 EVERYWHERE = frozenset({"0.0.0.0/0", "::/0"})
 # Ingress controllers that terminate TLS at the cloud load balancer, configured by annotation.
-EDGE_TLS_ANNOTATIONS = ("alb.ingress.kubernetes.io/certificate-arn", "ingress.gcp.kubernetes.io/pre-shared-cert",
+EDGE_TLS_ANNOTATIONS = ("alb.ingress.kubernetes.io/certificate-arn",
+                        "ingress.gcp.kubernetes.io/pre-shared-cert",
                         "networking.gke.io/managed-certificates", "kubernetes.io/tls-acme",
                         "cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
 

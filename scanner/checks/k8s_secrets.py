@@ -33,8 +33,9 @@ def secret_with_data(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit
             data = secret.get(field)
             keys = _committed(data) if isinstance(data, Mapping) else []
             if keys:
+                shown = ", ".join(sorted(keys)[:5]) + (", ..." if len(keys) > 5 else "")
                 yield hit_at(key_loc(secret.node, field) or secret.loc, secret.label, field,
-                             field=field, keys=", ".join(sorted(keys)[:5]) + (", ..." if len(keys) > 5 else ""))
+                             field=field, keys=shown)
 
 
 def secret_looking(key: str, value: str) -> bool:
