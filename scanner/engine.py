@@ -122,7 +122,7 @@ def rule_matches(rule: Rule, token: str) -> bool:
     """`select`/`ignore` entries name rules by id (or id prefix), name, severity, item or file type."""
     return (rule.id == token or rule.name == token or rule.severity == token
             or token in rule.checklist or token in rule.kinds
-            or (token.isalpha() and token.isupper() and rule.id.startswith(token)))
+            or (token.isupper() and rule.id.startswith(token) and rule.id[len(token):].isdigit()))
 
 
 def selected_rules(rules: Sequence[Rule], config: Config) -> list[Rule]:
