@@ -41,3 +41,15 @@ def pick(*nodes: Node | None) -> Node | None:
         if node is not None:
             return node
     return None
+
+
+def keyed(parent: Node | None, key: str) -> Node | None:
+    """The value under `key`, located at the key when it is a block list (whose own span
+    starts on the next line), so a finding about the whole value points at the line naming it."""
+    if not isinstance(parent, Mapping):
+        return None
+    value, where = parent.get(key), parent.keys.get(key)
+    if isinstance(value, Sequence) and where is not None and where.line != value.loc.line:
+        return Sequence(where._replace(end_line=value.loc.end_line, end_column=value.loc.end_column),
+                        value.items)
+    return value

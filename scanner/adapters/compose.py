@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scanner.adapters.common import items, mapping, pick, settled, synthetic
+from scanner.adapters.common import items, keyed, mapping, pick, settled, synthetic
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
 from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, dig, strings, text, truth
 
@@ -36,7 +36,7 @@ def from_service(name: str, service: Mapping, loc: Location) -> ContainerSpec:
     item.privileged = settled(service.get("privileged"))
     item.read_only_root_fs = settled(service.get("read_only"))
     item.cap_add = strings(service.get("cap_add"))
-    item.cap_drop_node = service.get("cap_drop")
+    item.cap_drop_node = keyed(service, "cap_drop")
     item.cap_drop = strings(item.cap_drop_node)
     item.host_pid = _is_host(service.get("pid"))
     item.host_ipc = _is_host(service.get("ipc"))

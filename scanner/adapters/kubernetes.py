@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scanner.adapters.common import items, mapping, pick, settled, synthetic
+from scanner.adapters.common import items, keyed, mapping, pick, settled, synthetic
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
 from scanner.model.kubernetes import KubeObject
 from scanner.nodes import Location, Mapping, Node, Scalar, dig, key_loc, strings, text
@@ -85,7 +85,7 @@ def _security(item: ContainerSpec, own: Mapping | None, pod: Mapping | None,
     item.allow_privilege_escalation = settled(dig(own, "allowPrivilegeEscalation"))
     item.read_only_root_fs = settled(dig(own, "readOnlyRootFilesystem"))
     item.cap_add = strings(dig(own, "capabilities", "add"))
-    item.cap_drop_node = dig(own, "capabilities", "drop")
+    item.cap_drop_node = keyed(dig(own, "capabilities"), "drop")
     item.cap_drop = strings(item.cap_drop_node)
     item.selinux_type = settled(pick(dig(own, "seLinuxOptions", "type"), dig(pod, "seLinuxOptions", "type")))
     item.seccomp = pick(
