@@ -124,6 +124,7 @@ class DockerfileInfo:
 @dataclass
 class DockerfileModel:
     files: list[DockerfileInfo]
+    trusted_registries: tuple[str, ...] = ()
 
     def stages(self) -> Iterator[Stage]:
         for info in self.files:
@@ -132,7 +133,8 @@ class DockerfileModel:
 
 def build(files: Sequence[ParsedFile], config: Config) -> DockerfileModel:
     return DockerfileModel([analyse(f.rel, f.tree, f.path) for f in files
-                            if f.type == "dockerfile" and isinstance(f.tree, Dockerfile)])
+                            if f.type == "dockerfile" and isinstance(f.tree, Dockerfile)],
+                           tuple(config.trusted_registries))
 
 
 def analyse(path: str, tree: Dockerfile, fs_path: Path | None = None) -> DockerfileInfo:
