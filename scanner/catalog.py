@@ -20,7 +20,7 @@ from scanner.findings import SEVERITIES
 
 FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "image", "text")
 MODELS = ("dockerfile", "container", "kubernetes", "compose", "terraform", "cloudformation", "cloud",
-          "image", "text")
+          "image", "text", "suppressions")
 DOC_SECTIONS = ("what", "why", "example", "use_instead")
 EQUIVALENT_TOOLS = ("checkov", "trivy", "kics", "hadolint", "detect-secrets", "gitleaks")
 

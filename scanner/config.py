@@ -43,4 +43,5 @@ class Config:
     var_files: tuple[Path, ...] = ()
     helm_values: tuple[Path, ...] = ()
     jobs: int = 0
+    use_cache: bool = True
     limits: Limits = field(default_factory=Limits)

@@ -13,7 +13,7 @@ from typing import Any
 
 from scanner.catalog import Rule, RuleContext, load_rules
 from scanner.config import Config
-from scanner.discover import STRUCTURED_TYPES, SourceFile, file_type
+from scanner.discover import SourceFile, classify_content, classify_name, file_type
 from scanner.findings import Finding, Hit, ScanError, fingerprint
 from scanner.inputs import ParsedFile
 
@@ -46,38 +46,48 @@ def _import(target: str) -> Any:
     return getattr(importlib.import_module(module_name), name)
 
 
-def read_source(source: SourceFile, config: Config, stdin_text: str | None = None
-                ) -> ParsedFile | ScanError | None:
-    """Read, classify and parse one file. None: nothing to scan (binary or empty text file)."""
+def _claimed(name: str, head: bytes, forced: str) -> bool:
+    """Whether a structured type claims the file, so that failing to read it is an error rather
+    than a text file quietly skipped (a 20 MB lock file is not worth failing a build over)."""
+    by_name = classify_name(name)
+    if forced or by_name in ("dockerfile", "terraform"):
+        return True
+    return by_name == "yaml" and bool(classify_content(name, head.decode("utf-8", "replace")))
+
+
+def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = None
+                ) -> ParsedFile | ScanError | str | None:
+    """Read, classify and parse one file. An unreadable file no structured type claims is skipped:
+    None for binary or non-UTF-8 text, a note (str) when it is over the size limit. A claimed
+    file that can't be read is an error with the reason."""
     if source.problem:
         return ScanError(source.rel, source.problem)
-    if stdin_text is not None:
-        data = stdin_text.encode("utf-8", "surrogateescape")
-    else:
-        try:
-            size = source.path.stat().st_size
-            if size > config.limits.max_file_bytes:
-                return ScanError(source.rel, f"skipped: {size} bytes is over the "
-                                             f"{config.limits.max_file_bytes}-byte limit (--max-file-size)")
-            data = source.path.read_bytes()
-        except OSError as exc:
-            return ScanError(source.rel, f"cannot read: {exc.strerror or exc}")
     forced = source.forced_type or config.forced_type
-    binary = b"\x00" in data[:8192]
     name = source.path.name
-    if binary:
-        if forced or (file_type(name, "", "") in STRUCTURED_TYPES):
-            return ScanError(source.rel, "binary file, not text")
-        return None
+    try:
+        if stdin_data is not None:
+            data = stdin_data
+        elif source.path.stat().st_size > config.limits.max_file_bytes:
+            with source.path.open("rb") as handle:
+                head = handle.read(65536)
+            if not _claimed(name, head, forced):
+                return f"skipped {source.rel}: larger than the size limit (--max-file-size)"
+            return ScanError(source.rel, f"skipped: larger than the {config.limits.max_file_bytes}-byte "
+                                         "limit (--max-file-size)")
+        else:
+            data = source.path.read_bytes()
+    except OSError as exc:
+        return ScanError(source.rel, f"cannot read: {exc.strerror or exc}")
+    if b"\x00" in data[:8192]:
+        return ScanError(source.rel, "binary file, not text") if _claimed(name, data[:65536], forced) else None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if not _claimed(name, data[:65536], forced):
+            return None
         line = data[: exc.start].count(b"\n") + 1
-        if forced or file_type(name, "", "") in STRUCTURED_TYPES:
-            return ScanError(source.rel, f"not valid UTF-8 (byte {exc.start})", line)
-        text = data.decode("utf-8", "replace")
-    kind = file_type(name, text, forced)
-    return parse_text(source, kind, text)
+        return ScanError(source.rel, f"not valid UTF-8 (byte {exc.start})", line)
+    return parse_text(source, file_type(name, text, forced), text)
 
 
 def parse_text(source: SourceFile, kind: str, text: str) -> ParsedFile | ScanError:
@@ -92,6 +102,8 @@ def parse_text(source: SourceFile, kind: str, text: str) -> ParsedFile | ScanErr
             return ScanError(source.rel, exc.message, exc.line)
         except RecursionError:
             return ScanError(source.rel, "nesting is too deep to read")
+        except Exception as exc:  # noqa: BLE001 - one unreadable file must not end the scan
+            return ScanError(source.rel, f"cannot be parsed ({type(exc).__name__})")
     return ParsedFile(rel=source.rel, type=kind, text=text, tree=tree, path=source.path)
 
 
@@ -117,6 +129,7 @@ class Models:
         self.files = files
         self.config = config
         self.built: dict[str, Any] = {}
+        self.errors: list[ScanError] = []
 
     def get(self, name: str) -> Any:
         if name not in self.built:
@@ -136,32 +149,67 @@ def to_finding(rule: Rule, hit: Hit) -> Finding:
     )
 
 
-def run_rules(rules: Iterable[Rule], files: Sequence[ParsedFile], config: Config) -> list[Finding]:
-    present = {f.type for f in files}
-    models = Models(files, config)
+def run_rules(rules: Iterable[Rule], models: Models) -> tuple[list[Finding], set[str]]:
+    """Findings of the rules whose kinds are present, and the ids of the rules that ran."""
+    present = {f.type for f in models.files}
     findings: dict[str, Finding] = {}
+    ran: set[str] = set()
     for rule in rules:
         if not present.intersection(rule.kinds):
             continue
-        check = rule.load_check()
-        context = RuleContext(rule, config.rule_options.get(rule.id, {}))
-        for hit in check(models.get(rule.model), context):
-            finding = to_finding(rule, hit)
-            findings.setdefault(finding.fingerprint, finding)
-    return sorted(findings.values(), key=lambda f: f.sort_key)
+        ran.add(rule.id)
+        context = RuleContext(rule, models.config.rule_options.get(rule.id, {}))
+        try:
+            for hit in rule.load_check()(models.get(rule.model), context):
+                finding = to_finding(rule, hit)
+                findings.setdefault(finding.fingerprint, finding)
+        except Exception as exc:  # noqa: BLE001 - a failing rule is reported, the others still run
+            models.errors.append(ScanError(rule.source or rule.id,
+                                           f"rule {rule.id} stopped early ({type(exc).__name__})"))
+    return sorted(findings.values(), key=lambda f: f.sort_key), ran
 
 
-def scan(sources: Iterable[SourceFile], config: Config, stdin_text: str | None = None) -> ScanResult:
+def _checkov_equivalents(rules: Iterable[Rule]) -> dict[str, tuple[str, ...]]:
+    mapping: dict[str, list[str]] = {}
+    for rule in rules:
+        for checkov_id in rule.equivalents.get("checkov", ()):
+            mapping.setdefault(checkov_id, []).append(rule.id)
+    return {key: tuple(value) for key, value in mapping.items()}
+
+
+def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult) -> None:
+    """Rules, then inline suppressions, then the rules that judge the suppressions themselves."""
+    from scanner import suppress
+
+    catalog = load_rules(config.rules_dirs)
+    result.rules = selected_rules(catalog, config)
+    models = Models(parsed, config)
+    findings, ran = run_rules((r for r in result.rules if r.model != "suppressions"), models)
+    if not config.inline_suppressions:
+        result.findings = findings
+        result.errors.extend(models.errors)
+        return
+    inline = suppress.collect(parsed, _checkov_equivalents(catalog), config.checkov_skips)
+    active, result.suppressed = suppress.apply(findings, inline)
+    models.built["suppressions"] = suppress.Suppressions(
+        inline, frozenset(r.id for r in catalog), frozenset(ran))
+    meta, _ = run_rules((r for r in result.rules if r.model == "suppressions"), models)
+    result.findings = sorted(active + meta, key=lambda f: f.sort_key)
+    result.errors.extend(models.errors)
+
+
+def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None) -> ScanResult:
     result = ScanResult()
     parsed: list[ParsedFile] = []
     for source in sources:
-        outcome = read_source(source, config, stdin_text)
+        outcome = read_source(source, config, stdin_data)
         if isinstance(outcome, ScanError):
             result.errors.append(outcome)
+        elif isinstance(outcome, str):
+            result.notes.append(outcome)
         elif outcome is not None:
             parsed.append(outcome)
             result.types[outcome.type] = result.types.get(outcome.type, 0) + 1
     result.files = len(parsed)
-    result.rules = selected_rules(load_rules(config.rules_dirs), config)
-    result.findings = run_rules(result.rules, parsed, config)
+    scan_parsed(parsed, config, result)
     return result

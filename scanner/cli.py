@@ -1,0 +1,151 @@
+"""The `hullscan` command line: thin click commands over `scanner.app`.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or unreadable files),
+2 usage or configuration error. Only click is imported at start-up; everything else is imported
+by the command that needs it, so `hullscan --version` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from scanner import __version__
+
+SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"])
+TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "text"])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hullscan", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Static scanner for container security: Dockerfiles, Kubernetes, Compose, Terraform,
+    CloudFormation, saved images, and hard-coded secrets."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "formats", multiple=True, metavar="FORMAT",
+              help="text, json, sarif, junit, gitlab-sast, codeclimate, markdown; repeatable.")
+@click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File for the --format in the same position; formats without one go to stdout.")
+@click.option("--fail-on", type=SEVERITY_CHOICES, help="Lowest severity that fails the run [low].")
+@click.option("--select", multiple=True, help="Run only these rules (id, id prefix, name, severity, "
+                                             "checklist item or file type); repeatable.")
+@click.option("--ignore", multiple=True, help="Skip these rules (same forms as --select); repeatable.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB; repeatable.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Configuration file [.hullscan.yaml or pyproject.toml in the root].")
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Project root: reported paths are relative to it [current directory].")
+@click.option("--type", "forced_type", type=TYPE_CHOICES, help="Treat every input as this type.")
+@click.option("--stdin-name", default="", help="Name (and type hint) for input read from `-`.")
+@click.option("--sarif-category", default="", help="SARIF runAutomationDetails.id, to keep runs apart.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings not recorded in this baseline.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record the current findings in this baseline file and exit 0.")
+@click.option("--show-suppressed", is_flag=True, help="List suppressed findings with their reasons.")
+@click.option("--no-inline-suppressions", is_flag=True, help="Ignore every inline suppression.")
+@click.option("--rules-dir", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Load more rules from this folder; repeatable.")
+@click.option("--var-file", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Terraform variable file; repeatable.")
+@click.option("--helm-values", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra values file for rendering Helm charts; repeatable.")
+@click.option("--secrets-only", is_flag=True, help="Run only the secret detectors.")
+@click.option("--ignore-parse-errors", is_flag=True, help="Unreadable files do not fail the run.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
+              help="Parallel workers [number of cores for large trees, 1 for a few files].")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
+@click.option("--file-timeout", type=click.FloatRange(min=0.1), help="Seconds one file may take [10].")
+@click.option("--max-file-size", type=click.IntRange(min=1), help="Bytes; larger files are skipped [10 MB].")
+@click.option("--color/--no-color", default=None, help="Colour text output [when stdout is a terminal].")
+def scan(**options: object) -> None:
+    """Scan files and folders (default: the current folder); `-` reads standard input."""
+    from scanner.app import ScanOptions, run_scan
+
+    sys.exit(run_scan(ScanOptions.from_click(options)))
+
+
+@cli.command()
+@click.argument("archives", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "formats", multiple=True, metavar="FORMAT")
+@click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--fail-on", type=SEVERITY_CHOICES)
+@click.option("--select", multiple=True)
+@click.option("--ignore", multiple=True)
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sarif-category", default="")
+@click.option("--show-suppressed", is_flag=True)
+@click.option("--color/--no-color", default=None)
+def image(**options: object) -> None:
+    """Scan saved images (`docker save` tar, OCI layout folder or tar) without a container engine."""
+    from scanner.app import ScanOptions, run_image
+
+    sys.exit(run_image(ScanOptions.from_click(options)))
+
+
+@cli.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+def list_rules(output_format: str) -> None:
+    """List every rule: id, severity, name, file types and checklist items."""
+    from scanner.app import show_rules
+
+    sys.exit(show_rules(output_format))
+
+
+@cli.command()
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Show a rule's documentation: what it checks, why, and how to fix it."""
+    from scanner.app import explain_rule
+
+    sys.exit(explain_rule(rule))
+
+
+@cli.command()
+@click.option("--format", "output_format", type=click.Choice(["table", "markdown", "json"]), default="table")
+def checklist(output_format: str) -> None:
+    """Show which rules enforce each item of the container security checklist."""
+    from scanner.app import show_checklist
+
+    sys.exit(show_checklist(output_format))
+
+
+@cli.command()
+@click.option("--show", is_flag=True, required=True, help="Print the effective configuration.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def config(show: bool, config_file: Path | None) -> None:
+    """Print the effective configuration (file settings merged over defaults)."""
+    from scanner.app import show_config
+
+    sys.exit(show_config(config_file))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point. A bad rule folder is a usage error; anything unforeseen is one line, not a
+    traceback (`HULLSCAN_DEBUG=1` shows the traceback for a bug report)."""
+    from scanner.catalog import CatalogError
+
+    try:
+        cli.main(args=argv, prog_name="hullscan", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    except CatalogError as exc:
+        print(f"hullscan: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hullscan: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+        import os
+
+        if os.environ.get("HULLSCAN_DEBUG"):
+            raise
+        print(f"hullscan: internal error ({type(exc).__name__}); rerun with HULLSCAN_DEBUG=1 "
+              "and report it", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,219 @@
+"""Read `.hullscan.yaml` (or `[tool.hullscan]` in pyproject.toml, or `--config FILE`) into a Config.
+
+Every key is validated up front: an unknown key or a bad value is an error naming the file and
+line, because a typo in a security gate that is silently ignored is worse than no gate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from scanner.config import Config, Limits
+from scanner.findings import SEVERITIES
+
+
+class SettingsError(Exception):
+    """A configuration problem; the message starts with `file:line:`."""
+
+
+def _to_plain(node: Any, prefix: str, lines: dict[str, int]) -> Any:
+    """Node tree -> plain values, remembering each dotted key's line for error messages."""
+    from scanner.nodes import Mapping as NodeMapping, Scalar, Sequence
+
+    if isinstance(node, NodeMapping):
+        result = {}
+        for key, value in node.items():
+            path = f"{prefix}.{key}" if prefix else key
+            lines[path] = node.keys[key].line
+            result[key] = _to_plain(value, path, lines)
+        return result
+    if isinstance(node, Sequence):
+        return [_to_plain(item, prefix, lines) for item in node.items]
+    return node.value if isinstance(node, Scalar) else None
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    from scanner.parse import ParseError
+    from scanner.parse.yaml import parse_documents
+
+    try:
+        documents = parse_documents(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot read configuration: {exc}") from None
+    except ParseError as exc:
+        raise SettingsError(f"{path}:{exc.line}: {exc.message}") from None
+    lines: dict[str, int] = {}
+    data = _to_plain(documents[0], "", lines) if documents else {}
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}:1: configuration must be a mapping of settings")
+    return data, lines
+
+
+def _read_pyproject(path: Path) -> tuple[dict[str, Any], dict[str, int]] | None:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot read: {exc}") from None
+    section = data.get("tool", {}).get("hullscan")
+    if section is None:
+        return None
+    lines = {}
+    for key in section:
+        match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+        lines[key] = text.count("\n", 0, match.start()) + 1 if match else 0
+    return section, lines
+
+
+def find_config(root: Path) -> Path | None:
+    for name in (".hullscan.yaml", ".hullscan.yml"):
+        if (root / name).is_file():
+            return root / name
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file() and "[tool.hullscan" in pyproject.read_text(encoding="utf-8", errors="replace"):
+        return pyproject
+    return None
+
+
+def load_settings(path: Path | None, base: Config) -> Config:
+    """`base` with the file's settings applied; flags are applied after this by the CLI."""
+    if path is None:
+        return base
+    if path.name == "pyproject.toml":
+        found = _read_pyproject(path)
+        if found is None:
+            return base
+        data, lines = found
+    else:
+        data, lines = _read_yaml(path)
+    return _apply(data, lines, path, base)
+
+
+def _list_of_str(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(item, (str, int)) for item in value):
+        raise SettingsError(f"{where}: expected a list of strings")
+    return tuple(str(item) for item in value)
+
+
+def _severity(value: Any, where: str, extra: tuple[str, ...] = ()) -> str:
+    if value not in SEVERITIES + extra:
+        raise SettingsError(f"{where}: expected one of {', '.join(SEVERITIES + extra)}, got {value!r}")
+    return str(value)
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise SettingsError(f"{where}: expected true or false")
+    return value
+
+
+def _positive(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise SettingsError(f"{where}: expected a positive number")
+    return value
+
+
+LIMIT_KEYS = {"max-file-size": "max_file_bytes", "file-timeout": "file_timeout",
+              "archive-member-size": "archive_member_bytes", "archive-members": "archive_members",
+              "archive-total-size": "archive_total_bytes"}
+
+
+def _apply(data: Mapping[str, Any], lines: Mapping[str, int], path: Path, base: Config) -> Config:
+    def where(key: str) -> str:
+        return f"{path}:{lines.get(key, 0)}: {key}"
+
+    base_dir = path.parent
+    handlers: dict[str, Callable[[Any, str], dict[str, Any]]] = {
+        "select": lambda v, w: {"select": _list_of_str(v, w)},
+        "ignore": lambda v, w: {"ignore": _list_of_str(v, w)},
+        "fail-on": lambda v, w: {"fail_on": _severity(v, w, ("never",))},
+        "exclude": lambda v, w: {"exclude": base.exclude + _list_of_str(v, w)},
+        "trusted-registries": lambda v, w: {"trusted_registries": _list_of_str(v, w)},
+        "rules-dir": lambda v, w: {"rules_dirs": tuple(base_dir / d for d in _list_of_str(v, w))},
+        "inline-suppressions": lambda v, w: {"inline_suppressions": _bool(v, w)},
+        "checkov-skips": lambda v, w: {"checkov_skips": _bool(v, w)},
+        "var-files": lambda v, w: {"var_files": tuple(base_dir / f for f in _list_of_str(v, w))},
+        "helm-values": lambda v, w: {"helm_values": tuple(base_dir / f for f in _list_of_str(v, w))},
+        "jobs": lambda v, w: {"jobs": int(_positive(v, w))},
+    }
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in handlers:
+            changes.update(handlers[key](value, where(key)))
+        elif key == "severity":
+            changes["severity_overrides"] = _overrides(value, where(key), lines, path)
+        elif key == "secrets":
+            changes.update(_secrets(value, lines, path))
+        elif key == "rules":
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise SettingsError(f"{where(key)}: expected RULE-ID: {{option: value}}")
+            changes["rule_options"] = value
+        elif key == "limits":
+            changes["limits"] = _limits(value, lines, path, base.limits)
+        else:
+            raise SettingsError(f"{where(key)}: unknown setting (known: "
+                                f"{', '.join(sorted([*handlers, 'severity', 'secrets', 'rules', 'limits']))})")
+    return replace(base, **changes)
+
+
+def _overrides(value: Any, where: str, lines: Mapping[str, int], path: Path) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise SettingsError(f"{where}: expected RULE-ID: severity")
+    return {rule: _severity(level, f"{path}:{lines.get('severity.' + rule, 0)}: severity.{rule}")
+            for rule, level in value.items()}
+
+
+def _secrets(value: Any, lines: Mapping[str, int], path: Path) -> dict[str, Any]:
+    keys = {"allow-paths": "secret_allow_paths", "allow-fingerprints": "secret_allow_fingerprints"}
+    if not isinstance(value, dict):
+        raise SettingsError(f"{path}:{lines.get('secrets', 0)}: secrets: expected a mapping")
+    result = {}
+    for key, item in value.items():
+        where = f"{path}:{lines.get('secrets.' + key, 0)}: secrets.{key}"
+        if key not in keys:
+            raise SettingsError(f"{where}: unknown setting (known: {', '.join(keys)})")
+        result[keys[key]] = _list_of_str(item, where)
+    return result
+
+
+def _limits(value: Any, lines: Mapping[str, int], path: Path, base: Limits) -> Limits:
+    if not isinstance(value, dict):
+        raise SettingsError(f"{path}:{lines.get('limits', 0)}: limits: expected a mapping")
+    known = {f.name for f in fields(Limits)}
+    changes = {}
+    for key, item in value.items():
+        where = f"{path}:{lines.get('limits.' + key, 0)}: limits.{key}"
+        if key not in LIMIT_KEYS or LIMIT_KEYS[key] not in known:
+            raise SettingsError(f"{where}: unknown limit (known: {', '.join(LIMIT_KEYS)})")
+        number = _positive(item, where)
+        changes[LIMIT_KEYS[key]] = number if key == "file-timeout" else int(number)
+    return replace(base, **changes)
+
+
+def describe(config: Config) -> dict[str, Any]:
+    """The effective configuration, in the file's own vocabulary, for `hullscan config --show`."""
+    return {
+        "select": list(config.select), "ignore": list(config.ignore),
+        "severity": dict(config.severity_overrides), "fail-on": config.fail_on,
+        "exclude": list(config.exclude), "trusted-registries": list(config.trusted_registries),
+        "secrets": {"allow-paths": list(config.secret_allow_paths),
+                    "allow-fingerprints": list(config.secret_allow_fingerprints)},
+        "rules": {rule: dict(options) for rule, options in config.rule_options.items()},
+        "rules-dir": [str(d) for d in config.rules_dirs],
+        "inline-suppressions": config.inline_suppressions, "checkov-skips": config.checkov_skips,
+        "var-files": [str(f) for f in config.var_files], "helm-values": [str(f) for f in config.helm_values],
+        "jobs": config.jobs,
+        "limits": {key: getattr(config.limits, attr) for key, attr in LIMIT_KEYS.items()},
+    }
