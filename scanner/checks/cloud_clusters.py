@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.checks.cloud_common import (blocks, flag, is_world, items, lookup, refers_to, report,
-                                         scalar_strings, setting, unknown_in)
+from scanner.checks.cloud_common import (blocks, flag, is_world, items, lookup, place, refers_to,
+                                         report, scalar_strings, setting, unknown_in)
 from scanner.findings import Hit
 from scanner.nodes import Node, Unknown, text
 
@@ -101,7 +101,7 @@ def audit_logs_off(model, ctx: RuleContext) -> Iterator[Hit]:
         enabled = {str(text(e)).lower() for e in entries}
         missing = [kind for kind in required if kind not in enabled]
         if missing:
-            yield report(res, listed, path, missing=", ".join(missing))
+            yield report(res, place(res.attrs, path), path, missing=", ".join(missing))
     for res in model.of_type(GKE):
         service, node, _ = setting(res.attrs, "logging_service")
         if service == "none":

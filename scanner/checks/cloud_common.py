@@ -116,3 +116,16 @@ def refers_to(node: Node | None, resource: Any) -> bool | None:
             return True
         return None
     return False if text(node) is not None else None
+
+
+def place(node: Node | None, path: str) -> Node | Location | None:
+    """Where to report the value at `path`: a list or block written in place is reported at its
+    key (a YAML block list starts on the line below it); anything else, including a list that
+    came from a variable default, at the value itself."""
+    value = lookup(node, path)
+    parent = lookup(node, path.rpartition(".")[0]) if "." in path else _single(node)
+    key_at = parent.keys.get(path.rpartition(".")[2]) if isinstance(parent, Mapping) else None
+    if isinstance(value, (Mapping, Sequence)) and key_at is not None and value.loc.path == key_at.path \
+            and 0 <= value.loc.line - key_at.line <= 1:
+        return key_at
+    return value
