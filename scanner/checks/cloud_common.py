@@ -101,20 +101,24 @@ def scalar_strings(node: Node | None) -> list[Scalar]:
 
 def refers_to(node: Node | None, resource: Any) -> bool | None:
     """Whether a value points at `resource` (`aws_vpc.main.id`, `!Ref Vpc`, `!GetAtt Vpc.Arn`).
-    False for a literal or a reference to another resource of the same type; None when it is a
-    reference the scanner can't follow (a variable, a data source)."""
-    if isinstance(node, Mapping):
-        target = node.get("Ref") or _single(node.get("Fn::GetAtt"))
-        return None if target is None else text(target) == resource.name
+    False for a literal or a plain reference to another resource; None when it is a reference the
+    scanner can't follow (a variable, a data source, an expression)."""
     if isinstance(node, Unknown):
-        source = node.source
+        source = node.source.strip()
         if resource.format == "terraform":
-            if re.search(rf"(?<![\w.-]){re.escape(resource.type)}\.{re.escape(resource.name)}\b", source):
+            address = resource.name
+            if resource.module and address.startswith(resource.module + "."):
+                address = address[len(resource.module) + 1:]
+            address = re.escape(re.sub(r"\[[^\]]*\]$", "", address))
+            if re.search(rf"(?<![\w.-]){address}(?:[.\[]|$)", source):
                 return True
-            return False if re.search(rf"(?<![\w.-]){re.escape(resource.type)}\.", source) else None
-        if re.search(rf"(?<![\w:-]){re.escape(resource.name)}\b", source):
+            return False if re.fullmatch(rf"{re.escape(resource.type)}\.[\w-]+(?:\[[^\]]*\])?\.\w+", source) else None
+        target = re.fullmatch(r"(Ref|Fn::GetAtt) ([\w-]+).*", source)
+        if target and target.group(2) == resource.name:
             return True
-        return None
+        if target:  # another resource is False; a parameter without a default can't be followed
+            return False if target.group(1) != "Ref" or "resource" in node.reason else None
+        return True if re.search(rf"(?<![\w:-]){re.escape(resource.name)}\b", source) else None
     return False if text(node) is not None else None
 
 

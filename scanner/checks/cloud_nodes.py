@@ -83,7 +83,7 @@ def _marked_untrusted(res, pool, markers: tuple[str, ...]) -> bool:
     words = [res.name, text(lookup(pool, "name")) or ""]
     for _, node in walk(lookup(pool, "node_config")):
         if isinstance(node, Mapping):
-            words.extend(node.values)
+            words.extend(node.values.keys())
         value = text(node)
         if value:
             words.append(value)
