@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanner.catalog import RuleContext
-from scanner.checks.cloud_common import (blocks, flag, items, lookup, refers_to, report,
+from scanner.checks.cloud_common import (blocks, flag, items, lookup, place, refers_to, report,
                                          scalar_strings, setting)
 from scanner.findings import Hit
-from scanner.nodes import Mapping, Node, Scalar, Unknown, text
+from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, text
 
 ECR = ("aws_ecr_repository", "AWS::ECR::Repository")
 ARTIFACT = "google_artifact_registry_repository"
@@ -92,7 +92,7 @@ def _gcr_bucket(res, registries: list[Any]) -> bool:
     return any(refers_to(bucket, registry) for registry in registries)
 
 
-def _public_statements(policy: Node | None) -> Iterator[Node]:
+def _public_statements(policy: Node | None) -> Iterator[Node | Location]:
     """The places in an IAM policy document that allow the `*` principal without a condition."""
     if isinstance(policy, Scalar) and isinstance(policy.value, str):
         try:
@@ -104,7 +104,7 @@ def _public_statements(policy: Node | None) -> Iterator[Node]:
         return
     for statement in blocks(policy, "Statement"):
         if _public(_plain(statement)):
-            yield statement.get("Principal") or statement
+            yield place(statement, "Principal") or statement
 
 
 def _statements(document: Any) -> list[Any]:
