@@ -71,8 +71,8 @@ def public_policy(model, ctx: RuleContext) -> Iterator[Hit]:
     """Registry policies and IAM bindings that let anyone pull (or push)."""
     for res in model.of_type("aws_ecr_repository_policy", "AWS::ECR::Repository"):
         key = "policy" if res.format == "terraform" else "RepositoryPolicyText"
-        for node in _public_statements(lookup(res.attrs, key)):
-            yield report(res, node, key, who='"*"')
+        for index, node in _public_statements(lookup(res.attrs, key)):
+            yield report(res, node, f"{key}.Statement[{index}]", who='"*"')
     registries = model.of_type("google_container_registry")
     for res in model.of_type(*(f"{prefix}_iam_{kind}" for prefix in (ARTIFACT, "google_storage_bucket")
                                for kind in ("member", "binding"))):
@@ -92,19 +92,20 @@ def _gcr_bucket(res, registries: list[Any]) -> bool:
     return any(refers_to(bucket, registry) for registry in registries)
 
 
-def _public_statements(policy: Node | None) -> Iterator[Node | Location]:
-    """The places in an IAM policy document that allow the `*` principal without a condition."""
+def _public_statements(policy: Node | None) -> Iterator[tuple[int, Node | Location]]:
+    """(statement index, where) for each statement of an IAM policy document that allows the `*`
+    principal without a condition; a policy written as a JSON string is reported as a whole."""
     if isinstance(policy, Scalar) and isinstance(policy.value, str):
         try:
             document = json.loads(policy.value)
         except ValueError:
             return
         if any(_public(statement) for statement in _statements(document)):
-            yield policy
+            yield 0, policy
         return
-    for statement in blocks(policy, "Statement"):
+    for index, statement in enumerate(blocks(policy, "Statement")):
         if _public(_plain(statement)):
-            yield place(statement, "Principal") or statement
+            yield index, place(statement, "Principal") or statement
 
 
 def _statements(document: Any) -> list[Any]:
