@@ -73,11 +73,11 @@ class Tracker:
 
     def _place(self, layer: int, entry: Entry) -> None:
         old = self.visible.get(entry.path)
-        if old is not None:
-            if self.records[old].type == "dir" and entry.type == "dir":
+        if entry.type == "dir" and (old is None or self.records[old].type == "dir"):
+            if old is not None:  # directories merge: only the older entry's metadata is replaced
                 self.records[old] = self._with_fate(old, "replaced")
-            else:
-                self._hide(entry.path, "replaced", "deleted")
+        else:  # also when the directory was only implied by the paths below it
+            self._hide(entry.path, "replaced", "deleted")
         self.records.append(ImageFile(layer, entry.path, entry.type, entry.size, entry.mode,
                                       entry.linkname, entry.ordinal))
         self.visible[entry.path] = len(self.records) - 1
