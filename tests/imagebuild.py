@@ -146,3 +146,13 @@ def github_token(seed: str = "hullscan") -> str:
         crc, digit = divmod(crc, 62)
         digits = alphabet[digit] + digits
     return f"ghp_{body}{digits.rjust(6, '0')}"
+
+
+def private_key(seed: str = "hullscan") -> str:
+    """A PEM block shaped like an RSA private key, its body random base64 (no key inside)."""
+    import base64
+    import random
+
+    body = base64.b64encode(random.Random(seed).randbytes(600)).decode()
+    lines = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+    return f"-----BEGIN RSA PRIVATE KEY-----\n{lines}\n-----END RSA PRIVATE KEY-----\n"

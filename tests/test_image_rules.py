@@ -8,16 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from imagebuild import E, config, docker_save, github_token, layer, oci_dir
+from imagebuild import E, config, docker_save, github_token, layer, oci_dir, private_key
 from scanner.config import Config, Limits
 from scanner.engine import ScanResult
 from scanner.image import scan_archive
+from scanner.image.detect import SecretMatch
 
 TOKEN = github_token()
-KEY = ("-----BEGIN OPENSSH PRIVATE KEY-----\n"
-       "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
-       "QyNTUxOQAAACDhq0OZ2L3ZQ3E9k6v7Jt3pWg1Qm0r5S2uJcX4Yb8dVfwAAAJi0k1yGtJNc\n"
-       "-----END OPENSSH PRIVATE KEY-----\n")
+KEY = private_key()
 
 
 def _scan(path: Path, rule: str, **settings: object) -> ScanResult:
@@ -46,7 +44,7 @@ def test_secret_in_a_present_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("later", "state"), [
     (E("app/.wh.settings.ini"), "deleted in a later layer but still in the image"),
     (E("app/.wh..wh..opq"), "deleted in a later layer but still in the image"),
-    (E("app/settings.ini", b"token = from-the-vault\n"), "replaced in a later layer but still in the image"),
+    (E("app/settings.ini", b"token = ${GITHUB_TOKEN}\n"), "replaced in a later layer but still in the image"),
 ])
 def test_secret_in_a_file_a_later_layer_removes(tmp_path: Path, later: E, state: str) -> None:
     layers = [layer(E("app/settings.ini", f"token = {TOKEN}\n".encode())), layer(later)]
@@ -178,3 +176,13 @@ def test_unreadable_archive_is_one_error(tmp_path: Path) -> None:
 def test_missing_archive(tmp_path: Path) -> None:
     result = scan_archive(tmp_path / "nope.tar", Config(root=tmp_path))
     assert [e.message for e in result.errors] == ["no such file or directory"]
+
+
+def test_generic_matches_are_not_reported_in_third_party_code(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generic = SecretMatch(1, 1, 5, "secret", "s3cr…(12 chars)", "generic:1", generic=True)
+    monkeypatch.setattr("scanner.checks.image.find_secrets", lambda text, name: [generic])
+    layers = [layer(E("usr/lib/python3/dist-packages/lib/auth.py", b"token = self.next()\n"),
+                    E("app/settings.py", b"token = 'kq8W...'\n"))]
+    result = _scan(docker_save(tmp_path / "image.tar", layers), "IMG001")
+    assert [f.path.split("/", 1)[1] for f in result.findings] == ["app/settings.py"]

@@ -14,7 +14,7 @@ from dataclasses import replace
 from scanner.catalog import RuleContext
 from scanner.findings import Hit
 from scanner.image.detect import find_secrets
-from scanner.image.model import ImageFile, ImageModel, texts
+from scanner.image.model import ImageFile, ImageModel, ignored, texts
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence, dig, known
 
 STATE = {
@@ -32,9 +32,13 @@ def _file_hit(model: ImageModel, file: ImageFile, loc: Location, key: str, **arg
 
 def secrets_in_layers(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[Hit]:
     skip = tuple(ctx.option("skip_paths") or ())
+    generic_skip = tuple(ctx.option("generic_skip_paths") or ())
     for model in models:
         for file, text in texts(model, model.files, skip):
+            third_party = ignored(file.path, generic_skip)
             for match in find_secrets(text, file.path):
+                if match.generic and third_party:
+                    continue
                 loc = Location(model.file_path(file), match.line, match.column, match.line,
                                match.end_column)
                 yield _file_hit(model, file, loc, match.key, what=match.kind, secret=match.redacted)

@@ -95,7 +95,7 @@ class ImageModel:
                     return
 
 
-def _ignored(path: str, patterns: Sequence[str]) -> bool:
+def ignored(path: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)
 
 
@@ -104,7 +104,7 @@ def texts(model: ImageModel, files: Iterable[ImageFile], skip: Sequence[str] = (
     """Text files among `files` (binary ones skipped, as in a directory scan), decoded once."""
     chosen, too_big = [], 0
     for file in files:
-        if file.type != "file" or file.size == 0 or _ignored(file.path, skip):
+        if file.type != "file" or file.size == 0 or ignored(file.path, skip):
             continue
         if file.size > model.read_cap:
             too_big += 1
