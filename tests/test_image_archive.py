@@ -236,3 +236,41 @@ def test_config_locations_point_into_the_config(tmp_path: Path) -> None:
     user = dig(model.config, "config", "User")
     assert user is not None
     assert (user.loc.path, user.loc.line) == ("image.tar!config", 1) and user.loc.column > 1
+
+
+def _shared_layer_archive(path: Path, linkname: str) -> Path:
+    files = {"manifest.json": json.dumps([{"Config": "c.json", "RepoTags": None,
+                                           "Layers": ["one/layer.tar", "two/layer.tar"]}]).encode(),
+             "c.json": json.dumps(config()).encode(), "one/layer.tar": layer(E("a", b"x"))}
+    with tarfile.open(path, mode="w") as tar:
+        for name, content in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+        link = tarfile.TarInfo("two/layer.tar")
+        link.type, link.linkname = tarfile.SYMTYPE, linkname
+        tar.addfile(link)
+    return path
+
+
+def test_links_between_archive_members_stay_inside_the_archive(tmp_path: Path) -> None:
+    """`docker save` writes a layer shared by two positions once and links to it."""
+    model = _open(_shared_layer_archive(tmp_path / "image.tar", "../one/layer.tar"))
+    assert [(f.layer, f.path, f.fate) for f in model.files] == [(0, "a", "replaced"), (1, "a", "present")]
+    assert model.name == "c"
+
+
+@pytest.mark.parametrize("linkname", ["../../../etc/passwd", "/etc/passwd"])
+def test_a_link_leaving_the_archive_is_a_missing_file(tmp_path: Path, linkname: str) -> None:
+    model = _open(_shared_layer_archive(tmp_path / "image.tar", linkname))
+    assert model.errors == ["layer-1: `two/layer.tar` is missing from the archive"]
+
+
+def test_layout_directory_does_not_follow_links_out(tmp_path: Path) -> None:
+    root = oci_dir(tmp_path / "layout", [layer(E("a", b"x"))])
+    secret = tmp_path / "host-file"
+    secret.write_text("{}")
+    (root / "index.json").unlink()
+    (root / "index.json").symlink_to(secret)
+    with pytest.raises(ImageError, match="neither manifest.json"):
+        _open(root)

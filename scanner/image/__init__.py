@@ -41,6 +41,7 @@ def scan_archive(path: Path, config: Config) -> ScanResult:
         model.close()
     result.files = 1
     result.types = {"image": 1}
-    result.errors.extend(ScanError(display, message) for message in model.errors)
-    result.notes.extend(f"{display}: {note}" for note in model.notes)
+    # Two rules reading the same damaged layer meet the same problem: say it once.
+    result.errors.extend(ScanError(display, message) for message in dict.fromkeys(model.errors))
+    result.notes.extend(f"{display}: {note}" for note in dict.fromkeys(model.notes))
     return result

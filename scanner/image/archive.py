@@ -99,8 +99,8 @@ def _docker(source: DirSource | TarSource, cap: int) -> ImageRef:
         digest = f"sha256:{named.group(1)}" if named else diff_id
         expect = ("blob", named.group(1)) if named else ("diff", _sha256_of(diff_id))
         layers.append(LayerRef(index, digest, blob, expect))
-    return ImageRef(name or (_short(layers[-1].digest) if layers else ""), config, text,
-                    tuple(layers), notes)
+    image_id = str(image.get("Config") or "").rsplit("/", 1)[-1].removesuffix(".json")
+    return ImageRef(name or image_id[:12], config, text, tuple(layers), notes)
 
 
 def _pick(manifests: list[Any]) -> tuple[dict[str, Any], tuple[str, ...]]:

@@ -72,6 +72,13 @@ class _ReadCap:
         return self.stream.tell()
 
 
+def _inside(target: str) -> str | None:
+    """A link target as an archive name, or None when it points outside the archive."""
+    if target.startswith("/"):
+        return None
+    return normalize(posixpath.normpath(target))
+
+
 class TarSource:
     """A `docker save` tar or an OCI layout tar; a gzip-compressed one is read the same way."""
 
@@ -111,9 +118,9 @@ class TarSource:
             if info is None or info.isreg():
                 return info
             if info.issym():
-                clean = normalize(posixpath.join(posixpath.dirname(clean or ""), info.linkname))
+                clean = _inside(posixpath.join(posixpath.dirname(clean or ""), info.linkname))
             elif info.islnk():
-                clean = normalize(info.linkname)
+                clean = _inside(info.linkname)
             else:
                 return None
         return None
