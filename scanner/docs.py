@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner.catalog import FILE_TYPES, Rule, load_checklist, load_rules, rules_as_json
+from scanner.catalog import FILE_TYPES, Rule, load_checklist, load_rules
 from scanner.rule_docs import sections_markdown, sections_text
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "rules"
@@ -100,7 +100,10 @@ def rules_listing(output_format: str = "table", rules: Sequence[Rule] | None = N
     """`hullscan rules`: aligned columns, or the catalog's JSON listing with `json`."""
     rules = load_rules() if rules is None else rules
     if output_format == "json":
-        return rules_as_json(rules)
+        return json.dumps(
+            [{"id": r.id, "name": r.name, "severity": r.severity, "checklist": list(r.checklist),
+              "kinds": list(r.kinds), "equivalents": {k: list(v) for k, v in r.equivalents.items()}}
+             for r in rules], indent=2)
     rows = [("ID", "NAME", "SEVERITY", "FILE TYPES", "CHECKLIST")] + [
         (r.id, r.name, r.severity, ",".join(r.kinds), ",".join(r.checklist)) for r in rules]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
