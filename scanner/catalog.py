@@ -106,12 +106,12 @@ def _load_yaml(path: Path) -> Any:
 def _folder(directory: Path) -> dict[str, Any]:
     """Every YAML entry of a rules folder by file name, through a cache keyed by the files' names,
     sizes and modification times: reading ~150 YAML files costs more than a small scan does."""
-    from scanner.cache import cache_dir
+    from scanner.cache import cache_root
 
     paths = sorted(directory.glob("*.yaml"))
     stamp = json.dumps([[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in paths])
     key = hashlib.sha256(f"{__version__}\0{directory.resolve()}\0{stamp}".encode()).hexdigest()[:32]
-    cached = cache_dir().parent / f"catalog-{key}.json"
+    cached = cache_root() / f"catalog-{key}.json"
     try:
         return json.loads(cached.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
     except (OSError, ValueError):
