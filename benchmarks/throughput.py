@@ -1,0 +1,169 @@
+"""Throughput per format on a generated corpus, and how a whole scan scales with the tree's size.
+
+    python benchmarks/throughput.py                 # files/s and lines/s per format
+    python benchmarks/throughput.py --scale 1000 10000 100000
+
+Parsing is timed in-process per format (YAML, Dockerfile, HCL, and the secrets pass in MB/s);
+scaling runs the real command on trees of N generated files, so start-up is included once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-{n}
+  namespace: team-{m}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: app-{n}}}
+  template:
+    metadata:
+      labels: {{app: app-{n}}}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/app-{n}:1.{n}.0
+          ports: [{{containerPort: 8080}}]
+          env:
+            - name: LOG_LEVEL
+              value: info
+          resources:
+            limits: {{cpu: 500m, memory: 256Mi}}
+          securityContext:
+            runAsNonRoot: true
+            allowPrivilegeEscalation: false
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: app-{n}
+  namespace: team-{m}
+spec:
+  selector: {{app: app-{n}}}
+  ports: [{{port: 80, targetPort: 8080}}]
+"""
+
+DOCKERFILE = """\
+# syntax=docker/dockerfile:1
+FROM golang:1.22 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -o /out/app-{n} ./cmd/app
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/app-{n} /app
+USER nonroot
+EXPOSE 8080
+ENTRYPOINT ["/app"]
+"""
+
+TERRAFORM = """\
+variable "name_{n}" {{
+  default = "app-{n}"
+}}
+
+resource "aws_ecr_repository" "repo_{n}" {{
+  name                 = var.name_{n}
+  image_tag_mutability = "IMMUTABLE"
+  image_scanning_configuration {{
+    scan_on_push = true
+  }}
+}}
+
+resource "aws_security_group" "sg_{n}" {{
+  name = "sg-{n}"
+  ingress {{
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }}
+}}
+"""
+
+FORMATS = {"kubernetes": ("app-{n}.yaml", DEPLOYMENT), "dockerfile": ("app-{n}/Dockerfile", DOCKERFILE),
+           "terraform": ("mod-{n}/main.tf", TERRAFORM)}
+
+
+def generate(root: Path, count: int, formats: tuple[str, ...] = tuple(FORMATS)) -> None:
+    for index in range(count):
+        kind = formats[index % len(formats)]
+        name, template = FORMATS[kind]
+        path = root / name.format(n=index)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(template.format(n=index, m=index % 7))
+
+
+def _time(function: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def parse_throughput(count: int) -> list[str]:
+    from scanner.parse import parser_for
+
+    rows = ["| format | files/s | lines/s |", "|---|---|---|"]
+    for kind, (_, template) in FORMATS.items():
+        texts = [template.format(n=i, m=i % 7) for i in range(count)]
+        parse = parser_for(kind)
+        seconds = _time(lambda: [parse(text, "bench") for text in texts])  # noqa: B023
+        lines = sum(text.count("\n") for text in texts)
+        rows.append(f"| {kind} | {count / seconds:,.0f} | {lines / seconds:,.0f} |")
+    return rows
+
+
+def secrets_throughput(corpus: Path | None) -> str:
+    from scanner.inputs import ParsedFile
+    from scanner.config import Config
+    from scanner.secrets.model import build
+
+    texts = [p.read_text(errors="replace") for p in corpus.rglob("*") if p.is_file()] if corpus else \
+        [DEPLOYMENT.format(n=i, m=i) for i in range(5000)]
+    files = [ParsedFile(rel=f"f{i}", type="text", text=t) for i, t in enumerate(texts)]
+    size = sum(len(t.encode()) for t in texts) / 1e6
+    seconds = _time(lambda: build(files, Config()))
+    return f"secrets pass: {size:.1f} MB in {seconds:.2f} s = {size / seconds:.1f} MB/s"
+
+
+def scaling(counts: list[int], jobs: str) -> list[str]:
+    rows = ["| files | seconds | seconds per 1k files |", "|---|---|---|"]
+    for count in counts:
+        with tempfile.TemporaryDirectory() as folder:
+            generate(Path(folder), count)
+            command = [sys.executable, "-m", "scanner", "scan", folder, "--format", "json",
+                       "--fail-on", "never", "--no-cache", "--jobs", jobs]
+            seconds = _time(lambda: subprocess.run(command, capture_output=True, check=False))  # noqa: B023
+        rows.append(f"| {count:,} | {seconds:.2f} | {seconds / count * 1000:.2f} |")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=2000, help="files per format for parse throughput")
+    parser.add_argument("--secrets-corpus", type=Path, help="a folder to time the secrets pass on")
+    parser.add_argument("--scale", type=int, nargs="*", default=[], help="whole-scan tree sizes")
+    parser.add_argument("--jobs", default="0")
+    args = parser.parse_args(argv)
+    print("\n".join(parse_throughput(args.files)))
+    print(secrets_throughput(args.secrets_corpus))
+    if args.scale:
+        print("\n".join(scaling(args.scale, args.jobs)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
