@@ -8,7 +8,7 @@ import pytest
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
-from scanner.model.cloud import CloudModel, CloudResource, build
+from scanner.model.cloud import CloudModel, CloudResource, Reference, build
 from scanner.nodes import Unknown, dig, known, truth
 from scanner.parse.yaml import parse_documents
 
@@ -99,6 +99,16 @@ def test_unknowns_never_raise(value: str) -> None:
     text = f"Resources:\n  R:\n    Type: AWS::S3::Bucket\n    Properties:\n      V: {value}\n"
     found = resource(model_of(text), "R").get("V")
     assert isinstance(found, Unknown) and found.loc.line == 5
+
+
+def test_references_name_their_target() -> None:
+    text = ("Resources:\n  Key:\n    Type: AWS::KMS::Key\n  Repo:\n    Type: AWS::ECR::Repository\n"
+            "    Properties:\n      A: !Ref Key\n      B: !GetAtt Key.Arn\n      C: !Ref AWS::Region\n")
+    model = model_of(text)
+    repo = resource(model, "Repo")
+    assert [(n.target, n.attribute) for n in (repo.get("A"), repo.get("B"))] == [("Key", ""), ("Key", "Arn")]
+    assert model.target_of(repo.get("B")) is resource(model, "Key")
+    assert not isinstance(repo.get("C"), Reference) and isinstance(repo.get("C"), Unknown)
 
 
 def test_condition_cycle_is_unknown() -> None:

@@ -11,8 +11,8 @@ from scanner.config import Config
 from scanner.discover import walk
 from scanner.engine import read_source
 from scanner.inputs import ParsedFile
-from scanner.model.cloud import CloudModel, CloudResource, build
-from scanner.nodes import Mapping, Node, Sequence, Unknown, dig, known, truth
+from scanner.model.cloud import CloudModel, CloudResource, Reference, build
+from scanner.nodes import Mapping, Node, Scalar, Sequence, Unknown, dig, known, truth
 from scanner.parse import ParseError
 from scanner.parse.hcl import parse
 
@@ -321,3 +321,46 @@ def test_evaluation_never_raises(first: str, second: str) -> None:
         model_of({"main.tf": source})
     except ParseError:  # the generator can write what HCL's grammar rejects; parsing is tested apart
         pass
+
+
+def test_references_name_their_target() -> None:
+    model = model_of({
+        "main.tf": 'module "app" {\n  source = "./app"\n}\n',
+        "app/main.tf": 'resource "aws_kms_key" "k" {\n  count = 1\n}\n'
+                       'resource "aws_eks_cluster" "c" {\n  encryption_config {\n'
+                       '    provider {\n      key_arn = aws_kms_key.k[0].arn\n    }\n  }\n}\n',
+    })
+    cluster = one(model, "module.app.aws_eks_cluster.c")
+    key_arn = dig(cluster.attrs, "encryption_config", 0, "provider", 0, "key_arn")
+    assert isinstance(key_arn, Reference) and key_arn.reason == "known after apply"
+    assert (key_arn.target, key_arn.attribute) == ("module.app.aws_kms_key.k[0]", "arn")
+    assert model.target_of(key_arn) is one(model, "module.app.aws_kms_key.k[0]")
+
+
+def test_policy_documents_keep_known_parts() -> None:
+    model = model_of({"main.tf": '''
+data "aws_iam_policy_document" "pull" {
+  statement {
+    actions   = ["ecr:BatchGetImage"]
+    resources = [aws_ecr_repository.r.arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+  }
+}
+resource "aws_ecr_repository" "r" {}
+resource "aws_ecr_repository_policy" "p" {
+  policy = data.aws_iam_policy_document.pull.json
+  other  = jsonencode({ Principal = { AWS = "*" }, Resource = aws_ecr_repository.r.arn })
+}
+'''})
+    import json
+
+    policy = one(model, "aws_ecr_repository_policy.p").get("policy")
+    assert isinstance(policy, Scalar) and policy.tag == "partial" and policy.loc.line == 2
+    assert json.loads(policy.value)["Statement"] == [{
+        "Effect": "Allow", "Action": ["ecr:BatchGetImage"],
+        "Resource": ["${aws_ecr_repository.r.arn}"], "Principal": "*"}]
+    other = one(model, "aws_ecr_repository_policy.p").get("other")
+    assert json.loads(other.value)["Principal"] == {"AWS": "*"}

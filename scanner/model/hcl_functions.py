@@ -231,7 +231,9 @@ def _format(args: list[Node], expr: Expr) -> Node | None:
 
 
 def _jsonencode(args: list[Node], expr: Expr) -> Node | None:
-    return Scalar(json.dumps(plain(args[0]), separators=(",", ":")), expr.loc)
+    from scanner.model.terraform_policy import encode
+
+    return None if isinstance(args[0], Unknown) else encode(args[0], expr)
 
 
 def _jsondecode(args: list[Node], expr: Expr) -> Node | None:

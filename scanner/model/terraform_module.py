@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 from scanner.model.cloud import CloudModel, CloudResource
 from scanner.model.hcl_eval import Budget, Computed, Env, Evaluator, render, unknown
+from scanner.model.terraform_policy import policy_json
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown
 from scanner.parse.hcl import Block, Body, HclFile
 
@@ -72,6 +73,7 @@ class ModuleInstance:
         self.cache: dict[tuple[str, str], Node] = {}
         self.resources = {(b.labels[0], b.labels[1]): b for b in directory.blocks("resource")
                           if len(b.labels) == 2}
+        self.data = {(b.labels[0], b.labels[1]): b for b in directory.blocks("data") if len(b.labels) == 2}
         self.variables = {b.labels[0]: b for b in directory.blocks("variable") if b.labels}
         self.locals = {name: a for b in directory.blocks("locals") for name, a in b.body.attributes.items()}
         self.outputs = {b.labels[0]: b for b in directory.blocks("output") if b.labels}
@@ -103,8 +105,11 @@ class ModuleInstance:
             return self.memo("local", attr, lambda: self.evaluator.evaluate(attribute.value))
         if name == "module":
             return self.memo("module", attr, lambda: self.module_outputs(attr))
+        if name == "data":
+            return self.memo("data", attr, lambda: self.data_sources(attr))
         if (name, attr) in self.resources:
-            return self.memo(name, attr, lambda: self.resource_value(name, attr))
+            return self.memo(name, attr, lambda: self.block_value(self.resources[(name, attr)],
+                                                                  f"{name}.{attr}"))
         return None
 
     def memo(self, kind: str, name: str, compute: Callable[[], Node]) -> Node:
@@ -125,11 +130,22 @@ class ModuleInstance:
                            "variable without a value")
         return self.evaluator.evaluate(default.value)
 
-    def resource_value(self, resource_type: str, name: str) -> Node:
-        """`aws_x.name` as other resources see it: its arguments (computed ones stay Unknown)."""
-        block = self.resources[(resource_type, name)]
-        instances = [(key, _computed(self.attributes(block.body, env, block.loc)))
-                     for key, env in self.instances(block)]
+    def data_sources(self, data_type: str) -> Node:
+        result = Mapping(Location("", 0))
+        for (kind, name), block in self.data.items():
+            if kind == data_type:
+                result.set(name, block.loc, self.block_value(block, f"data.{kind}.{name}"))
+        return result
+
+    def block_value(self, block: Block, address: str) -> Node:
+        """A resource or data source as other expressions see it: its arguments, each instance a
+        `Computed` whose unset attributes (`arn`, `id`) read as References to it."""
+        instances = []
+        for key, env in self.instances(block):
+            attrs = self.attributes(block.body, env, block.loc)
+            if block.labels[0] == "aws_iam_policy_document":
+                attrs.set("json", block.loc, policy_json(attrs))
+            instances.append((key, Computed(attrs, f"{self.prefix}{address}{_suffix(key)}")))
         if len(instances) == 1 and instances[0][0] is None:
             return instances[0][1]
         if all(isinstance(key, int) for key, _ in instances):
@@ -247,12 +263,6 @@ class ModuleInstance:
             child = ModuleInstance(directory, self.directories, inputs, self.budget, prefix, self.chain)
             self.children[name].append((key, child))
         return self.children[name]
-
-
-def _computed(attrs: Mapping) -> Computed:
-    result = Computed(attrs.loc)
-    result.values, result.keys = attrs.values, attrs.keys
-    return result
 
 
 def _pairs(loc: Location, **values: Node) -> Mapping:
