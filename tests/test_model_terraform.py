@@ -229,6 +229,11 @@ def test_plan_json() -> None:
     cluster = one(model, "module.eks.aws_eks_cluster.this[0]")
     assert truth(dig(cluster.attrs, "vpc_config", 0, "endpoint_public_access")) is True
     assert cluster.loc.path == "plan.json"
+    repo = one(model, "aws_ecr_repository.app")
+    assert isinstance(repo.get("arn"), Unknown)  # known after apply, not absent
+    assert isinstance(dig(repo.attrs, "encryption_configuration", 0, "kms_key"), Unknown)
+    assert truth(dig(repo.attrs, "image_scanning_configuration", 0, "scan_on_push")) is False
+    assert where(dig(repo.attrs, "image_scanning_configuration", 0, "scan_on_push")) == ("plan.json", 15)
 
 
 def test_never_raises_on_odd_input() -> None:
@@ -364,3 +369,12 @@ resource "aws_ecr_repository_policy" "p" {
         "Resource": ["${aws_ecr_repository.r.arn}"], "Principal": "*"}]
     other = one(model, "aws_ecr_repository_policy.p").get("other")
     assert json.loads(other.value)["Principal"] == {"AWS": "*"}
+
+
+def test_file_and_templatefile_read_inside_the_tree_only() -> None:
+    model = project("files")
+    policy = one(model, "aws_ecr_repository_policy.p").get("policy")
+    assert '"Principal": "*"' in known(policy) and where(policy) == ("main.tf", 3)
+    web = one(model, "aws_instance.web")
+    assert known(web.get("user_data")) == "#!/bin/sh\nuseradd admin\nlisten 8080\n"
+    assert isinstance(web.get("outside"), Unknown) and isinstance(web.get("missing"), Unknown)

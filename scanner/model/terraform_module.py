@@ -8,6 +8,8 @@ and `module.<name>.` before its resource addresses, so a finding names the call 
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
+from pathlib import Path
 from collections.abc import Callable, Iterator
 
 from scanner.model.cloud import CloudModel, CloudResource
@@ -23,16 +25,20 @@ _BUSY = Unknown("", Location("", 0), "reference cycle")
 
 
 class Directory:
-    """The `.tf` files of one folder (one module) and the tfvars files beside them."""
+    """The `.tf` files of one folder (one module) and the tfvars files beside them; `disk` is the
+    folder on disk when known (for `file()` and `templatefile()`)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.files: list[HclFile] = []
         self.tfvars: list[HclFile] = []
+        self.disk: Path | None = None
 
-    def add(self, tree: HclFile) -> None:
+    def add(self, tree: HclFile, on_disk: Path | None = None) -> None:
         name = tree.path.lower()
         (self.tfvars if name.endswith((".tfvars", ".tfvars.json")) else self.files).append(tree)
+        if self.disk is None and on_disk is not None:
+            self.disk = on_disk.resolve().parent
 
     def has_config(self) -> bool:
         return bool(self.files)
@@ -59,17 +65,25 @@ class Directory:
         return "" if target == "." else target
 
 
+@dataclass
+class Context:
+    """What every module instance under one root module shares."""
+
+    directories: dict[str, Directory]
+    budget: Budget
+    root: Directory
+    boundary: Path | None = None  # files outside it are never read
+
+
 class ModuleInstance:
-    def __init__(self, directory: Directory, directories: dict[str, Directory],
-                 inputs: dict[str, Node], budget: Budget, prefix: str = "",
-                 chain: tuple[str, ...] = ()) -> None:
+    def __init__(self, directory: Directory, context: Context, inputs: dict[str, Node],
+                 prefix: str = "", chain: tuple[str, ...] = ()) -> None:
         self.directory = directory
-        self.directories = directories
+        self.context = context
         self.inputs = inputs
         self.prefix = prefix
         self.chain = chain + (directory.path,)  # the folders above, to stop a module calling itself
-        self.budget = budget
-        self.evaluator = Evaluator(self, budget)
+        self.evaluator = Evaluator(self, context.budget)
         self.cache: dict[tuple[str, str], Node] = {}
         self.resources = {(b.labels[0], b.labels[1]): b for b in directory.blocks("resource")
                           if len(b.labels) == 2}
@@ -87,11 +101,12 @@ class ModuleInstance:
 
     # -- names an expression can use -------------------------------------------------------
     def root(self, name: str, env: Env) -> Node:
-        if name == "path":
-            here = Scalar(self.directory.path or ".", Location("", 0))
-            result = Mapping(here.loc)
-            for key in ("module", "root", "cwd"):
-                result.set(key, here.loc, here)
+        if name == "path":  # relative to the root module, where terraform runs
+            nowhere = Location("", 0)
+            here = posixpath.relpath(self.directory.path or ".", self.context.root.path or ".")
+            result = Mapping(nowhere)
+            for key, value in (("module", here), ("root", "."), ("cwd", ".")):
+                result.set(key, nowhere, Scalar(value, nowhere))
             return result
         return Unknown(name, Location("", 0), f"{name} is known only at deploy time")
 
@@ -111,6 +126,13 @@ class ModuleInstance:
             return self.memo(name, attr, lambda: self.block_value(self.resources[(name, attr)],
                                                                   f"{name}.{attr}"))
         return None
+
+    def read_file(self, path: str) -> str | None:
+        """A file `file()`/`templatefile()` names, relative to the root module; None when it is
+        not on disk inside the scanned tree (or is too big to be a template)."""
+        from scanner.model.terraform_files import read_inside
+
+        return read_inside(self.context.root.disk, self.context.boundary, path)
 
     def memo(self, kind: str, name: str, compute: Callable[[], Node]) -> Node:
         key = (kind, name)
@@ -200,9 +222,9 @@ class ModuleInstance:
 
     def spend(self, instances: int) -> bool:
         """Whether `instances` more resources fit in the build's budget (else: one, unnamed)."""
-        if instances > self.budget.instances:
+        if instances > self.context.budget.instances:
             return False
-        self.budget.instances -= max(instances, 0)
+        self.context.budget.instances -= max(instances, 0)
         return True
 
     def attributes(self, body: Body, env: Env, loc: Location) -> Mapping:
@@ -253,14 +275,14 @@ class ModuleInstance:
         self.children[name] = []
         block = self.calls[name]
         target = self.directory.source_dir(block)
-        directory = self.directories.get(target) if target is not None else None
+        directory = self.context.directories.get(target) if target is not None else None
         if directory is None or directory.path in self.chain or len(self.chain) > MAX_MODULE_DEPTH:
             return []
         for key, env in self.instances(block):
             inputs = {arg: self.evaluator.evaluate(attribute.value, env)
                       for arg, attribute in block.body.attributes.items() if arg not in META_ARGUMENTS}
             prefix = f"{self.prefix}module.{name}{_suffix(key)}."
-            child = ModuleInstance(directory, self.directories, inputs, self.budget, prefix, self.chain)
+            child = ModuleInstance(directory, self.context, inputs, prefix, self.chain)
             self.children[name].append((key, child))
         return self.children[name]
 
