@@ -13,7 +13,8 @@ from pathlib import Path
 from collections.abc import Callable, Iterator
 
 from scanner.model.cloud import CloudModel, CloudResource
-from scanner.model.hcl_eval import Budget, Computed, Env, Evaluator, render, unknown
+from scanner.model.hcl_eval import Budget, Computed, Env, Evaluator, render
+from scanner.model.terraform_instances import Key, expand, suffix
 from scanner.model.terraform_policy import policy_json
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown
 from scanner.parse.hcl import Block, Body, HclFile
@@ -92,8 +93,8 @@ class ModuleInstance:
         self.locals = {name: a for b in directory.blocks("locals") for name, a in b.body.attributes.items()}
         self.outputs = {b.labels[0]: b for b in directory.blocks("output") if b.labels}
         self.calls = {b.labels[0]: b for b in directory.blocks("module") if b.labels}
-        self.children: dict[str, list[tuple[int | str | None, ModuleInstance]]] = {}
-        self.expanded: dict[int, list[tuple[int | str | None, Env]]] = {}
+        self.children: dict[str, list[tuple[Key, ModuleInstance]]] = {}
+        self.expanded: dict[int, list[tuple[Key, Env]]] = {}
 
     @property
     def module(self) -> str:
@@ -167,7 +168,7 @@ class ModuleInstance:
             attrs = self.attributes(block.body, env, block.loc)
             if block.labels[0] == "aws_iam_policy_document":
                 attrs.set("json", block.loc, policy_json(attrs))
-            instances.append((key, Computed(attrs, f"{self.prefix}{address}{_suffix(key)}")))
+            instances.append((key, Computed(attrs, f"{self.prefix}{address}{suffix(key)}")))
         if len(instances) == 1 and instances[0][0] is None:
             return instances[0][1]
         if all(isinstance(key, int) for key, _ in instances):
@@ -193,39 +194,12 @@ class ModuleInstance:
             f"module.{name}", Location("", 0), "module not evaluated")
 
     # -- instances and bodies -------------------------------------------------------------------
-    def instances(self, block: Block) -> list[tuple[int | str | None, Env]]:
+    def instances(self, block: Block) -> list[tuple[Key, Env]]:
         """`count`/`for_each` expanded when known: (index or key, env); one unnamed instance when
         neither is set or the value is unknown (its `count.index`/`each.*` are then Unknown)."""
         if id(block) not in self.expanded:
-            self.expanded[id(block)] = self._expand(block)
+            self.expanded[id(block)] = expand(self.evaluator, self.context.budget, block)
         return self.expanded[id(block)]
-
-    def _expand(self, block: Block) -> list[tuple[int | str | None, Env]]:
-        attrs = block.body.attributes
-        if "count" in attrs:
-            count = self.evaluator.evaluate(attrs["count"].value)
-            number = count.value if isinstance(count, Scalar) else None
-            if isinstance(number, (int, float)) and not isinstance(number, bool) \
-                    and self.spend(int(number)):
-                return [(i, {"count": _pairs(block.loc, index=Scalar(i, block.loc))})
-                        for i in range(int(number))]
-            return [(None, {"count": _pairs(block.loc, index=unknown(count, "unknown count"))})]
-        if "for_each" in attrs:
-            collection = self.evaluator.evaluate(attrs["for_each"].value)
-            items = _each(collection)
-            if items is None or not self.spend(len(items)):
-                mystery = unknown(collection, "unknown for_each")
-                return [(None, {"each": _pairs(block.loc, key=mystery, value=mystery)})]
-            return [(key, {"each": _pairs(block.loc, key=Scalar(key, block.loc), value=value)})
-                    for key, value in items]
-        return [(None, {})]
-
-    def spend(self, instances: int) -> bool:
-        """Whether `instances` more resources fit in the build's budget (else: one, unnamed)."""
-        if instances > self.context.budget.instances:
-            return False
-        self.context.budget.instances -= max(instances, 0)
-        return True
 
     def attributes(self, body: Body, env: Env, loc: Location) -> Mapping:
         """A block body as a Mapping: arguments evaluated, nested blocks as Sequences of Mappings."""
@@ -254,7 +228,7 @@ class ModuleInstance:
     def emit(self, model: CloudModel) -> None:
         for (resource_type, name), block in self.resources.items():
             for key, env in self.instances(block):
-                address = f"{self.prefix}{resource_type}.{name}{_suffix(key)}"
+                address = f"{self.prefix}{resource_type}.{name}{suffix(key)}"
                 attrs = self.attributes(block.body, env, block.loc)
                 model.resources.append(CloudResource("terraform", resource_type, address, attrs,
                                                      block.loc, self.module))
@@ -269,7 +243,7 @@ class ModuleInstance:
             for _, child in self.child_instances(name):
                 child.emit(model)
 
-    def child_instances(self, name: str) -> list[tuple[int | str | None, ModuleInstance]]:
+    def child_instances(self, name: str) -> list[tuple[Key, ModuleInstance]]:
         if name in self.children:
             return self.children[name]
         self.children[name] = []
@@ -281,32 +255,7 @@ class ModuleInstance:
         for key, env in self.instances(block):
             inputs = {arg: self.evaluator.evaluate(attribute.value, env)
                       for arg, attribute in block.body.attributes.items() if arg not in META_ARGUMENTS}
-            prefix = f"{self.prefix}module.{name}{_suffix(key)}."
+            prefix = f"{self.prefix}module.{name}{suffix(key)}."
             child = ModuleInstance(directory, self.context, inputs, prefix, self.chain)
             self.children[name].append((key, child))
         return self.children[name]
-
-
-def _pairs(loc: Location, **values: Node) -> Mapping:
-    result = Mapping(loc)
-    for key, value in values.items():
-        result.set(key, loc, value)
-    return result
-
-
-def _each(collection: Node) -> list[tuple[str, Node]] | None:
-    if isinstance(collection, Mapping):
-        return list(collection.items())
-    if isinstance(collection, Sequence):
-        keys = [render(item) for item in collection.items]
-        if any(key is None for key in keys):
-            return None
-        return list(zip(keys, collection.items))  # type: ignore[arg-type]
-    return None
-
-
-def _suffix(key: int | str | None) -> str:
-    if key is None:
-        return ""
-    return f"[{key}]" if isinstance(key, int) else f'["{key}"]'
-
