@@ -199,6 +199,14 @@ def test_project_with_module_and_tfvars() -> None:
     assert '"Principal":"*"' in known(policy.get("policy"))
 
 
+def test_no_expression_survives_evaluation() -> None:
+    from scanner.nodes import walk as walk_nodes
+    from scanner.parse.hcl_expr import Expr
+
+    for resource in project("project").resources:
+        assert not any(isinstance(node, Expr) for _, node in walk_nodes(resource.attrs))
+
+
 def test_module_directories_are_not_scanned_again_as_roots() -> None:
     names = [r.name for r in project("project").resources]
     assert not any(n.startswith("aws_ecr_repository") for n in names)
@@ -283,7 +291,7 @@ def test_module_outputs_count_and_nesting() -> None:
 
 def test_remote_modules_are_skipped_and_json_syntax_evaluates() -> None:
     model = model_of({
-        "main.tf.json": '{\n  "variable": {"mutable": {"default": "MUTABLE"}},\n'
+        "main.tf.json": '{\n  "variable": {"mutable": {"default": "MUTABLE"}}, "//": "comment",\n'
                         '  "module": {"vpc": {"source": "terraform-aws-modules/vpc/aws"}},\n'
                         '  "resource": {"aws_ecr_repository": {"r": {\n'
                         '    "image_tag_mutability": "${var.mutable}",\n'
