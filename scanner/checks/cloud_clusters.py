@@ -39,7 +39,8 @@ def public_endpoint(model, ctx: RuleContext) -> Iterator[Hit]:
         if public:
             yield from _open_ranges(res, lookup(res.attrs, f"{block}.{cidrs_key}"), node, cidrs_key)
     for res in model.of_type(GKE):
-        if flag(res.attrs, "private_cluster_config.enable_private_endpoint", False)[0] is not False:
+        if flag(res.attrs, "private_cluster_config.enable_private_endpoint", False)[0] is not False or \
+                flag(res.attrs, "control_plane_endpoints_config.ip_endpoints_config.enabled", True)[0] is not True:
             continue
         networks = lookup(res.attrs, "master_authorized_networks_config")
         if isinstance(networks, Unknown):

@@ -145,7 +145,7 @@ def _azure(res, rule: Mapping) -> Iterator[Opening]:
 
 
 def _inside(ports: tuple[int, int], wanted: dict[int, str]) -> list[str]:
-    return [f"{port} ({label})" for port, label in sorted(wanted.items()) if ports[0] <= port <= ports[1]]
+    return [f"{port} ({label})" for port, label in wanted.items() if ports[0] <= port <= ports[1]]
 
 
 def _describe(ports: tuple[int, int]) -> str:
@@ -192,7 +192,7 @@ def flow_logs_off(model, ctx: RuleContext) -> Iterator[Hit]:
     for networks, log_types, keys in _FLOWS:
         logs = model.of_type(*log_types)
         for res in model.of_type(*networks):
-            verdicts = {refers_to(lookup(log.attrs, key), res) for log in logs if log.module == res.module
+            verdicts = {refers_to(lookup(log.attrs, key), res) for log in logs
                         for key in keys if lookup(log.attrs, key) is not None}
             if not verdicts.intersection({True, None}):
                 yield report(res, None, "flow_log")

@@ -80,7 +80,7 @@ def sandbox_off(model, ctx: RuleContext) -> Iterator[Hit]:
 
 def _marked_untrusted(res, pool, markers: tuple[str, ...]) -> bool:
     """Names, labels and taints are where teams say a pool is for untrusted code."""
-    words = [res.name, text(lookup(pool, "name")) or ""]
+    words = [res.name.rsplit(".", 1)[-1], text(lookup(pool, "name")) or ""]
     for _, node in walk(lookup(pool, "node_config")):
         if isinstance(node, Mapping):
             words.extend(node.values.keys())
