@@ -91,7 +91,11 @@ def _load_yaml(path: Path) -> Any:
     from ruamel.yaml.error import YAMLError
 
     try:
-        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        try:  # the C loader is ~20x faster; the pure one also reads YAML 1.2 flow scalars (`a:1.1`)
+            return YAML(typ="safe").load(text)
+        except YAMLError:
+            return YAML(typ="safe", pure=True).load(text)
     except (OSError, UnicodeDecodeError, YAMLError) as exc:
         raise CatalogError(f"{path}: cannot read rule: {exc}") from None
 

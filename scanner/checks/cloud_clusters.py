@@ -181,27 +181,3 @@ def binary_authorization_off(model, ctx: RuleContext) -> Iterator[Hit]:
         if not known or mode in _ENFORCING or True in legacy or None in legacy:
             continue
         yield report(res, node, "binary_authorization")
-
-
-def gke_pools(res) -> Iterator[tuple[str, Node]]:
-    """(key prefix, pool) for every node pool a GKE resource defines: the node pool itself, the
-    cluster's inline pools, or the default pool unless it is removed (Autopilot has none)."""
-    if res.type == "google_container_node_pool":
-        yield "", res.attrs
-        return
-    if autopilot(res) or flag(res.attrs, "remove_default_node_pool", False)[0] is not False:
-        return
-    inline = list(blocks(res.attrs, "node_pool"))
-    if inline:
-        for index, pool in enumerate(inline):
-            yield f"node_pool[{text(pool.get('name')) or index}].", pool
-        return
-    yield "", res.attrs
-
-
-def aks_pools(res) -> Iterator[tuple[str, Node]]:
-    if res.type == "azurerm_kubernetes_cluster_node_pool":
-        yield "", res.attrs
-    else:
-        for pool in blocks(res.attrs, "default_node_pool"):
-            yield "default_node_pool.", pool
