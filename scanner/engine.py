@@ -7,13 +7,15 @@ severity overrides, fingerprints, suppressions — happens here, once, so rules 
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from scanner.catalog import Rule, RuleContext, load_rules
 from scanner.config import Config
-from scanner.discover import SourceFile, classify_content, classify_name, file_type
+from scanner.discover import RENDER_ROOTS, SourceFile, classify_content, classify_name, file_type
 from scanner.findings import Finding, Hit, ScanError, fingerprint
 from scanner.inputs import ParsedFile
 
@@ -87,31 +89,40 @@ def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = N
             return None
         line = data[: exc.start].count(b"\n") + 1
         return ScanError(source.rel, f"not valid UTF-8 (byte {exc.start})", line)
-    return parse_text(source, file_type(name, text, forced), text)
+    return parse_text(source, file_type(name, text, forced), text, budget=config.limits.file_timeout,
+                      use_cache=config.use_cache)
 
 
-def parse_text(source: SourceFile, kind: str, text: str) -> ParsedFile | ScanError:
+def parse_text(source: SourceFile, kind: str, text: str, origin: Any = None,
+               budget: float = 0, use_cache: bool = False) -> ParsedFile | ScanError:
+    from scanner import cache
+    from scanner.budget import OverBudget, time_budget
     from scanner.parse import ParseError, parser_for
 
     parse = parser_for(kind)
-    tree = None
-    if parse is not None:
+    tree = cache.load(kind, source.rel + "\0" + text) if use_cache and parse is not None else None
+    if parse is not None and tree is None:
         try:
-            tree = parse(text, source.rel)
+            with time_budget(budget):
+                tree = parse(text, source.rel)
+            if use_cache:
+                cache.store(kind, source.rel + "\0" + text, tree)
+        except OverBudget:
+            return ScanError(source.rel, f"took longer than {budget:g} s to parse (--file-timeout)")
         except ParseError as exc:
             return ScanError(source.rel, exc.message, exc.line)
         except RecursionError:
             return ScanError(source.rel, "nesting is too deep to read")
         except Exception as exc:  # noqa: BLE001 - one unreadable file must not end the scan
             return ScanError(source.rel, f"cannot be parsed ({type(exc).__name__})")
-    return ParsedFile(rel=source.rel, type=kind, text=text, tree=tree, path=source.path)
+    return ParsedFile(rel=source.rel, type=kind, text=text, tree=tree, path=source.path, origin=origin)
 
 
 def rule_matches(rule: Rule, token: str) -> bool:
     """`select`/`ignore` entries name rules by id (or id prefix), name, severity, item or file type."""
     return (rule.id == token or rule.name == token or rule.severity == token
             or token in rule.checklist or token in rule.kinds
-            or (token.isalpha() and token.isupper() and rule.id.startswith(token)))
+            or (token.isupper() and rule.id.startswith(token) and rule.id[len(token):].isdigit()))
 
 
 def selected_rules(rules: Sequence[Rule], config: Config) -> list[Rule]:
@@ -185,11 +196,17 @@ def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult
     result.rules = selected_rules(catalog, config)
     models = Models(parsed, config)
     findings, ran = run_rules((r for r in result.rules if r.model != "suppressions"), models)
+    origins = {p.rel: (p.origin, p.text.splitlines()) for p in parsed if p.origin is not None}
+    if origins:
+        from scanner.render.sourcemap import remap
+
+        findings = _dedupe(remap(findings, origins))
     if not config.inline_suppressions:
         result.findings = findings
         result.errors.extend(models.errors)
         return
-    inline = suppress.collect(parsed, _checkov_equivalents(catalog), config.checkov_skips)
+    inline = suppress.collect((p for p in parsed if p.origin is None), _checkov_equivalents(catalog),
+                              config.checkov_skips)
     active, result.suppressed = suppress.apply(findings, inline)
     models.built["suppressions"] = suppress.Suppressions(
         inline, frozenset(r.id for r in catalog), frozenset(ran))
@@ -198,18 +215,75 @@ def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult
     result.errors.extend(models.errors)
 
 
-def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None) -> ScanResult:
-    result = ScanResult()
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and place: overlays sharing a base map to the same source line."""
+    unique: dict[tuple[str, str, int, int], Finding] = {}
+    for finding in findings:
+        unique.setdefault((finding.rule, finding.path, finding.line, finding.column), finding)
+    return sorted(unique.values(), key=lambda f: f.sort_key)
+
+
+PARALLEL_MIN_FILES = 64
+
+
+def _workers(config: Config, count: int) -> int:
+    """--jobs, or by default every core for a large tree and one process for a handful of files
+    (starting workers costs more than a pre-commit hook's few files take to parse)."""
+    if config.jobs:
+        return config.jobs
+    return (os.cpu_count() or 1) if count >= PARALLEL_MIN_FILES else 1
+
+
+def _read_one(item: tuple[SourceFile, Config]) -> ParsedFile | ScanError | str | None:
+    return read_source(*item)
+
+
+def _read_all(sources: Sequence[SourceFile], config: Config, stdin_data: bytes | None,
+              result: ScanResult) -> list[ParsedFile]:
+    """Read and parse every file, in worker processes for large trees; the order of the results
+    is the order of `sources` whatever the number of workers, so output never depends on it."""
+    workers = 1 if stdin_data is not None else _workers(config, len(sources))
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+            outcomes = list(pool.map(_read_one, ((s, config) for s in sources), chunksize=8))
+    else:
+        outcomes = [read_source(source, config, stdin_data) for source in sources]
     parsed: list[ParsedFile] = []
-    for source in sources:
-        outcome = read_source(source, config, stdin_data)
+    for outcome in outcomes:
         if isinstance(outcome, ScanError):
             result.errors.append(outcome)
         elif isinstance(outcome, str):
             result.notes.append(outcome)
         elif outcome is not None:
+            if outcome.type == "kubernetes" and "# Source: " in outcome.text:
+                from scanner.render import stream_origin
+
+                outcome = replace(outcome, origin=stream_origin(outcome.rel, outcome.text, config.root))
             parsed.append(outcome)
-            result.types[outcome.type] = result.types.get(outcome.type, 0) + 1
+    return parsed
+
+
+def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None) -> ScanResult:
+    result = ScanResult()
+    sources = list(sources)
+    rendered: list[ParsedFile] = []
+    if stdin_data is None and any(s.path.name in RENDER_ROOTS for s in sources):
+        from scanner import render
+
+        prepared = render.prepare(sources, config)
+        sources = prepared.sources
+        result.notes.extend(prepared.notes)
+        result.errors.extend(prepared.errors)
+        for stream in prepared.rendered:
+            outcome = parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text, stream.origin)
+            (result.errors if isinstance(outcome, ScanError) else rendered).append(outcome)
+    parsed = _read_all(sources, config, stdin_data, result) + rendered
+    for item in parsed:
+        result.types[item.type] = result.types.get(item.type, 0) + 1
     result.files = len(parsed)
     scan_parsed(parsed, config, result)
     return result

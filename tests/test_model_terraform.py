@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from scanner.config import Config
 from scanner.discover import walk
@@ -12,6 +13,7 @@ from scanner.engine import read_source
 from scanner.inputs import ParsedFile
 from scanner.model.cloud import CloudModel, CloudResource, build
 from scanner.nodes import Mapping, Node, Sequence, Unknown, dig, known, truth
+from scanner.parse import ParseError
 from scanner.parse.hcl import parse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "terraform"
@@ -237,3 +239,85 @@ def test_never_raises_on_odd_input() -> None:
     resource = one(model, "t.r")
     assert all(isinstance(resource.get(k), Unknown) for k in "abcdef")
 
+
+
+@pytest.mark.parametrize("source", [
+    # a local that doubles itself: 2**40 characters if evaluated naively
+    "locals {\n  a0 = \"xxxxxxxxxxxxxxxx\"\n"
+    + "".join(f'  a{i + 1} = "${{local.a{i}}}${{local.a{i}}}"\n' for i in range(40))
+    + "}\nresource \"t\" \"r\" {\n  v = local.a40\n}\n",
+    "locals {\n  l0 = [1, 2, 3, 4]\n"
+    + "".join(f"  l{i + 1} = concat(local.l{i}, local.l{i})\n" for i in range(40))
+    + "}\nresource \"t\" \"r\" {\n  v = length(local.l40)\n}\n",
+    'resource "t" "r" {\n  count = 1000000000\n}\n',
+    'resource "t" "r" {\n  v = format("%0999999999d", 1)\n}\n',
+])
+def test_hostile_templates_end_in_unknown(source: str) -> None:
+    model = model_of({"main.tf": source})
+    assert 1 <= len(model.resources) <= 50_000
+    value = model.resources[0].get("v")
+    assert value is None or isinstance(value, Unknown)
+
+
+def test_module_outputs_count_and_nesting() -> None:
+    model = model_of({
+        "main.tf": 'module "net" {\n  source = "./net"\n  open = true\n}\n'
+                   'module "app" {\n  source = "./app"\n  count = 2\n  cidr = module.net.cidr\n}\n',
+        "net/main.tf": 'variable "open" {}\noutput "cidr" {\n  value = var.open ? "0.0.0.0/0" : "10.0.0.0/8"\n}\n',
+        "app/main.tf": 'variable "cidr" {}\nmodule "sg" {\n  source = "../sg"\n  cidr = var.cidr\n}\n',
+        "sg/main.tf": 'variable "cidr" {}\nresource "aws_security_group_rule" "in" {\n'
+                      '  cidr_blocks = [var.cidr]\n}\n',
+    })
+    rules = model.of_type("aws_security_group_rule")
+    assert [(r.name, r.module) for r in rules] == [
+        ("module.app[0].module.sg.aws_security_group_rule.in", "module.app[0].module.sg"),
+        ("module.app[1].module.sg.aws_security_group_rule.in", "module.app[1].module.sg")]
+    cidr = dig(rules[0].attrs, "cidr_blocks", 0)
+    assert known(cidr) == "0.0.0.0/0" and where(cidr) == ("net/main.tf", 3)
+
+
+def test_remote_modules_are_skipped_and_json_syntax_evaluates() -> None:
+    model = model_of({
+        "main.tf.json": '{\n  "variable": {"mutable": {"default": "MUTABLE"}},\n'
+                        '  "module": {"vpc": {"source": "terraform-aws-modules/vpc/aws"}},\n'
+                        '  "resource": {"aws_ecr_repository": {"r": {\n'
+                        '    "image_tag_mutability": "${var.mutable}",\n'
+                        '    "image_scanning_configuration": {"scan_on_push": false}\n  }}}\n}\n',
+    })
+    (repo,) = model.resources
+    assert known(repo.get("image_tag_mutability")) == "MUTABLE"
+    assert where(repo.get("image_tag_mutability")) == ("main.tf.json", 2)
+    assert truth(repo.blocks("image_scanning_configuration")[0].get("scan_on_push")) is False
+    assert repo.loc.line == 4
+
+
+_EXPRESSIONS = st.recursive(
+    st.sampled_from(['1', '"a"', "true", "null", "var.v", "var.m", "local.l", "count.index",
+                     "aws_x.y.z", "each.key", '"${var.v}"', "[]", "{}"]),
+    lambda inner: st.one_of(
+        st.builds(lambda f, a, b: f"{f}({a}, {b})", st.sampled_from(
+            ["merge", "concat", "lookup", "try", "coalesce", "format", "join", "element", "length",
+             "jsonencode", "tolist", "upper", "contains", "flatten", "keys", "substr", "min"]),
+            inner, inner),
+        st.builds(lambda a, op, b: f"({a} {op} {b})", inner,
+                  st.sampled_from(["+", "-", "/", "%", "==", "!=", "<", "&&", "||"]), inner),
+        st.builds(lambda a, b, c: f"{a} ? {b} : {c}", inner, inner, inner),
+        st.builds(lambda a, b: f"[{a}, {b}]", inner, inner),
+        st.builds(lambda a, b: f"{{ k = {a}, j = {b} }}", inner, inner),
+        st.builds(lambda a, b: f"[for x in {a} : {b}]", inner, inner),
+        st.builds(lambda a, b: f"{a}[{b}]", inner, inner),
+        st.builds(lambda a: f"!{a}", inner),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_EXPRESSIONS, _EXPRESSIONS)
+def test_evaluation_never_raises(first: str, second: str) -> None:
+    source = (f'variable "v" {{\n  default = "x"\n}}\nvariable "m" {{}}\nlocals {{\n  l = {second}\n}}\n'
+              f'resource "aws_x" "y" {{\n  count = 2\n  z = {first}\n  w = local.l\n}}\n')
+    try:
+        model_of({"main.tf": source})
+    except ParseError:  # the generator can write what HCL's grammar rejects; parsing is tested apart
+        pass

@@ -17,6 +17,18 @@ from scanner.parse.hcl_expr import SPLAT, Expr
 
 Env = dict[str, Node]
 MAX_DEPTH = 64
+MAX_TEXT = 1_000_000  # characters in one computed string
+MAX_ITEMS = 100_000  # items in one computed list
+
+
+class Budget:
+    """Work one build may spend, shared by every evaluator of a scan: a hostile template (a local
+    that doubles itself forty times, nested for-expressions over big lists, `count = 1e9`) ends in
+    Unknown values instead of exhausting time or memory."""
+
+    def __init__(self, steps: int = 2_000_000, instances: int = 50_000) -> None:
+        self.steps = steps
+        self.instances = instances
 
 
 class Computed(Mapping):
@@ -53,15 +65,24 @@ def render(node: Node) -> str | None:
     return str(node.value)
 
 
+def too_large(node: Node) -> bool:
+    """Whether a computed value is past the size limits (checked as values are built)."""
+    if isinstance(node, Scalar):
+        return isinstance(node.value, str) and len(node.value) > MAX_TEXT
+    return isinstance(node, (Sequence, Mapping)) and len(node) > MAX_ITEMS
+
+
 class Evaluator:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, budget: Budget | None = None) -> None:
         self.scope = scope
+        self.budget = budget or Budget()
         self.depth = 0
 
     def evaluate(self, node: Node, env: Env | None = None) -> Node:
         env = env if env is not None else {}
-        if self.depth > MAX_DEPTH:
-            return unknown(node, "evaluation too deep")
+        self.budget.steps -= 1
+        if self.depth > MAX_DEPTH or self.budget.steps < 0:
+            return unknown(node, "evaluation too deep or too long")
         self.depth += 1
         try:
             return self._evaluate(node, env)
@@ -139,6 +160,8 @@ class Evaluator:
         rendered = [render(part) for part in parts]
         if any(text is None for text in rendered):
             return unknown(expr, "template with unknown parts")
+        if sum(len(text) for text in rendered) > MAX_TEXT:  # type: ignore[arg-type]
+            return unknown(expr, "text too long")
         return Scalar("".join(rendered), expr.loc)  # type: ignore[arg-type]
 
     def _cond(self, expr: Expr, env: Env) -> Node:
@@ -202,6 +225,8 @@ class Evaluator:
                 if not keep:
                     continue
             result = self.evaluate(value_expr, inner)
+            if len(items) + len(mapping) > MAX_ITEMS:
+                return unknown(expr, "too many items")
             if key_expr is None:
                 items.append(result)
                 continue

@@ -9,16 +9,18 @@ literal keeps its location through them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from scanner.model.hcl_eval import Env, at, is_error, render, unknown
+from scanner.model.hcl_eval import MAX_TEXT, Env, at, is_error, render, too_large, unknown
 from scanner.nodes import Mapping, Node, Scalar, Sequence, Unknown, truth
 from scanner.parse.hcl_expr import Expr
 
 if TYPE_CHECKING:
     from scanner.model.hcl_eval import Evaluator
 
+_GROWING = frozenset({"jsonencode", "join", "format", "concat", "flatten", "distinct", "contains"})
 _COMPARE: dict[str, Callable[[object, object], bool]] = {
     "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
     "<": lambda a, b: a < b, ">": lambda a, b: a > b,  # type: ignore[operator]
@@ -83,11 +85,31 @@ def call(evaluator: Evaluator, expr: Expr, env: Env) -> Node:
     function = FUNCTIONS.get(name)
     if function is None:
         return unknown(expr, f"function {name}() not evaluated")
+    if name in _GROWING and any(_size(arg) > MAX_TEXT for arg in args):
+        return unknown(expr, "argument too large")
     try:
         result = function(args, expr)
     except LookupError:
         return unknown(expr, "unknown argument")
-    return result if result is not None else unknown(expr, "unknown argument")
+    if result is None:
+        return unknown(expr, "unknown argument")
+    return unknown(expr, "result too large") if too_large(result) else result
+
+
+def _size(node: Node, limit: int = MAX_TEXT) -> int:
+    """Text and items in a value, counted until past `limit` (a shared node counts each time it
+    is used, as jsonencode or join would write it)."""
+    total, stack = 0, [node]
+    while stack and total <= limit:
+        current = stack.pop()
+        total += 1
+        if isinstance(current, Scalar) and isinstance(current.value, str):
+            total += len(current.value)
+        elif isinstance(current, Mapping):
+            stack.extend(current.values.values())
+        elif isinstance(current, Sequence):
+            stack.extend(current.items)
+    return total
 
 
 def _try(evaluator: Evaluator, expr: Expr, env: Env, name: str) -> Node:
@@ -201,6 +223,8 @@ def _contains(args: list[Node], expr: Expr) -> Node | None:
 
 def _format(args: list[Node], expr: Expr) -> Node | None:
     template = _text(args[0])
+    if re.search(r"%[-+ #0]*\d{4,}", template):  # a width that would build a huge string
+        return None
     values = [plain(a) for a in args[1:]]
     python = template.replace("%%", "\0").replace("%v", "%s").replace("%q", '"%s"').replace("%t", "%s")
     return Scalar((python % tuple(values)).replace("\0", "%"), expr.loc)

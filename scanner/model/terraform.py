@@ -15,7 +15,7 @@ from pathlib import Path
 from scanner.config import Config
 from scanner.inputs import ParsedFile
 from scanner.model.cloud import CloudModel, CloudVariable
-from scanner.model.hcl_eval import Evaluator, Env
+from scanner.model.hcl_eval import Budget, Env, Evaluator
 from scanner.model.terraform_module import Directory, ModuleInstance
 from scanner.nodes import Node, Unknown, truth
 from scanner.parse.hcl import HclFile
@@ -40,9 +40,10 @@ def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:
     configured = [(name, d) for name, d in sorted(directories.items()) if d.has_config()]
     # a directory only ever called as a module is evaluated through its calls, not on its own
     roots = [d for name, d in configured if name not in called] or [d for _, d in configured]
+    budget = Budget()
     for directory in roots:
         inputs = _tfvars(directory, explicit)
-        ModuleInstance(directory, directories, inputs).emit(model)
+        ModuleInstance(directory, directories, inputs, budget).emit(model)
     for _, directory in sorted(directories.items()):
         model.variables.extend(_declared(directory))
     return model

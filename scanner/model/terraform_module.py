@@ -11,7 +11,7 @@ import posixpath
 from collections.abc import Callable, Iterator
 
 from scanner.model.cloud import CloudModel, CloudResource
-from scanner.model.hcl_eval import Computed, Env, Evaluator, render, unknown
+from scanner.model.hcl_eval import Budget, Computed, Env, Evaluator, render, unknown
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown
 from scanner.parse.hcl import Block, Body, HclFile
 
@@ -60,13 +60,15 @@ class Directory:
 
 class ModuleInstance:
     def __init__(self, directory: Directory, directories: dict[str, Directory],
-                 inputs: dict[str, Node], prefix: str = "", chain: tuple[str, ...] = ()) -> None:
+                 inputs: dict[str, Node], budget: Budget, prefix: str = "",
+                 chain: tuple[str, ...] = ()) -> None:
         self.directory = directory
         self.directories = directories
         self.inputs = inputs
         self.prefix = prefix
         self.chain = chain + (directory.path,)  # the folders above, to stop a module calling itself
-        self.evaluator = Evaluator(self)
+        self.budget = budget
+        self.evaluator = Evaluator(self, budget)
         self.cache: dict[tuple[str, str], Node] = {}
         self.resources = {(b.labels[0], b.labels[1]): b for b in directory.blocks("resource")
                           if len(b.labels) == 2}
@@ -74,7 +76,8 @@ class ModuleInstance:
         self.locals = {name: a for b in directory.blocks("locals") for name, a in b.body.attributes.items()}
         self.outputs = {b.labels[0]: b for b in directory.blocks("output") if b.labels}
         self.calls = {b.labels[0]: b for b in directory.blocks("module") if b.labels}
-        self.children: dict[str, list[tuple[str, ModuleInstance]]] = {}
+        self.children: dict[str, list[tuple[int | str | None, ModuleInstance]]] = {}
+        self.expanded: dict[int, list[tuple[int | str | None, Env]]] = {}
 
     @property
     def module(self) -> str:
@@ -155,23 +158,36 @@ class ModuleInstance:
     def instances(self, block: Block) -> list[tuple[int | str | None, Env]]:
         """`count`/`for_each` expanded when known: (index or key, env); one unnamed instance when
         neither is set or the value is unknown (its `count.index`/`each.*` are then Unknown)."""
+        if id(block) not in self.expanded:
+            self.expanded[id(block)] = self._expand(block)
+        return self.expanded[id(block)]
+
+    def _expand(self, block: Block) -> list[tuple[int | str | None, Env]]:
         attrs = block.body.attributes
         if "count" in attrs:
             count = self.evaluator.evaluate(attrs["count"].value)
-            if isinstance(count, Scalar) and isinstance(count.value, (int, float)) and not isinstance(
-                    count.value, bool):
+            number = count.value if isinstance(count, Scalar) else None
+            if isinstance(number, (int, float)) and not isinstance(number, bool) \
+                    and self.spend(int(number)):
                 return [(i, {"count": _pairs(block.loc, index=Scalar(i, block.loc))})
-                        for i in range(min(int(count.value), 1000))]
+                        for i in range(int(number))]
             return [(None, {"count": _pairs(block.loc, index=unknown(count, "unknown count"))})]
         if "for_each" in attrs:
             collection = self.evaluator.evaluate(attrs["for_each"].value)
             items = _each(collection)
-            if items is None:
+            if items is None or not self.spend(len(items)):
                 mystery = unknown(collection, "unknown for_each")
                 return [(None, {"each": _pairs(block.loc, key=mystery, value=mystery)})]
             return [(key, {"each": _pairs(block.loc, key=Scalar(key, block.loc), value=value)})
                     for key, value in items]
         return [(None, {})]
+
+    def spend(self, instances: int) -> bool:
+        """Whether `instances` more resources fit in the build's budget (else: one, unnamed)."""
+        if instances > self.budget.instances:
+            return False
+        self.budget.instances -= max(instances, 0)
+        return True
 
     def attributes(self, body: Body, env: Env, loc: Location) -> Mapping:
         """A block body as a Mapping: arguments evaluated, nested blocks as Sequences of Mappings."""
@@ -228,7 +244,7 @@ class ModuleInstance:
             inputs = {arg: self.evaluator.evaluate(attribute.value, env)
                       for arg, attribute in block.body.attributes.items() if arg not in META_ARGUMENTS}
             prefix = f"{self.prefix}module.{name}{_suffix(key)}."
-            child = ModuleInstance(directory, self.directories, inputs, prefix, self.chain)
+            child = ModuleInstance(directory, self.directories, inputs, self.budget, prefix, self.chain)
             self.children[name].append((key, child))
         return self.children[name]
 

@@ -77,6 +77,9 @@ def parse(text: str, path: str) -> HclFile:
         return HclFile(path, converter.body(tree.children[0]))
     except RecursionError:
         raise ParseError("nesting is too deep to read") from None
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError, StopIteration) as exc:
+        # the grammar accepted something this reader does not expect; say so instead of crashing
+        raise ParseError(f"unsupported HCL construct ({type(exc).__name__})") from None
 
 
 def _describe(exc: Any) -> str:
@@ -96,8 +99,11 @@ class _BodyConverter(ExprConverter):
             if child.data == "attribute":
                 name_tree, value_tree = self.trees(child)[0], self.trees(child)[-1]
                 name = self.name(name_tree)
-                result.attributes[name] = Attribute(name, self.convert(value_tree), self.loc(name_tree),
-                                                    self.loc(child))
+                value = self.convert(value_tree)
+                key_loc = self.loc(name_tree)
+                span = Location(self.path, key_loc.line, key_loc.column, value.loc.end_line,
+                                value.loc.end_column)
+                result.attributes[name] = Attribute(name, value, key_loc, span)
             elif child.data == "block":
                 result.blocks.append(self.block(child))
         return result

@@ -33,6 +33,9 @@ class Expr(Unknown):
         self.kind = kind
         self.args = args
 
+    def __repr__(self) -> str:
+        return f"Expr({self.kind} {self.source!r}@{self.loc.line})"
+
 
 def unescape(raw: str) -> str:
     """HCL quoted-string escapes; `$${` and `%%{` stand for literal `${` and `%{`."""
@@ -94,7 +97,8 @@ class ExprConverter:
         return self.convert(inner[0])
 
     def _int_lit(self, tree: Any) -> Node:
-        return Scalar(int(tree.children[0]), self.loc(tree))
+        digits = str(tree.children[0])
+        return Scalar(int(digits) if len(digits) < 1000 else float(digits), self.loc(tree))
 
     def _float_lit(self, tree: Any) -> Node:
         return Scalar(float(tree.children[0]), self.loc(tree))

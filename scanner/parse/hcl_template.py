@@ -109,5 +109,7 @@ def _interpolation(converter: ExprConverter, source: str, line: int) -> Node:
     except (LarkError, RecursionError):
         return Unknown(source.strip(), location, "unparsable interpolation")
     sub = ExprConverter(converter.path, text)
-    attribute = next(c for c in sub.trees(tree.children[0]) if c.data == "attribute")
-    return sub.convert(sub.trees(attribute)[-1])
+    attributes = [c for c in sub.trees(tree.children[0]) if c.data == "attribute"]
+    if len(attributes) != 1:
+        return Unknown(source.strip(), location, "unparsable interpolation")
+    return sub.convert(sub.trees(attributes[0])[-1])
