@@ -19,7 +19,9 @@ from scanner.secrets.detectors import BY_ID, DETECTORS, Detector
 from scanner.secrets.filters import fired
 from scanner.secrets.match import SecretMatch
 
-_RANK = {"SEC016": 1, "SEC017": 2}  # lower is more specific
+# Lower is more specific; rank 0 (every provider token) is the default. A URL's password may be a
+# provider token, and either may be what a Secret or a secret-named key holds.
+_RANK = {"SEC015": 1, "SEC016": 2, "SEC017": 3}
 _PRIVATE_KEY_END = re.compile(r"-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----")
 _KEY_BODY = re.compile(r"(?:\\[nr]|[\sA-Za-z0-9+/=\"',:-]){1,20000}")
 _NOT_BASE64 = re.compile(r"\\[nr]|[^A-Za-z0-9+/=]")
@@ -151,8 +153,8 @@ class TextScan:
             match = self.at(found, detectors)
             if match is not None:
                 matches.append(match)
-            # A provider's match is skipped whole; a generic one only to its operator, so a token
-            # assigned to a secret-named key is still seen by its provider's pattern.
+            # A token's match is skipped whole; a wider one (a URL, an assignment) only to its anchor,
+            # so a token inside it is still seen by its own pattern.
             resume = match.end if match is not None and match.rule not in _RANK else found.end()
             found = regex.search(self.text, max(resume, found.end()))
         if kind == "dockerfile":
@@ -189,9 +191,9 @@ def scan_text(text: str, path: str, kind: str = "text") -> list[SecretMatch]:
 
 
 def dedupe(matches: list[SecretMatch]) -> list[SecretMatch]:
-    """One finding per stretch of text. Where matches overlap, a provider's wins over Kubernetes
-    Secret data, which wins over a generic assignment; at equal rank the earlier in `matches`
-    wins (callers put what the parsed structure found before what the text pass guessed)."""
+    """One finding per stretch of text. Where matches overlap, the more specific wins (a provider
+    token, then a URL's password, then Kubernetes Secret data, then a generic assignment); at equal
+    rank the earlier in `matches` wins (callers put what the parsed structure found first)."""
     kept: list[SecretMatch] = []
     for match in sorted(matches, key=lambda m: _RANK.get(m.rule, 0)):
         if not any(k.start < match.end and match.start < k.end or (k.start, k.end) == (match.start, match.end)
