@@ -25,6 +25,8 @@ _RANK = {"SEC015": 1, "SEC016": 2, "SEC017": 3}
 _PRIVATE_KEY_END = re.compile(r"-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----")
 _KEY_BODY = re.compile(r"(?:\\[nr]|[\sA-Za-z0-9+/=\"',:-]){1,20000}")
 _NOT_BASE64 = re.compile(r"\\[nr]|[^A-Za-z0-9+/=]")
+_PEM_ARMOR = re.compile(r"-----(?:BEGIN|END)[ A-Z0-9]{0,30}-----")
+_KEY_BEFORE = re.compile(r"([A-Za-z_][\w.-]{0,100})[\"']?[ \t]*(?::=|=>|[:=])[ \t]*[\"']?$")
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])[A-Za-z0-9/+]{40}"
                          r"(?![A-Za-z0-9/+=])")
 
@@ -71,9 +73,18 @@ class TextScan:
              resource: str = "") -> SecretMatch:
         """A match for text[start:end]; `value` when the secret is not that text verbatim."""
         value = self.text[start:end] if value is None else value
+        if value.startswith("-----BEGIN"):  # a key's identity is its body, however it is spelled
+            value = _NOT_BASE64.sub("", _PEM_ARMOR.sub("", value))
+        name = name or self.key_on_line(start)
         return SecretMatch(detector=detector.id, rule=detector.rule, description=detector.description,
                            loc=self.index.location(self.path, start, end), value=value, start=start, end=end,
                            name=name, resource=resource, filtered_by=fired(value, name, detector.filters))
+
+    def key_on_line(self, start: int) -> str:
+        """The key a token is assigned to on its line (`GITHUB_TOKEN=ghp_...`), to name it by."""
+        line_start = self.text.rfind("\n", 0, start) + 1
+        found = _KEY_BEFORE.search(self.text, max(line_start, start - 200), start)
+        return found.group(1) if found else ""
 
     def span(self, loc: Location) -> tuple[int, int]:
         """Offsets of a parsed value, without the quotes around a quoted one."""
@@ -109,7 +120,7 @@ class TextScan:
             return None
         if detector.requires and not re.search(detector.requires, self.text):
             return None
-        return self.make(detector, start, end)
+        return self.make(detector, start, end, name=self.key_on_line(assign.key_before(self.text, full.start())))
 
     def private_key(self, start: int) -> SecretMatch | None:
         """The key spans header to footer, whether its lines are real, indented (a YAML block) or
@@ -124,10 +135,9 @@ class TextScan:
         else:
             body = _KEY_BODY.match(self.text, header_end)
             end = body.end() if body else header_end
-        value = _NOT_BASE64.sub("", self.text[header_end:footer.start() if footer else end])
-        if len(value) < 64:
+        if len(_NOT_BASE64.sub("", self.text[header_end:footer.start() if footer else end])) < 64:
             return None
-        return self.make(BY_ID["private-key"], start, end, value=value)
+        return self.make(BY_ID["private-key"], start, end)
 
     def assignment(self, found: re.Match[str]) -> SecretMatch | None:
         word = re.match(r"[\w.-]*", found.group())
