@@ -18,7 +18,7 @@ from scanner.secrets.detectors import GENERIC_FILTERS, Detector
 # A key's last word names the secret; each alternative starts with a literal (see detectors.py).
 _LAST_WORDS = {"p": r"ass(?:word|wd|phrase)?|wd", "s": "ecret", "t": "oken", "c": "redentials?", "k": "ey"}
 _KEYWORD = "|".join(
-    f"{first}(?i:{rest})(?i:[_-]?(?:base|value|b64|base64))?[\"']?[ \t]*(?::=|=>|[:=])"
+    f"{first}(?i:{rest})(?i:[_-]?(?:base|value|b64|base64))?[\"']?\\]?[ \t]*(?::=|=>|[:=])"
     for letter, rest in _LAST_WORDS.items() for first in (letter, letter.upper()))
 
 GENERIC = Detector("secret-assignment", "SEC017", "secret", _KEYWORD,

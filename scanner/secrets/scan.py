@@ -149,6 +149,10 @@ class TextScan:
         span = assign.read_value(self.text, found.end())
         if span is None or not assign.secret_name(name):
             return None
+        quote = self.text[key_start - 1] if key_start > 0 else ""
+        if quote in ("'", '"') and self.text[span[0] - 1] != quote:  # `"--password=x"`: ends at the quote
+            cut = self.text.find(quote, span[0], span[1])
+            span = (span[0], cut) if cut > span[0] else span
         return self.make(assign.detector_for(name, self.text[span[0]:span[1]]), *span, name=name)
 
     def legacy_env(self) -> list[SecretMatch]:
