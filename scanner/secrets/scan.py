@@ -48,11 +48,37 @@ class LineIndex:
         return Location(path, *self.position(start), *self.position(end))
 
 
+def alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a pattern (split at `|` outside groups and classes)."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return [*parts, pattern[start:]]
+
+
 @lru_cache(maxsize=1)
-def combined() -> tuple[re.Pattern[str], tuple[Detector, ...]]:
-    """All anchors in one flat alternation, and the detectors that have one."""
-    detectors = tuple(d for d in (*DETECTORS, assign.GENERIC) if d.anchor)
-    return re.compile("|".join(d.anchor for d in detectors)), detectors
+def combined() -> tuple[re.Pattern[str], dict[str, tuple[Detector, ...]]]:
+    """All anchors in one flat alternation, and which detectors an anchor's first character can
+    belong to (every alternative starts with a literal character, so that is a dictionary lookup)."""
+    detectors = [d for d in (*DETECTORS, assign.GENERIC) if d.anchor]
+    by_first: dict[str, list[Detector]] = {}
+    for detector in detectors:
+        for first in {alternative[0] for alternative in alternatives(detector.anchor)}:
+            by_first.setdefault(first, []).append(detector)
+    return (re.compile("|".join(d.anchor for d in detectors)),
+            {first: tuple(found) for first, found in by_first.items()})
 
 
 class TextScan:
@@ -62,6 +88,7 @@ class TextScan:
         self.text = text
         self.path = path
         self._index: LineIndex | None = None
+        self.generic_until = 0
 
     @property
     def index(self) -> LineIndex:
@@ -94,13 +121,15 @@ class TextScan:
             return start + 1, end - 1
         return start, end
 
-    def at(self, found: re.Match[str], detectors: tuple[Detector, ...]) -> SecretMatch | None:
+    def at(self, found: re.Match[str], by_first: dict[str, tuple[Detector, ...]]) -> SecretMatch | None:
         """The match of the first detector whose anchor and full pattern match here."""
-        for detector in detectors:
+        for detector in by_first.get(self.text[found.start()], ()):
             anchored = detector.anchor_regex.match(self.text, found.start())
             if anchored is None:
                 continue
             if detector is assign.GENERIC:
+                if found.start() < self.generic_until:  # `password=password=...`: inside a value
+                    continue
                 match = self.assignment(anchored)
             elif detector.id == "private-key":
                 match = self.private_key(anchored.start())
@@ -153,6 +182,7 @@ class TextScan:
         if quote in ("'", '"') and self.text[span[0] - 1] != quote:  # `"--password=x"`: ends at the quote
             cut = self.text.find(quote, span[0], span[1])
             span = (span[0], cut) if cut > span[0] else span
+        self.generic_until = span[1]
         return self.make(assign.detector_for(name, self.text[span[0]:span[1]]), *span, name=name)
 
     def legacy_env(self) -> list[SecretMatch]:
@@ -160,11 +190,11 @@ class TextScan:
 
     def run(self, kind: str = "text") -> list[SecretMatch]:
         """The one pass: search for any anchor, judge it, go on after what it matched."""
-        regex, detectors = combined()
+        regex, by_first = combined()
         matches: list[SecretMatch] = []
         found = regex.search(self.text)
         while found is not None:
-            match = self.at(found, detectors)
+            match = self.at(found, by_first)
             if match is not None:
                 matches.append(match)
             # A token's match is skipped whole; a wider one (a URL, an assignment) only to its anchor,
@@ -207,10 +237,15 @@ def scan_text(text: str, path: str, kind: str = "text") -> list[SecretMatch]:
 def dedupe(matches: list[SecretMatch]) -> list[SecretMatch]:
     """One finding per stretch of text. Where matches overlap, the more specific wins (a provider
     token, then a URL's password, then Kubernetes Secret data, then a generic assignment); at equal
-    rank the earlier in `matches` wins (callers put what the parsed structure found first)."""
+    rank the earlier in `matches` wins (callers put what the parsed structure found first).
+    Kept spans never overlap, so a new one needs comparing with its two neighbours only."""
+    starts: list[int] = []
     kept: list[SecretMatch] = []
     for match in sorted(matches, key=lambda m: _RANK.get(m.rule, 0)):
-        if not any(k.start < match.end and match.start < k.end or (k.start, k.end) == (match.start, match.end)
-                   for k in kept):
-            kept.append(match)
-    return sorted(kept, key=lambda m: (m.start, m.end, m.rule))
+        at = bisect.bisect_left(starts, match.start)
+        if (at > 0 and kept[at - 1].end > match.start) or (at < len(kept) and kept[at].start < max(match.end,
+                                                                                                  match.start + 1)):
+            continue
+        starts.insert(at, match.start)
+        kept.insert(at, match)
+    return kept
