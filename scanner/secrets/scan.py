@@ -70,15 +70,20 @@ def alternatives(pattern: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def combined() -> tuple[re.Pattern[str], dict[str, tuple[Detector, ...]]]:
-    """All anchors in one flat alternation, and which detectors an anchor's first character can
-    belong to (every alternative starts with a literal character, so that is a dictionary lookup)."""
-    detectors = [d for d in (*DETECTORS, assign.GENERIC) if d.anchor]
+    """All anchors in one alternation, and the detectors an anchor's first character can belong to.
+
+    Every anchor alternative starts with a literal character; grouping them by it
+    (`k(?:ey...)|g(?:h[pousr]_|l[a-z]{2,6}-)|...`) lets the engine test one character per branch
+    at each position instead of one per alternative (measured: 26 MB/s against 15 MB/s)."""
+    tails: dict[str, list[str]] = {}
     by_first: dict[str, list[Detector]] = {}
-    for detector in detectors:
-        for first in {alternative[0] for alternative in alternatives(detector.anchor)}:
-            by_first.setdefault(first, []).append(detector)
-    return (re.compile("|".join(d.anchor for d in detectors)),
-            {first: tuple(found) for first, found in by_first.items()})
+    for detector in (*DETECTORS, assign.GENERIC):
+        for alternative in alternatives(detector.anchor) if detector.anchor else ():
+            tails.setdefault(alternative[0], []).append(alternative[1:])
+            if detector not in by_first.setdefault(alternative[0], []):
+                by_first[alternative[0]].append(detector)
+    pattern = "|".join(f"{re.escape(first)}(?:{'|'.join(rest)})" for first, rest in tails.items())
+    return re.compile(pattern), {first: tuple(found) for first, found in by_first.items()}
 
 
 class TextScan:
