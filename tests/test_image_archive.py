@@ -274,3 +274,11 @@ def test_layout_directory_does_not_follow_links_out(tmp_path: Path) -> None:
     (root / "index.json").symlink_to(secret)
     with pytest.raises(ImageError, match="neither manifest.json"):
         _open(root)
+
+
+def test_config_the_yaml_reader_rejects_is_still_read() -> None:
+    from scanner.image.model import _parse_config
+
+    tree = _parse_config("{ not: [yaml", {"config": {"User": "root", "Env": ["A=1"]}}, "x!config")
+    assert dig(tree, "config", "User").value == "root"  # type: ignore[union-attr]
+    assert dig(tree, "config", "Env", 0).loc == ("x!config", 1, 1, 0, 0)  # type: ignore[union-attr]

@@ -113,7 +113,7 @@ def _hit_file(model: ImageModel, file: ImageFile, what: str) -> Hit:
     return _file_hit(model, file, Location(model.file_path(file), 1), what, what=what)
 
 
-def _config_texts(config: Node | None) -> Iterator[tuple[Node, str, str]]:
+def _config_texts(config: Node) -> Iterator[tuple[Node, str, str]]:
     """(node, text to scan, where it is) for Env entries, labels and history steps."""
     settings = dig(config, "config")
     env = dig(settings, "Env")
@@ -153,8 +153,6 @@ def _config_hit(model: ImageModel, node: Node, key: str, **args: str) -> Hit:
 
 def runs_as_root(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[Hit]:
     for model in models:
-        if model.config is None:
-            continue
         settings = dig(model.config, "config")
         user = dig(settings, "User")
         value = known(user)
@@ -166,8 +164,6 @@ def runs_as_root(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[Hit
 
 def no_healthcheck(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[Hit]:
     for model in models:
-        if model.config is None:
-            continue
         settings = dig(model.config, "config")
         check = dig(settings, "Healthcheck")
         test = dig(check, "Test")
