@@ -89,7 +89,7 @@ def _git_dirs(model: ImageModel) -> Iterator[ImageFile]:
 
 def sensitive_files(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[Hit]:
     for model in models:
-        to_read: dict[tuple[int, int], str] = {}
+        to_read: dict[tuple[int, int], tuple[str, re.Pattern[str]]] = {}
         for file in model.files:
             kind = _sensitive_kind(file)
             if kind is None:
@@ -98,14 +98,13 @@ def sensitive_files(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[
             if content is None or file.type == "hardlink":
                 yield _hit_file(model, file, what)
             else:
-                to_read[(file.layer, file.ordinal)] = what
+                to_read[(file.layer, file.ordinal)] = (what, content)
         for git in _git_dirs(model):
             yield _hit_file(model, git, "Git repository metadata (.git)")
         readable = [f for f in model.files if (f.layer, f.ordinal) in to_read]
         for file, text in texts(model, readable):
-            what = to_read[(file.layer, file.ordinal)]
-            pattern = next(c for p, w, c in _SENSITIVE if w == what)
-            if pattern is not None and pattern.search(text):
+            what, content = to_read[(file.layer, file.ordinal)]
+            if content.search(text):
                 yield _hit_file(model, file, what)
 
 
