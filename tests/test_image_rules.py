@@ -186,3 +186,17 @@ def test_generic_matches_are_not_reported_in_third_party_code(
                     E("app/settings.py", b"token = 'kq8W...'\n"))]
     result = _scan(docker_save(tmp_path / "image.tar", layers), "IMG001")
     assert [f.path.split("/", 1)[1] for f in result.findings] == ["app/settings.py"]
+
+
+def test_no_secret_value_leaves_the_scan(tmp_path: Path) -> None:
+    cfg = config(user="root", env=(f"GH_TOKEN={TOKEN}",), labels={"key": KEY},
+                 history=(f"RUN |1 TOKEN={TOKEN} /bin/sh -c make",))
+    layers = [layer(E("app/.env", f"GH_TOKEN={TOKEN}\n".encode()), E("root/.ssh/id_rsa", KEY.encode()),
+                    compress="gzip"),
+              layer(E("app/.wh..env"), E("root/.ssh/.wh.id_rsa"))]
+    result = scan_archive(docker_save(tmp_path / "image.tar", layers, cfg), Config(root=tmp_path))
+    assert {f.rule for f in result.findings} == {"IMG001", "IMG002", "IMG003", "IMG004"}
+    everything = json.dumps([f.as_dict() for f in result.findings]
+                            + [e.as_dict() for e in result.errors] + result.notes)
+    secret_lines = [TOKEN] + [line for line in KEY.splitlines() if "-----" not in line]
+    assert not [value for value in secret_lines if value[4:] in everything]
