@@ -12,9 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from imagebuild import E, config, docker_save, layer, oci_dir, oci_files, oci_tar
-from scanner.config import Limits
+from scanner.config import Config, Limits
+from scanner.image import scan_archive
 from scanner.image.layers import ImageError
 from scanner.image.model import ImageModel, open_image
 from scanner.nodes import dig
@@ -285,3 +288,21 @@ def test_config_the_yaml_reader_rejects_is_still_read() -> None:
     tree = _parse_config("{ not: [yaml", {"config": {"User": "root", "Env": ["A=1"]}}, "x!config")
     assert dig(tree, "config", "User").value == "root"  # type: ignore[union-attr]
     assert dig(tree, "config", "Env", 0).loc == ("x!config", 1, 1, 0, 0)  # type: ignore[union-attr]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(position=st.integers(min_value=0, max_value=10**6), value=st.integers(min_value=0, max_value=255),
+       cut=st.booleans())
+def test_damaged_archives_never_raise(tmp_path: Path, position: int, value: int, cut: bool) -> None:
+    """A flipped byte or a cut anywhere gives findings, errors or notes, never a traceback."""
+    layers = [layer(E("app/.env", b"A=1\n"), compress="gzip"), layer(E("app/.wh..env"), E("b", b"2"))]
+    data = bytearray(docker_save(tmp_path / "base.tar", layers).read_bytes())
+    position %= len(data)
+    if cut:
+        del data[position:]
+    else:
+        data[position] = value
+    (tmp_path / "damaged.tar").write_bytes(bytes(data))
+    result = scan_archive(tmp_path / "damaged.tar", Config(root=tmp_path))
+    assert all(isinstance(e.message, str) for e in result.errors)
+    assert not any("stopped early" in e.message for e in result.errors)
