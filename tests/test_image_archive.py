@@ -306,3 +306,28 @@ def test_damaged_archives_never_raise(tmp_path: Path, position: int, value: int,
     result = scan_archive(tmp_path / "damaged.tar", Config(root=tmp_path))
     assert all(isinstance(e.message, str) for e in result.errors)
     assert not any("stopped early" in e.message for e in result.errors)
+
+
+@pytest.mark.parametrize("manifest", [
+    [{"Config": "c.json", "Layers": "one/layer.tar"}],
+    [{"Config": ["c.json"], "Layers": []}],
+    {"Config": "c.json"},
+    [],
+    [{"Config": "c.json", "Layers": [], "RepoTags": 5}],
+])
+def test_metadata_of_the_wrong_shape_is_one_error(tmp_path: Path, manifest: object) -> None:
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "c.json").write_text(json.dumps({"rootfs": [], "config": "x"}))
+    result = scan_archive(tmp_path, Config(root=tmp_path))
+    assert len(result.errors) <= 1 and not any("stopped early" in e.message for e in result.errors)
+
+
+@pytest.mark.parametrize("index", [
+    {"manifests": [{"digest": "sha256:" + "a" * 64, "platform": "linux", "annotations": []}]},
+    {"manifests": "nope"},
+    [1, 2],
+])
+def test_oci_index_of_the_wrong_shape_is_one_error(tmp_path: Path, index: object) -> None:
+    (tmp_path / "index.json").write_text(json.dumps(index))
+    result = scan_archive(tmp_path, Config(root=tmp_path))
+    assert len(result.errors) == 1
