@@ -184,10 +184,11 @@ def test_huge_pax_header_is_not_read_into_memory(tmp_path: Path) -> None:
     assert len(model.errors) == 1 and "tar header" in model.errors[0]
 
 
-def test_files_over_the_size_limit_are_listed_not_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("limit", ["max_file_bytes", "archive_member_bytes"])
+def test_files_over_the_size_limit_are_listed_not_read(tmp_path: Path, limit: str) -> None:
     big = layer(E("big.txt", b"y" * 5000), E("small.txt", b"z"))
     model = open_image(docker_save(tmp_path / "image.tar", [big]), "image.tar",
-                       replace(LIMITS, max_file_bytes=1000))
+                       replace(LIMITS, **{limit: 2000}))
     assert {f.path: f.size for f in model.files} == {"big.txt": 5000, "small.txt": 1}
     assert [f.path for f, _ in model.contents(model.files)] == ["small.txt"]
     model.close()
