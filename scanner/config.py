@@ -42,6 +42,8 @@ class Config:
     secrets_only: bool = False
     var_files: tuple[Path, ...] = ()
     helm_values: tuple[Path, ...] = ()
+    render_helm: bool = True
+    render_kustomize: bool = True
     jobs: int = 0
     use_cache: bool = True
     limits: Limits = field(default_factory=Limits)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 SKIPPED_DIRS = frozenset({".git", "node_modules", ".terraform", ".hg", ".svn", "__pycache__", ".tox",
                           ".venv", ".mypy_cache", ".pytest_cache"})
+# Files that make a folder something to render (a Helm chart, a Kustomize overlay) before scanning.
+RENDER_ROOTS = frozenset({"Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization"})
 STRUCTURED_TYPES = ("dockerfile", "kubernetes", "compose", "cloudformation", "terraform")
 
 _DOCKERFILE_NAME = re.compile(r"^(?:(?:docker|container)file(?:\..+)?|.+\.(?:docker|container)file)$",
@@ -84,10 +86,12 @@ def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
 
 def relative_name(path: Path, root: Path) -> str:
     """`path` relative to the project root when it is inside it, as written otherwise."""
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+    for candidate in (os.path.abspath(path), os.path.realpath(path)):
+        try:
+            return Path(candidate).relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
 
 
 def walk(targets: Iterable[str], root: Path, excludes: tuple[str, ...] = ()) -> Iterator[SourceFile]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from scanner.catalog import Rule, RuleContext, load_rules
 from scanner.config import Config
-from scanner.discover import SourceFile, classify_content, classify_name, file_type
+from scanner.discover import RENDER_ROOTS, SourceFile, classify_content, classify_name, file_type
 from scanner.findings import Finding, Hit, ScanError, fingerprint
 from scanner.inputs import ParsedFile
 
@@ -87,24 +88,29 @@ def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = N
             return None
         line = data[: exc.start].count(b"\n") + 1
         return ScanError(source.rel, f"not valid UTF-8 (byte {exc.start})", line)
-    return parse_text(source, file_type(name, text, forced), text)
+    return parse_text(source, file_type(name, text, forced), text, budget=config.limits.file_timeout)
 
 
-def parse_text(source: SourceFile, kind: str, text: str) -> ParsedFile | ScanError:
+def parse_text(source: SourceFile, kind: str, text: str, origin: Any = None,
+               budget: float = 0) -> ParsedFile | ScanError:
+    from scanner.budget import OverBudget, time_budget
     from scanner.parse import ParseError, parser_for
 
     parse = parser_for(kind)
     tree = None
     if parse is not None:
         try:
-            tree = parse(text, source.rel)
+            with time_budget(budget):
+                tree = parse(text, source.rel)
+        except OverBudget:
+            return ScanError(source.rel, f"took longer than {budget:g} s to parse (--file-timeout)")
         except ParseError as exc:
             return ScanError(source.rel, exc.message, exc.line)
         except RecursionError:
             return ScanError(source.rel, "nesting is too deep to read")
         except Exception as exc:  # noqa: BLE001 - one unreadable file must not end the scan
             return ScanError(source.rel, f"cannot be parsed ({type(exc).__name__})")
-    return ParsedFile(rel=source.rel, type=kind, text=text, tree=tree, path=source.path)
+    return ParsedFile(rel=source.rel, type=kind, text=text, tree=tree, path=source.path, origin=origin)
 
 
 def rule_matches(rule: Rule, token: str) -> bool:
@@ -185,11 +191,17 @@ def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult
     result.rules = selected_rules(catalog, config)
     models = Models(parsed, config)
     findings, ran = run_rules((r for r in result.rules if r.model != "suppressions"), models)
+    origins = {p.rel: (p.origin, p.text.splitlines()) for p in parsed if p.origin is not None}
+    if origins:
+        from scanner.render.sourcemap import remap
+
+        findings = _dedupe(remap(findings, origins))
     if not config.inline_suppressions:
         result.findings = findings
         result.errors.extend(models.errors)
         return
-    inline = suppress.collect(parsed, _checkov_equivalents(catalog), config.checkov_skips)
+    inline = suppress.collect((p for p in parsed if p.origin is None), _checkov_equivalents(catalog),
+                              config.checkov_skips)
     active, result.suppressed = suppress.apply(findings, inline)
     models.built["suppressions"] = suppress.Suppressions(
         inline, frozenset(r.id for r in catalog), frozenset(ran))
@@ -198,8 +210,16 @@ def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult
     result.errors.extend(models.errors)
 
 
-def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None) -> ScanResult:
-    result = ScanResult()
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and place: overlays sharing a base map to the same source line."""
+    unique: dict[tuple[str, str, int, int], Finding] = {}
+    for finding in findings:
+        unique.setdefault((finding.rule, finding.path, finding.line, finding.column), finding)
+    return sorted(unique.values(), key=lambda f: f.sort_key)
+
+
+def _read_all(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None,
+              result: ScanResult) -> list[ParsedFile]:
     parsed: list[ParsedFile] = []
     for source in sources:
         outcome = read_source(source, config, stdin_data)
@@ -208,8 +228,31 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
         elif isinstance(outcome, str):
             result.notes.append(outcome)
         elif outcome is not None:
+            if outcome.type == "kubernetes" and "# Source: " in outcome.text:
+                from scanner.render import stream_origin
+
+                outcome = replace(outcome, origin=stream_origin(outcome.rel, outcome.text, config.root))
             parsed.append(outcome)
-            result.types[outcome.type] = result.types.get(outcome.type, 0) + 1
+    return parsed
+
+
+def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None) -> ScanResult:
+    result = ScanResult()
+    sources = list(sources)
+    rendered: list[ParsedFile] = []
+    if stdin_data is None and any(s.path.name in RENDER_ROOTS for s in sources):
+        from scanner import render
+
+        prepared = render.prepare(sources, config)
+        sources = prepared.sources
+        result.notes.extend(prepared.notes)
+        result.errors.extend(prepared.errors)
+        for stream in prepared.rendered:
+            outcome = parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text, stream.origin)
+            (result.errors if isinstance(outcome, ScanError) else rendered).append(outcome)
+    parsed = _read_all(sources, config, stdin_data, result) + rendered
+    for item in parsed:
+        result.types[item.type] = result.types.get(item.type, 0) + 1
     result.files = len(parsed)
     scan_parsed(parsed, config, result)
     return result

@@ -11,10 +11,12 @@ from typing import Any
 class ParsedFile:
     """`rel` is the path reports show; `tree` is the parser's output for `type`:
     a list of document nodes for YAML types, a `Dockerfile` for dockerfile, an `HclFile` for
-    terraform, None for text (read for secrets only). `text` is the file's content, read once."""
+    terraform, None for text (read for secrets only). `text` is the file's content, read once.
+    `origin` is set on rendered Helm/Kustomize output: how its lines map back to source files."""
 
     rel: str
     type: str
     text: str
     tree: Any = None
     path: Path | None = None
+    origin: Any = None

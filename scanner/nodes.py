@@ -9,7 +9,7 @@ was never rendered, a CloudFormation `!Ref` to a parameter) are `Unknown` nodes:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple, Union
+from typing import Any, NamedTuple, Union
 
 ScalarValue = Union[str, int, float, bool, None]
 
@@ -188,3 +188,19 @@ def key_loc(mapping: Node | None, key: str) -> Location | None:
     if isinstance(mapping, Mapping):
         return mapping.keys.get(key)
     return None
+
+
+def to_plain(node: Node | None, prefix: str = "", lines: dict[str, int] | None = None) -> Any:
+    """Plain Python values (for configuration and chart metadata), optionally remembering each
+    dotted key's line in `lines` so that errors about a value can name where it was written."""
+    if isinstance(node, Mapping):
+        result = {}
+        for key, value in node.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if lines is not None:
+                lines[path] = node.keys[key].line
+            result[key] = to_plain(value, path, lines)
+        return result
+    if isinstance(node, Sequence):
+        return [to_plain(item, prefix, lines) for item in node.items]
+    return node.value if isinstance(node, Scalar) else None

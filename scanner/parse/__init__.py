@@ -13,7 +13,7 @@ from typing import Any
 
 PARSERS = {
     "dockerfile": "scanner.parse.dockerfile:parse",
-    "kubernetes": "scanner.parse.yaml:parse_documents",
+    "kubernetes": "scanner.parse.yaml:parse_manifests",
     "compose": "scanner.parse.yaml:parse_documents",
     "cloudformation": "scanner.parse.yaml:parse_documents",
     "terraform": "scanner.parse.hcl:parse",

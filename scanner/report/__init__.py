@@ -1,1 +1,119 @@
-"""report"""
+"""Reporters: one module per output format, all with the same interface.
+
+Every format is `render(result: ScanResult, options: ReportOptions) -> str`, named in `FORMATS` and
+imported only when asked for, so a text run never loads the SARIF object model. A reporter reads
+findings, errors and the selected rules; it never looks at a parser or a rule's logic.
+
+A reporter that has to cut its output (SARIF keeps within what GitHub reads) says so by adding a
+line to `result.notes`; the command line prints the notes on stderr after writing every report, so
+nothing but the report reaches the output stream.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scanner.findings import SEVERITIES, Finding
+
+if TYPE_CHECKING:
+    from scanner.catalog import Rule
+    from scanner.engine import ScanResult
+
+FORMATS = {
+    "text": "scanner.report.text:render",
+    "json": "scanner.report.json_report:render",
+    "sarif": "scanner.report.sarif:render",
+    "junit": "scanner.report.junit:render",
+    "gitlab-sast": "scanner.report.gitlab_sast:render",
+    "codeclimate": "scanner.report.codeclimate:render",
+    "markdown": "scanner.report.markdown:render",
+}
+
+TOOL_NAME = "hullscan"
+# Checklist items whose findings point at a secret: their source line is never echoed.
+SECRET_ITEMS = frozenset({"secrets.hardcoded", "image.sensitive-data"})
+
+Renderer = Callable[["ScanResult", "ReportOptions"], str]
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How to render. `root` is where finding paths are relative to (to read source lines);
+    `docs_url` is a template such as `https://example.org/docs/rules/{id}.md` for links to rule
+    pages (no links when empty); `started`/`finished` time the scan for formats that record it."""
+
+    root: Path = field(default_factory=Path.cwd)
+    sarif_category: str = ""
+    color: bool = False
+    show_suppressed: bool = False
+    tool_version: str = ""
+    docs_url: str = ""
+    started: datetime | None = None
+    finished: datetime | None = None
+
+    @property
+    def version(self) -> str:
+        if self.tool_version:
+            return self.tool_version
+        from scanner import __version__
+
+        return __version__
+
+    def rule_url(self, rule_id: str) -> str:
+        return self.docs_url.format(id=rule_id) if self.docs_url else ""
+
+
+def get_renderer(name: str) -> Renderer:
+    """The named format's `render`; a KeyError names an unknown format (the CLI offers FORMATS)."""
+    module_name, _, function = FORMATS[name].partition(":")
+    return getattr(importlib.import_module(module_name), function)  # type: ignore[no-any-return]
+
+
+def render(name: str, result: ScanResult, options: ReportOptions) -> str:
+    return get_renderer(name)(result, options)
+
+
+def add_note(result: ScanResult, note: str) -> None:
+    """Record a note once, even when the same report is written to two outputs."""
+    if note not in result.notes:
+        result.notes.append(note)
+
+
+def shown(result: ScanResult, options: ReportOptions) -> list[Finding]:
+    """The suppressed findings a report lists: none unless the user asked for them."""
+    return list(result.suppressed) if options.show_suppressed else []
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for finding in findings:
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    return counts
+
+
+def by_severity(findings: Iterable[Finding]) -> Iterator[tuple[str, list[Finding]]]:
+    """Findings grouped worst first, each group in path/line order; empty groups skipped."""
+    groups: dict[str, list[Finding]] = {severity: [] for severity in SEVERITIES}
+    for finding in findings:
+        groups.setdefault(finding.severity, []).append(finding)
+    for severity, group in groups.items():
+        if group:
+            yield severity, sorted(group, key=lambda f: f.sort_key)
+
+
+def rule_index(result: ScanResult) -> dict[str, Rule]:
+    return {rule.id: rule for rule in result.rules}
+
+
+def may_show_secret(finding: Finding) -> bool:
+    """Whether the source at this finding may hold a secret value, which is never printed."""
+    return finding.rule.startswith("SEC") or not SECRET_ITEMS.isdisjoint(finding.checklist)
+
+
+def pluralize(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -1,0 +1,144 @@
+"""Rendering: turn Helm charts and Kustomize overlays into the Kubernetes objects they deploy.
+
+Runs between discovery and parsing. Raw chart templates are not YAML (`{{ }}`), so they and the
+chart's values are read for secrets only; what gets judged is the rendered output, mapped back to
+the template or overlay that produced each line (`scanner.render.sourcemap`). Without a renderer
+the run says so once, and never reports the unrendered templates as broken files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from scanner.config import Config
+from scanner.discover import SourceFile, relative_name, walk
+from scanner.findings import ScanError
+from scanner.render import helm, kustomize
+from scanner.render.sourcemap import Origin, SourceFile as MappedSource, source_comments, stream_segments
+
+CHART_FILE = "Chart.yaml"
+
+
+@dataclass(frozen=True)
+class RenderedStream:
+    """Rendered YAML to scan as Kubernetes, as if it were the file `rel`."""
+
+    rel: str
+    text: str
+    origin: Origin
+
+
+@dataclass
+class Prepared:
+    sources: list[SourceFile]
+    rendered: list[RenderedStream] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+
+
+def _top_charts(sources: list[SourceFile]) -> list[Path]:
+    charts = sorted({s.path.parent.resolve() for s in sources if s.path.name == CHART_FILE})
+    return [c for c in charts if not any(other != c and other in c.parents and "charts" in
+                                         c.relative_to(other).parts for other in charts)]
+
+
+def _in_chart(path: Path, charts: list[Path]) -> bool:
+    """Templates, subcharts, values and Chart.yaml: read for secrets, never as manifests."""
+    resolved = path.resolve()
+    for chart in charts:
+        if chart in resolved.parents:
+            parts = resolved.relative_to(chart).parts
+            if parts[0] in ("templates", "charts") or (len(parts) == 1 and (
+                    parts[0] == CHART_FILE or parts[0].startswith("values"))):
+                return True
+    return False
+
+
+def _helm(charts: list[Path], config: Config, prepared: Prepared) -> None:
+    tool = helm.renderer() if config.render_helm else ""
+    if not tool:
+        reason = "rendering is turned off" if not config.render_helm else \
+            "install `hullscan[helm]` or put `helm` on PATH to render them"
+        prepared.notes.append(f"{len(charts)} Helm chart(s) not rendered, their templates read for secrets "
+                              f"only: {reason}")
+        return
+    for chart in charts:
+        rel = relative_name(chart, config.root)
+        metadata = helm.chart_metadata(chart)
+        for name in helm.missing_dependencies(chart, metadata):
+            prepared.notes.append(f"chart {rel}: dependency {name!r} is not vendored under charts/, skipped "
+                                  "(hullscan never fetches charts)")
+        for outcome in helm.renderings(chart, rel, config.helm_values, tool):
+            if isinstance(outcome, helm.RenderError):
+                prepared.errors.append(ScanError(f"{rel}/{CHART_FILE}", str(outcome)))
+            elif "kind:" not in outcome.text and metadata.get("type") != "library":
+                prepared.errors.append(ScanError(f"{rel}/{CHART_FILE}", f"{outcome.origin.rendering}: "
+                                                 "rendered no Kubernetes objects"))
+            else:
+                prepared.rendered.append(RenderedStream(outcome.rel, outcome.text, outcome.origin))
+
+
+def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Path]:
+    """Render top-level kustomizations; the files they consume (to be read as text only)."""
+    found = [k for k in (kustomize.read(p) for p in files) if k is not None]
+    consumed: set[Path] = {patch for k in found for patch in k.patches}
+    command = kustomize.tool() if config.render_kustomize else None
+    if command is None:
+        reason = "rendering is turned off" if not config.render_kustomize else \
+            "install `kustomize` or `kubectl` to render them"
+        prepared.notes.append(f"{len(found)} kustomization(s) not rendered, their files scanned as they "
+                              f"are: {reason}")
+        return consumed
+    index = {k.directory.resolve(): k for k in found}
+    for top in kustomize.tops(found):
+        rel = relative_name(top.directory, config.root)
+        try:
+            text = kustomize.render(top, command)
+        except (RuntimeError, OSError, UnicodeDecodeError) as exc:
+            prepared.errors.append(ScanError(f"{rel}/kustomization.yaml", f"kustomize build failed: {exc}"))
+            continue
+        files_used, patches = kustomize.consumed(top, index)
+        consumed |= files_used
+        read = [(relative_name(p, config.root), p.read_text(errors="replace")) for p in sorted(files_used)]
+        patch_texts = [(relative_name(p, config.root), p.read_text(errors="replace"))
+                       for p in patches if p.is_file()]
+        segments = kustomize.segments(text, read, patch_texts)
+        origin = Origin(f"kustomize {rel}", tuple(segments))
+        prepared.rendered.append(RenderedStream(f"{rel}/<kustomize build>", text, origin))
+    return consumed
+
+
+def prepare(sources: list[SourceFile], config: Config) -> Prepared:
+    prepared = Prepared(sources)
+    charts = _top_charts(sources)
+    if charts:
+        _helm(charts, config, prepared)
+    kustomizations = [s.path for s in sources if s.path.name in kustomize.NAMES]
+    consumed = _kustomize(kustomizations, config, prepared) if kustomizations else set()
+    prepared.sources = [
+        replace(s, forced_type="text") if (_in_chart(s.path, charts) or s.path.resolve() in consumed
+                                           or s.path.name in kustomize.NAMES) else s
+        for s in sources]
+    return prepared
+
+
+def stream_origin(rel: str, text: str, root: Path) -> Origin | None:
+    """For rendered Helm output (`helm template ... | hullscan scan -`): map `# Source:` comments
+    to template files under the project root, when they are there."""
+    wanted = set(source_comments(text))
+    if not wanted:
+        return None
+    charts = {}
+    for source in walk([str(root)], root):
+        if source.path.name == CHART_FILE:
+            charts.setdefault(source.path.parent.name, source.path.parent)
+    resolve = {}
+    for path in wanted:
+        chart_name, _, inside = path.partition("/")
+        chart = charts.get(chart_name)
+        if chart is not None and (chart / inside).is_file():
+            lines = tuple((chart / inside).read_text(errors="replace").splitlines())
+            resolve[path] = MappedSource(relative_name(chart / inside, root), lines)
+    segments = stream_segments(text, resolve)
+    return Origin("rendered Helm output", tuple(segments), stream=rel) if segments else None

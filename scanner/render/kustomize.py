@@ -1,0 +1,137 @@
+"""Kustomize: render overlays with `kustomize build` (or `kubectl kustomize`) and map objects back.
+
+Only top-level kustomizations (ones no other kustomization in the scan uses) are rendered; the
+files they consume are then not judged on their own, so that a base is not reported once raw and
+again through each overlay. Patch files are never judged as whole objects, rendered or not: a
+strategic-merge patch that sets `replicas` is not a Deployment missing its security context.
+Remote resources are left to the renderer's own rules; hullscan itself fetches nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.render.sourcemap import Segment, SourceFile
+
+NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_DOC_START = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_KIND = re.compile(r"^kind:[ \t]*['\"]?([\w.-]+)", re.MULTILINE)
+_NAME = re.compile(r"^metadata:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+name:[ \t]*['\"]?([\w.:-]+)", re.MULTILINE)
+
+
+@dataclass
+class Kustomization:
+    directory: Path
+    resources: list[Path] = field(default_factory=list)
+    patches: list[Path] = field(default_factory=list)
+
+
+def _entries(value: object) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    found = []
+    for item in value:
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("path"), str):
+            found.append(item["path"])
+    return found
+
+
+def read(path: Path) -> Kustomization | None:
+    from scanner.nodes import to_plain
+    from scanner.parse import ParseError
+    from scanner.parse.yaml import parse_documents
+
+    try:
+        documents = parse_documents(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, ParseError):
+        return None
+    data = to_plain(documents[0]) if documents else None
+    if not isinstance(data, dict):
+        return None
+    here = path.parent
+    local = [e for key in ("resources", "bases", "components") for e in _entries(data.get(key))
+             if "://" not in e and not e.startswith(("github.com/", "git@"))]
+    patch_keys = ("patchesStrategicMerge", "patches", "patchesJson6902")
+    patches = [here / e for key in patch_keys for e in _entries(data.get(key)) if "\n" not in e]
+    return Kustomization(here, [(here / e).resolve() for e in local], [p.resolve() for p in patches])
+
+
+def tops(kustomizations: list[Kustomization]) -> list[Kustomization]:
+    used = {resource for k in kustomizations for resource in k.resources}
+    return [k for k in kustomizations if k.directory.resolve() not in used]
+
+
+def consumed(root: Kustomization, index: dict[Path, Kustomization]) -> tuple[set[Path], list[Path]]:
+    """(manifest files the rendering reads, patch files from the overlay down to the bases)."""
+    files: set[Path] = set()
+    patches: list[Path] = []
+    stack, seen = [root], set()
+    while stack:
+        current = stack.pop()
+        if current.directory in seen:
+            continue
+        seen.add(current.directory)
+        patches.extend(current.patches)
+        for resource in current.resources:
+            if resource.is_dir() and resource in index:
+                stack.append(index[resource])
+            elif resource.is_file():
+                files.add(resource)
+    return files, patches
+
+
+def tool() -> list[str] | None:
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    return None
+
+
+def render(kustomization: Kustomization, command: list[str], timeout: float = 120) -> str:
+    done = subprocess.run([*command, str(kustomization.directory)], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError((done.stderr.strip().splitlines() or ["kustomize build failed"])[-1])
+    return done.stdout
+
+
+def _objects(text: str) -> list[tuple[str, str]]:
+    found = []
+    for chunk in _DOC_START.split(text):
+        kind, name = _KIND.search(chunk), _NAME.search(chunk)
+        if kind and name:
+            found.append((kind.group(1), name.group(1)))
+    return found
+
+
+def segments(rendered: str, sources: Iterable[tuple[str, str]], patch_sources: Iterable[tuple[str, str]]
+             ) -> list[Segment]:
+    """A segment per rendered object, pointing at the overlay patches for it, then its base file.
+
+    `sources` and `patch_sources` are (rel path, text) pairs. A rendered object is matched to a
+    source object of the same kind whose name it contains (name prefixes and suffixes)."""
+    def index(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str, SourceFile]]:
+        return [(kind, name, SourceFile(rel, tuple(text.splitlines())))
+                for rel, text in pairs for kind, name in _objects(text)]
+
+    bases, patches = index(sources), index(patch_sources)
+    result, line = [], 1
+    for chunk in _DOC_START.split(rendered):
+        length = chunk.count("\n")
+        kind, name = _KIND.search(chunk), _NAME.search(chunk)
+        if kind and name:
+            matches = [(len(n), src) for k, n, src in bases if k == kind.group(1) and n in name.group(1)]
+            if matches:
+                base = max(matches, key=lambda m: m[0])[1]
+                overlay = [src for k, n, src in patches if k == kind.group(1) and n in name.group(1)]
+                result.append(Segment(line, line + length, (*overlay, base)))
+        line += length  # the next chunk starts on the `---` line this one's last newline ends
+    return result

@@ -1,0 +1,139 @@
+"""Point findings in rendered Kubernetes output back at the file a person edits.
+
+Rendered output (from Helm or Kustomize) is what gets deployed, so rules judge it; but a finding in
+a stream nobody edits helps nobody. Each rendered document remembers the source files it may
+come from (a Helm template; a Kustomize overlay's patches, then the base). A finding's rendered
+line is found again in the source by its text: the same line, else the same key (its value was a
+template expression), the n-th such line when it repeats. When neither is found, the finding points
+at the source's first line and says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from scanner.findings import Finding, fingerprint
+from scanner.nodes import Location
+
+_SOURCE_COMMENT = re.compile(r"^# Source: (?P<path>\S.*?)\s*$", re.MULTILINE)
+_KEY = re.compile(r"^(?:-\s+)*(?P<key>[^\s:#'\"{}\[\]][^:#]*?|\"[^\"]*\"|'[^']*'):(?:\s|$)")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    rel: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Rendered lines `start`..`end` (1-based, inclusive) came from one of `sources`, best first."""
+
+    start: int
+    end: int
+    sources: tuple[SourceFile, ...]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """How a rendered file maps back. `stream` is a path the user has (a rendered file or stdin
+    name) for a related location, "" when the rendering happened inside the scan."""
+
+    rendering: str
+    segments: tuple[Segment, ...]
+    stream: str = ""
+
+
+def _normal(line: str) -> str:
+    return " ".join(line.strip().split())
+
+
+def _key(line: str) -> str | None:
+    match = _KEY.match(line.strip())
+    return match.group("key").strip("'\"") if match else None
+
+
+def _occurrence(rendered: list[str], start: int, line: int, wanted: str, by_key: bool) -> int:
+    """Which occurrence (0-based) of the same text or key the finding's line is, in its segment."""
+    count = 0
+    for index in range(start - 1, line - 1):
+        candidate = _key(rendered[index]) if by_key else _normal(rendered[index])
+        count += candidate == wanted
+    return count
+
+
+def _find(source: SourceFile, wanted: str, occurrence: int, by_key: bool) -> int | None:
+    hits = [number for number, text in enumerate(source.lines, start=1)
+            if (_key(text) if by_key else _normal(text)) == wanted]
+    if len(hits) == 1:
+        return hits[0]
+    if 1 < len(hits) and occurrence < len(hits):
+        return hits[occurrence]
+    return None
+
+
+def locate(rendered: list[str], segment: Segment, line: int) -> tuple[SourceFile, int, bool]:
+    """(source, line in it, exact?) for a rendered line inside `segment`."""
+    text = rendered[line - 1] if 0 < line <= len(rendered) else ""
+    wanted_text, wanted_key = _normal(text), _key(text)
+    for by_key, wanted in ((False, wanted_text), (True, wanted_key)):
+        if not wanted:
+            continue
+        occurrence = _occurrence(rendered, segment.start, line, wanted, by_key)
+        for source in segment.sources:
+            found = _find(source, wanted, occurrence, by_key)
+            if found is not None:
+                return source, found, True
+    first = segment.sources[0]
+    start = next((n for n, t in enumerate(first.lines, 1) if t.strip() and not t.lstrip().startswith(("#", "{{"))), 1)
+    return first, start, False
+
+
+def remap(findings: Iterable[Finding], origins: dict[str, tuple[Origin, list[str]]]) -> list[Finding]:
+    """Findings in rendered files moved to their sources; others unchanged."""
+    result: list[Finding] = []
+    for finding in findings:
+        mapped = origins.get(finding.path)
+        segment = None
+        if mapped is not None:
+            origin, rendered = mapped
+            segment = next((s for s in origin.segments if s.start <= finding.line <= s.end), None)
+        if mapped is None or segment is None:
+            result.append(finding)
+            continue
+        source, line, exact = locate(rendered, segment, finding.line)
+        message = f"{finding.message} [{origin.rendering}]"
+        if not exact:
+            message += " (the line in the source was not found; showing where the resource starts)"
+        related = finding.related
+        if origin.stream:
+            related = (Location(origin.stream, finding.line, finding.column, finding.end_line,
+                                finding.end_column), *related)
+        width = len(source.lines[line - 1]) if line <= len(source.lines) else 0
+        column = len(source.lines[line - 1]) - len(source.lines[line - 1].lstrip()) + 1 if width else 1
+        result.append(replace(
+            finding, path=source.rel, line=line, column=column, end_line=line, end_column=width + 1,
+            message=message, related=related,
+            fingerprint=fingerprint(finding.rule, source.rel, f"{finding.resource} [{origin.rendering}]",
+                                    finding.fingerprint)))
+    return result
+
+
+def stream_segments(text: str, resolve: dict[str, SourceFile]) -> list[Segment]:
+    """Segments of a rendered Helm stream from its `# Source: CHART/templates/x.yaml` comments;
+    `resolve` maps those comment paths to source files that exist in the scanned tree."""
+    marks = [(text.count("\n", 0, m.start()) + 1, m.group("path")) for m in _SOURCE_COMMENT.finditer(text)]
+    total = len(text.splitlines())
+    segments = []
+    for index, (line, path) in enumerate(marks):
+        end = marks[index + 1][0] - 1 if index + 1 < len(marks) else total
+        source = resolve.get(path)
+        if source is not None:
+            segments.append(Segment(line, end, (source,)))
+    return segments
+
+
+def source_comments(text: str) -> list[str]:
+    return [m.group("path") for m in _SOURCE_COMMENT.finditer(text)]

@@ -1,0 +1,95 @@
+"""Markdown for pull-request and merge-request comments: a summary table, then findings by severity.
+
+Everything that comes from a scanned file (paths, resource names, messages) is escaped, so a file
+name cannot inject links, mentions or HTML into the comment. GitHub refuses comments over 65,536
+characters: rows beyond the budget are cut and the comment says how many were left out.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from scanner.findings import SEVERITIES, Finding
+from scanner.report import ReportOptions, by_severity, pluralize, severity_counts, shown
+
+if TYPE_CHECKING:
+    from scanner.engine import ScanResult
+
+MAX_CHARS = 60_000
+_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+
+
+def escape(text: str) -> str:
+    """Plain text safe inside a table cell: no Markdown, no HTML, no line breaks, no @mentions."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _SPECIAL.sub(r"\\\1", text).replace("@", "&#64;")
+    return " ".join(text.split())
+
+
+def _rule_cell(finding: Finding, options: ReportOptions) -> str:
+    url = options.rule_url(finding.rule)
+    label = escape(f"{finding.rule} {finding.name}")
+    return f"[{label}]({url})" if url else label
+
+
+def _row(finding: Finding, options: ReportOptions, note: str = "") -> str:
+    cells = [_rule_cell(finding, options), f"{escape(finding.path)}:{finding.line}",
+             escape(finding.message)]
+    if note:
+        cells.append(escape(note))
+    return "| " + " | ".join(cells) + " |"
+
+
+def summary(result: ScanResult) -> list[str]:
+    counts = severity_counts(result.findings)
+    lines = ["| Severity | Findings |", "|---|---:|"]
+    lines += [f"| {severity} | {counts[severity]} |" for severity in SEVERITIES]
+    facts = [pluralize(result.files, "file") + " scanned"]
+    if result.suppressed:
+        facts.append(f"{len(result.suppressed)} suppressed")
+    if result.errors:
+        facts.append(pluralize(len(result.errors), "error"))
+    return [*lines, "", ", ".join(facts) + "."]
+
+
+def _fit(header: list[str], rows: list[str], used: int) -> tuple[list[str], int, int]:
+    """The header and as many rows as fit in the comment; returns (lines, used, left out)."""
+    taken: list[str] = []
+    cost = sum(len(line) + 1 for line in header)
+    for row in rows:
+        if used + cost + len(row) + 1 > MAX_CHARS:
+            break
+        taken.append(row)
+        used += len(row) + 1 + cost
+        cost = 0
+    return (header + taken if taken else []), used, len(rows) - len(taken)
+
+
+def render(result: ScanResult, options: ReportOptions) -> str:
+    title = (f"## hullscan: {pluralize(len(result.findings), 'finding')}" if result.findings
+             else "## hullscan: no findings")
+    out = [title, "", *summary(result)]
+    used = sum(len(line) + 1 for line in out)
+    left_out = 0
+    sections: list[tuple[list[str], list[str]]] = [
+        (["", f"### {severity.capitalize()} ({len(group)})", "", "| Rule | Location | Message |",
+          "|---|---|---|"], [_row(finding, options) for finding in group])
+        for severity, group in by_severity(result.findings)]
+    suppressed = sorted(shown(result, options), key=lambda f: f.sort_key)
+    if suppressed:
+        sections.append((["", "### Suppressed", "", "| Rule | Location | Message | Reason |",
+                          "|---|---|---|---|"],
+                         [_row(f, options, f.suppression.reason if f.suppression else "")
+                          for f in suppressed]))
+    if result.errors:
+        sections.append((["", "### Errors", ""], [
+            f"- {escape(e.path)}{f':{e.line}' if e.line else ''}: {escape(e.message)}"
+            for e in result.errors]))
+    for header, rows in sections:
+        lines, used, dropped = _fit(header, rows, used)
+        out += lines
+        left_out += dropped
+    if left_out:
+        out += ["", f"_{left_out} more not shown; see the full report._"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,142 @@
+"""Terminal report: findings grouped by file, each with the offending source line underlined.
+
+Colour is used only when `options.color` says so (the CLI decides: a terminal, no NO_COLOR). Text
+that comes from scanned files is stripped of control characters so a hostile file cannot drive the
+terminal, and the source line of a finding that may hold a secret is never echoed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from itertools import groupby
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scanner.findings import SEVERITIES, Finding
+from scanner.report import ReportOptions, may_show_secret, pluralize, severity_counts, shown
+
+if TYPE_CHECKING:
+    from scanner.engine import ScanResult
+
+COLORS = {"critical": "1;35", "high": "1;31", "medium": "33", "low": "36", "info": "2",
+          "path": "1", "dim": "2", "caret": "31"}
+MAX_LINE = 200
+SEVERITY_WIDTH = max(len(severity) for severity in SEVERITIES)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+Paint = Callable[[str, str], str]
+
+
+def clean(text: str) -> str:
+    return _CONTROL.sub("\ufffd", text)
+
+
+def _painter(color: bool) -> Paint:
+    if not color:
+        return lambda _style, text: text
+    return lambda style, text: f"\x1b[{COLORS[style]}m{text}\x1b[0m"
+
+
+class Sources:
+    """Reads each scanned file at most once; a file that can't be read just shows no source.
+
+    Only files inside the root are read: a finding's path (a `--stdin-name`, say) never makes the
+    report print a line from elsewhere."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.cache: dict[str, list[str] | None] = {}
+
+    def line(self, path: str, number: int) -> str | None:
+        if path not in self.cache:
+            self.cache[path] = self._read(path)
+        lines = self.cache[path]
+        if lines is None or not 1 <= number <= len(lines):
+            return None
+        return lines[number - 1]
+
+    def _read(self, path: str) -> list[str] | None:
+        try:
+            target = (self.root / path).resolve()
+            if not target.is_relative_to(self.root) or not target.is_file():
+                return None
+            return target.read_text(encoding="utf-8", errors="replace").splitlines()
+        except (OSError, ValueError, RuntimeError):
+            return None
+
+
+def source_excerpt(finding: Finding, sources: Sources, paint: Paint) -> list[str]:
+    """The offending line and a caret underline of the finding's span on it."""
+    if may_show_secret(finding):
+        return []
+    raw = sources.line(finding.path, finding.line)
+    if raw is None or not raw.strip():
+        return []
+    line = clean(raw[:MAX_LINE])
+    start = min(finding.column, len(line) + 1) - 1
+    end = finding.end_column - 1 if finding.end_line == finding.line else len(line)
+    width = max(1, min(end, len(line)) - start)
+    pad = "".join(ch if ch == "\t" else " " for ch in line[:start])
+    number = str(finding.line)
+    return [f"    {paint('dim', number + ' |')} {line}",
+            f"    {paint('dim', ' ' * len(number) + ' |')} {pad}{paint('caret', '^' * width)}"]
+
+
+def _file_lines(findings: list[Finding], sources: Sources, paint: Paint) -> list[str]:
+    """A file's findings, positions and severities padded so they line up; a source excerpt is
+    shown once for findings at the same span."""
+    width = max(len(f"{f.line}:{f.column}") for f in findings)
+    out: list[str] = []
+    for number, finding in enumerate(findings):
+        position = f"{finding.line}:{finding.column}".ljust(width)
+        severity = paint(finding.severity, finding.severity.ljust(SEVERITY_WIDTH))
+        out.append(f"  {position}  {severity}  {finding.rule} {finding.name}  {clean(finding.message)}")
+        following = findings[number + 1] if number + 1 < len(findings) else None
+        if following is None or _span(following) != _span(finding):
+            out.extend(source_excerpt(finding, sources, paint))
+    return out
+
+
+def _span(finding: Finding) -> tuple[int, int, int, int]:
+    return (finding.line, finding.column, finding.end_line, finding.end_column)
+
+
+def summary_line(result: ScanResult, options: ReportOptions) -> str:
+    counts = severity_counts(result.findings)
+    parts = [f"{n} {severity}" for severity, n in counts.items() if n]
+    found = (f"{pluralize(len(result.findings), 'finding')} ({', '.join(parts)})"
+             if result.findings else "No findings")
+    tail = [pluralize(len(result.errors), "error")] if result.errors else []
+    if result.suppressed:
+        tail.append(f"{len(result.suppressed)} suppressed"
+                    + ("" if options.show_suppressed else " (--show-suppressed lists them)"))
+    return ", ".join([f"{found} in {pluralize(result.files, 'file')} scanned", *tail]) + "."
+
+
+def render(result: ScanResult, options: ReportOptions) -> str:
+    paint = _painter(options.color)
+    sources = Sources(options.root)
+    out: list[str] = []
+    ordered = sorted(result.findings, key=lambda f: f.sort_key)
+    for path, group in groupby(ordered, key=lambda f: f.path):
+        out.append(paint("path", clean(path)))
+        out.extend(_file_lines(list(group), sources, paint))
+        out.append("")
+    suppressed = shown(result, options)
+    if suppressed:
+        out.append(paint("path", "Suppressed:"))
+        for finding in sorted(suppressed, key=lambda f: f.sort_key):
+            reason = finding.suppression.reason if finding.suppression else ""
+            kind = finding.suppression.kind if finding.suppression else ""
+            out.append(f"  {clean(finding.path)}:{finding.line}:{finding.column}  {finding.rule} "
+                       f"{finding.name}  {clean(finding.message)}  [{kind}: {clean(reason)}]")
+        out.append("")
+    if result.errors:
+        out.append(paint("path", "Errors:"))
+        for error in result.errors:
+            where = f"{error.path}:{error.line}" if error.line else error.path
+            out.append(f"  {clean(where)}: {clean(error.message)}")
+        out.append("")
+    out.append(paint("path", summary_line(result, options)))
+    return "\n".join(out) + "\n"
