@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from scanner.catalog import RuleContext
-from scanner.findings import Hit
+from scanner.findings import Hit, fingerprint
 from scanner.image.detect import find_secrets
 from scanner.image.model import ImageFile, ImageModel, ignored, texts
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence, dig, known
@@ -30,18 +30,28 @@ def _file_hit(model: ImageModel, file: ImageFile, loc: Location, key: str, **arg
                args={"file": "/" + file.path, "state": STATE[file.fate], **args})
 
 
+def _allowed(model: ImageModel, ctx: RuleContext, hit: Hit, digest: str) -> bool:
+    """The secret allow-list names secrets by digest, or findings by fingerprint."""
+    return bool(model.allow_fingerprints) and (
+        digest in model.allow_fingerprints
+        or fingerprint(ctx.rule.id, hit.loc.path, hit.resource, hit.key) in model.allow_fingerprints)
+
+
 def secrets_in_layers(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[Hit]:
     skip = tuple(ctx.option("skip_paths") or ())
     generic_skip = tuple(ctx.option("generic_skip_paths") or ())
     for model in models:
-        for file, text in texts(model, model.files, skip):
+        files = [file for file in model.files if not model.allows(file)]
+        for file, text in texts(model, files, skip):
             third_party = ignored(file.path, generic_skip)
             for match in find_secrets(text, file.path):
                 if match.generic and third_party:
                     continue
                 loc = Location(model.file_path(file), match.line, match.column, match.line,
                                match.end_column)
-                yield _file_hit(model, file, loc, match.key, what=match.kind, secret=match.redacted)
+                hit = _file_hit(model, file, loc, match.key, what=match.kind, secret=match.redacted)
+                if not _allowed(model, ctx, hit, match.digest):
+                    yield hit
 
 
 # (how the file is recognised, what it is, and a pattern its content must match to count, if any).
@@ -142,8 +152,10 @@ def secrets_in_config(models: Sequence[ImageModel], ctx: RuleContext) -> Iterato
     for model in models:
         for node, text, where in _config_texts(model.config):
             for match in find_secrets(text, "config"):
-                yield Hit(loc=node.loc, resource=f'image "{model.name}" config', key=match.key,
+                hit = Hit(loc=node.loc, resource=f'image "{model.name}" config', key=match.key,
                           args={"what": match.kind, "secret": match.redacted, "where": where})
+                if not _allowed(model, ctx, hit, match.digest):
+                    yield hit
 
 
 def _config_hit(model: ImageModel, node: Node, key: str, **args: str) -> Hit:

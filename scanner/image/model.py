@@ -51,6 +51,8 @@ class ImageModel:
     refs: tuple[LayerRef, ...] = ()
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    allow_paths: tuple[str, ...] = ()
+    allow_fingerprints: frozenset[str] = frozenset()
 
     def close(self) -> None:
         if self.source is not None:
@@ -59,6 +61,13 @@ class ImageModel:
 
     def file_path(self, file: ImageFile) -> str:
         return f"{self.archive}!{self.layers[file.layer].label}/{file.path}"
+
+    def allows(self, file: ImageFile) -> bool:
+        """Whether the secret allow-list names the file (by its path in the image or in reports)."""
+        from scanner.secrets.model import allowed_path
+
+        return bool(self.allow_paths) and (allowed_path(file.path, self.allow_paths)
+                                           or allowed_path(self.file_path(file), self.allow_paths))
 
     def layer_resource(self, file: ImageFile) -> str:
         return f'image "{self.name}" layer {file.layer}'
