@@ -185,8 +185,21 @@ def selector_matches(selector: Node | None, labels: dict[str, str]) -> bool | No
     return True
 
 
-def objects_in(document: Node, path: str, namespace_hint: str = "") -> Iterator[KubeObject]:
-    """The objects of one document; `kind: List` (and `*List` kinds) are unpacked."""
+def release_namespace(parsed: ParsedFile) -> str:
+    """The namespace the scan's own Helm rendering wrote for `.Release.Namespace`, "" for other
+    files: in such output that value stands for "chosen at install time", not for a choice."""
+    rendering = str(getattr(parsed.origin, "rendering", ""))
+    if not rendering.startswith("chart "):
+        return ""
+    from scanner.render.helm import NAMESPACE
+
+    return NAMESPACE
+
+
+def objects_in(document: Node, path: str, namespace_hint: str = "",
+               placeholder: str = "") -> Iterator[KubeObject]:
+    """The objects of one document; `kind: List` (and `*List` kinds) are unpacked. A namespace
+    equal to `placeholder` counts as not written."""
     if not isinstance(document, Mapping):
         return
     kind = text(document.get("kind"))
@@ -196,10 +209,11 @@ def objects_in(document: Node, path: str, namespace_hint: str = "") -> Iterator[
     items = document.get("items")
     if kind.endswith("List") and isinstance(items, NodeSequence):
         for item in items:
-            yield from objects_in(item, path, namespace_hint)
+            yield from objects_in(item, path, namespace_hint, placeholder)
         return
     name = text(dig(document, "metadata", "name")) or text(dig(document, "metadata", "generateName")) or ""
     written = text(dig(document, "metadata", "namespace"))
+    written = None if placeholder and written == placeholder else written
     namespace = "" if kind in CLUSTER_SCOPED else (namespace_hint or written or "default")
     yield KubeObject(kind, api_version, name, namespace, document, path, bool(written))
 
@@ -213,9 +227,9 @@ def build(files: Sequence[ParsedFile], config: Config) -> KubernetesObjects:
     for parsed in kube_files:
         if parsed.rel in kustomize.patches:
             continue
-        hint = kustomize.namespace_of(parsed.rel)
+        hint, placeholder = kustomize.namespace_of(parsed.rel), release_namespace(parsed)
         for document in parsed.tree or ():
-            for obj in objects_in(document, parsed.rel, hint):
+            for obj in objects_in(document, parsed.rel, hint, placeholder):
                 if not obj.api_version.startswith("kustomize.config.k8s.io"):
                     result.add(replace(obj, patched=kustomize.patched(parsed.rel, obj.kind, obj.name)))
     return result
