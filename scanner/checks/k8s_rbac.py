@@ -149,7 +149,8 @@ def dangerous_role_binding(model: KubernetesObjects, ctx: RuleContext) -> Iterat
         role, grant = found
         target = binding.get("roleRef", "name")
         where = grant.node.loc
+        # A rendered file's path means nothing to the user; the related location is mapped back.
+        shown = "" if role.rendered else f" (defined at {where.path}:{where.line})"
         yield Hit(loc=target.loc if target is not None else binding.loc, resource=binding.label,
-                  key="roleRef",
-                  args={"role": role.label, "what": grant.what, "where": f"{where.path}:{where.line}"},
+                  key="roleRef", args={"role": role.label, "what": grant.what, "where": shown},
                   related=(where,))

@@ -37,7 +37,8 @@ class KubeObject:
     """One object. `namespace` is defaulted as `kubectl apply` would ("default", or the namespace a
     kustomization in the scan gives the file), "" when cluster scoped; `explicit_namespace` tells
     whether the manifest wrote one itself; `patched` that a kustomize patch in the scan changes it
-    before it is applied (its labels, for one, may not be the ones written here)."""
+    before it is applied (its labels, for one, may not be the ones written here); `rendered` names
+    the Helm/Kustomize rendering it comes from (its path is then not a file the user has)."""
 
     kind: str
     api_version: str
@@ -47,6 +48,7 @@ class KubeObject:
     path: str
     explicit_namespace: bool = False
     patched: bool = False
+    rendered: str = ""
 
     @property
     def loc(self) -> Location:
@@ -188,8 +190,7 @@ def selector_matches(selector: Node | None, labels: dict[str, str]) -> bool | No
 def release_namespace(parsed: ParsedFile) -> str:
     """The namespace the scan's own Helm rendering wrote for `.Release.Namespace`, "" for other
     files: in such output that value stands for "chosen at install time", not for a choice."""
-    rendering = str(getattr(parsed.origin, "rendering", ""))
-    if not rendering.startswith("chart "):
+    if not str(getattr(parsed.origin, "rendering", "")).startswith("chart "):
         return ""
     from scanner.render.helm import NAMESPACE
 
@@ -228,8 +229,10 @@ def build(files: Sequence[ParsedFile], config: Config) -> KubernetesObjects:
         if parsed.rel in kustomize.patches:
             continue
         hint, placeholder = kustomize.namespace_of(parsed.rel), release_namespace(parsed)
+        rendering = str(getattr(parsed.origin, "rendering", ""))
         for document in parsed.tree or ():
             for obj in objects_in(document, parsed.rel, hint, placeholder):
                 if not obj.api_version.startswith("kustomize.config.k8s.io"):
-                    result.add(replace(obj, patched=kustomize.patched(parsed.rel, obj.kind, obj.name)))
+                    result.add(replace(obj, patched=kustomize.patched(parsed.rel, obj.kind, obj.name),
+                                       rendered=rendering))
     return result
