@@ -157,34 +157,53 @@ def containers(spec: Node | None) -> Iterator[Mapping]:
             yield from (item for item in group if isinstance(item, Mapping))
 
 
+@dataclass(frozen=True)
+class Selector:
+    """A label selector read once: `matchLabels` pairs and `matchExpressions` as (key, operator,
+    values); `readable` is False when some part of it can't be known."""
+
+    labels: tuple[tuple[str, str], ...] = ()
+    expressions: tuple[tuple[str, str, frozenset[str]], ...] = ()
+    readable: bool = True
+
+    @classmethod
+    def read(cls, node: Node | None) -> Selector:
+        """An absent selector selects everything, like an empty one."""
+        if node is None:
+            return cls()
+        match_labels = dig(node, "matchLabels")
+        if not isinstance(node, Mapping) or not isinstance(match_labels, (Mapping, type(None))):
+            return cls(readable=False)
+        expressions = []
+        found = node.get("matchExpressions")
+        for expression in found if isinstance(found, NodeSequence) else ():
+            key, operator = text(dig(expression, "key")), text(dig(expression, "operator"))
+            if key is None or operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
+                return cls(readable=False)
+            values = frozenset(str(item.value) for item in strings(dig(expression, "values")))
+            expressions.append((key, str(operator), values))
+        return cls(tuple(string_map(match_labels).items()), tuple(expressions))
+
+    def matches(self, labels: dict[str, str]) -> bool | None:
+        """Whether the selector selects `labels`; None when it can't be read."""
+        if not self.readable:
+            return None
+        if any(labels.get(key) != value for key, value in self.labels):
+            return False
+        for key, operator, values in self.expressions:
+            present = key in labels
+            outcome = {"In": present and labels.get(key) in values,
+                       "NotIn": not present or labels.get(key) not in values,
+                       "Exists": present, "DoesNotExist": not present}[operator]
+            if not outcome:
+                return False
+        return True
+
+
 def selector_matches(selector: Node | None, labels: dict[str, str]) -> bool | None:
     """Whether a label selector (matchLabels / matchExpressions) selects `labels`; an empty
     selector selects everything; None when the selector cannot be read."""
-    if selector is None:
-        return True
-    if not isinstance(selector, Mapping):
-        return None
-    match_labels = selector.get("matchLabels")
-    if match_labels is not None and not isinstance(match_labels, Mapping):
-        return None
-    for key, value in string_map(match_labels).items():
-        if labels.get(key) != value:
-            return False
-    expressions = selector.get("matchExpressions")
-    for expression in expressions if isinstance(expressions, NodeSequence) else ():
-        key, operator = text(dig(expression, "key")), text(dig(expression, "operator"))
-        values = {str(item.value) for item in strings(dig(expression, "values"))}
-        if key is None or operator is None:
-            return None
-        present = key in labels
-        outcome = {"In": present and labels.get(key) in values,
-                   "NotIn": not present or labels.get(key) not in values,
-                   "Exists": present, "DoesNotExist": not present}.get(operator)
-        if outcome is None:
-            return None
-        if not outcome:
-            return False
-    return True
+    return Selector.read(selector).matches(labels)
 
 
 def release_namespace(parsed: ParsedFile) -> str:
