@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import tarfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -293,11 +294,12 @@ def test_config_the_yaml_reader_rejects_is_still_read() -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(position=st.integers(min_value=0, max_value=10**6), value=st.integers(min_value=0, max_value=255),
-       cut=st.booleans())
-def test_damaged_archives_never_raise(tmp_path: Path, position: int, value: int, cut: bool) -> None:
+       cut=st.booleans(), save=st.sampled_from([docker_save, oci_tar]))
+def test_damaged_archives_never_raise(tmp_path: Path, position: int, value: int, cut: bool,
+                                      save: Callable[..., Path]) -> None:
     """A flipped byte or a cut anywhere gives findings, errors or notes, never a traceback."""
     layers = [layer(E("app/.env", b"A=1\n"), compress="gzip"), layer(E("app/.wh..env"), E("b", b"2"))]
-    data = bytearray(docker_save(tmp_path / "base.tar", layers).read_bytes())
+    data = bytearray(save(tmp_path / "base.tar", layers).read_bytes())
     position %= len(data)
     if cut:
         del data[position:]
