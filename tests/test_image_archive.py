@@ -165,14 +165,14 @@ def test_decompression_bomb_is_bounded(tmp_path: Path) -> None:
     bomb = layer(E("zeros", b"\0" * 2_000_000), compress="gzip")
     assert len(bomb) < 10_000
     model = _open(docker_save(tmp_path / "image.tar", [bomb]), replace(LIMITS, archive_total_bytes=500_000))
-    assert len(model.errors) == 1 and "archive_total_bytes" in model.errors[0]
+    assert len(model.errors) == 1 and "archive-total-size" in model.errors[0]
 
 
 def test_member_count_is_bounded(tmp_path: Path) -> None:
     many = layer(*(E(f"f{i}", b"x") for i in range(50)))
     model = _open(docker_save(tmp_path / "image.tar", [many, layer(E("later", b"y"))]),
                   replace(LIMITS, archive_members=20))
-    assert len(model.errors) == 1 and "archive_members" in model.errors[0]
+    assert len(model.errors) == 1 and "archive-members" in model.errors[0]
     assert len(model.files) == 20 and all(f.layer == 0 for f in model.files)
 
 

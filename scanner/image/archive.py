@@ -48,7 +48,8 @@ class ImageRef:
 def read_json(source: DirSource | TarSource, name: str, cap: int) -> tuple[Any, str]:
     size = source.size(name)
     if size > cap:
-        raise ImageError(f"`{name}` is {size} bytes, over the {cap}-byte limit for image metadata")
+        raise ImageError(f"`{name}` is {size} bytes, over the {cap}-byte limit for image metadata "
+                         "(--max-file-size)")
     with source.open(name) as stream:
         raw = stream.read(size)
     try:

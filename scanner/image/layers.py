@@ -58,13 +58,13 @@ class Budget:
         self.bytes += count
         if self.bytes > self.limits.archive_total_bytes:
             raise LimitError(f"more than {self.limits.archive_total_bytes} bytes once decompressed "
-                             "(archive_total_bytes limit); the rest of the image was not read")
+                             "(limits: archive-total-size); the rest of the image was not read")
 
     def spend_member(self) -> None:
         self.members += 1
         if self.members > self.limits.archive_members:
-            raise LimitError(f"more than {self.limits.archive_members} entries (archive_members "
-                             "limit); the rest of the image was not read")
+            raise LimitError(f"more than {self.limits.archive_members} entries (limits: archive-members); "
+                             "the rest of the image was not read")
 
 
 class _Guarded:

@@ -119,7 +119,7 @@ def texts(model: ImageModel, files: Iterable[ImageFile], skip: Sequence[str] = (
         chosen.append(file)
     if too_big:
         model.notes.append(f"{too_big} file(s) over {model.read_cap} bytes in the image were not "
-                           "read (max file size)")
+                           "read (--max-file-size, limits: archive-member-size)")
     for file, data in model.contents(chosen):
         if b"\x00" not in data[:8192]:
             yield file, data.decode("utf-8", "replace")
