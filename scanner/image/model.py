@@ -11,7 +11,8 @@ within the configured limits.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,16 +103,21 @@ class ImageModel:
                     return
 
 
-def ignored(path: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)
+def matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """One compiled test for a list of globs: an image can hold hundreds of thousands of files."""
+    if not patterns:
+        return lambda path: False
+    combined = re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns))
+    return lambda path: combined.match(path) is not None
 
 
 def texts(model: ImageModel, files: Iterable[ImageFile], skip: Sequence[str] = ()
           ) -> Iterator[tuple[ImageFile, str]]:
     """Text files among `files` (binary ones skipped, as in a directory scan), decoded once."""
     chosen, too_big = [], 0
+    skipped = matcher(skip)
     for file in files:
-        if file.type != "file" or file.size == 0 or ignored(file.path, skip):
+        if file.type != "file" or file.size == 0 or skipped(file.path):
             continue
         if file.size > model.read_cap:
             too_big += 1
