@@ -334,3 +334,8 @@ def test_oci_index_of_the_wrong_shape_is_one_error(tmp_path: Path, index: object
     (tmp_path / "index.json").write_text(json.dumps(index))
     result = scan_archive(tmp_path, Config(root=tmp_path))
     assert len(result.errors) == 1
+
+
+def test_control_characters_in_names_are_escaped(tmp_path: Path) -> None:
+    model = _open(docker_save(tmp_path / "image.tar", [layer(E("app/\x1b[31mred\nx", b"1"))]))
+    assert [f.path for f in model.files] == ["app/\\x1b[31mred\\nx"]

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.image.layers import ImageError, printable
+from scanner.image.layers import ImageError, printable, visible
 from scanner.image.source import DirSource, TarSource
 
 _DIGEST = re.compile(r"^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]{16,128})$")
@@ -101,7 +101,7 @@ def _docker(source: DirSource | TarSource, cap: int) -> ImageRef:
         expect = ("blob", named.group(1)) if named else ("diff", _sha256_of(diff_id))
         layers.append(LayerRef(index, digest, blob, expect))
     image_id = str(image.get("Config") or "").rsplit("/", 1)[-1].removesuffix(".json")
-    return ImageRef(name or image_id[:12], config, text, tuple(layers), notes)
+    return ImageRef(visible(name or image_id[:12]), config, text, tuple(layers), notes)
 
 
 def _pick(manifests: list[Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -140,8 +140,8 @@ def _oci(source: DirSource | TarSource, cap: int) -> ImageRef:
             notes += (f"layer {index} is a foreign layer not stored in the archive; not scanned",)
             continue
         layers.append(LayerRef(index, str(digest), blob, ("blob", _sha256_of(str(digest)))))
-    return ImageRef(name or _short(str((document.get("config") or {}).get("digest", ""))), config,
-                    text, tuple(layers), notes)
+    name = name or _short(str((document.get("config") or {}).get("digest", "")))
+    return ImageRef(visible(name), config, text, tuple(layers), notes)
 
 
 def _short(digest: str) -> str:
