@@ -43,12 +43,14 @@ class ScanOptions:
     var_file: tuple[Path, ...] = ()
     helm_values: tuple[Path, ...] = ()
     secrets_only: bool = False
+    no_render: bool = False
     ignore_parse_errors: bool = False
     jobs: int | None = None
     no_cache: bool = False
     file_timeout: float | None = None
     max_file_size: int | None = None
     color: bool | None = None
+    targets: tuple[tuple[str, str | None], ...] = ()
 
     @classmethod
     def from_click(cls, values: dict[str, Any]) -> ScanOptions:
@@ -89,19 +91,23 @@ def build_config(options: ScanOptions) -> Config:
         jobs=options.jobs if options.jobs is not None else config.jobs,
         limits=limits,
         use_cache=not options.no_cache,
+        render_helm=config.render_helm and not options.no_render,
+        render_kustomize=config.render_kustomize and not options.no_render,
     )
 
 
 def _report_targets(options: ScanOptions) -> list[tuple[str, Path | None]]:
     from scanner.report import FORMATS
 
-    formats = options.formats or ("text",)
-    unknown = [f for f in formats if f not in FORMATS]
+    if options.targets:
+        targets = [(fmt, Path(out) if out else None) for fmt, out in options.targets]
+    else:
+        formats = options.formats or ("text",)
+        targets = [(fmt, options.outputs[i] if i < len(options.outputs) else None)
+                   for i, fmt in enumerate(formats)]
+    unknown = [fmt for fmt, _ in targets if fmt not in FORMATS]
     if unknown:
         raise UsageError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})")
-    if len(options.outputs) > len(formats):
-        raise UsageError("more --output files than --format options")
-    targets = [(fmt, options.outputs[i] if i < len(options.outputs) else None) for i, fmt in enumerate(formats)]
     if sum(1 for _, out in targets if out is None) > 1:
         raise UsageError("only one --format can go to standard output; give the others an --output file")
     return targets
@@ -210,6 +216,7 @@ def run_image(options: ScanOptions) -> int:
             result = one
         else:
             result.findings.extend(one.findings)
+            result.suppressed.extend(one.suppressed)
             result.errors.extend(one.errors)
             result.notes.extend(one.notes)
             result.files += one.files

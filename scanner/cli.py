@@ -55,6 +55,7 @@ def cli() -> None:
               help="Terraform variable file; repeatable.")
 @click.option("--helm-values", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Extra values file for rendering Helm charts; repeatable.")
+@click.option("--no-render", is_flag=True, help="Do not render Helm charts or Kustomize overlays.")
 @click.option("--secrets-only", is_flag=True, help="Run only the secret detectors.")
 @click.option("--ignore-parse-errors", is_flag=True, help="Unreadable files do not fail the run.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
@@ -63,10 +64,12 @@ def cli() -> None:
 @click.option("--file-timeout", type=click.FloatRange(min=0.1), help="Seconds one file may take [10].")
 @click.option("--max-file-size", type=click.IntRange(min=1), help="Bytes; larger files are skipped [10 MB].")
 @click.option("--color/--no-color", default=None, help="Colour text output [when stdout is a terminal].")
-def scan(**options: object) -> None:
+@click.pass_context
+def scan(ctx: click.Context, **options: object) -> None:
     """Scan files and folders (default: the current folder); `-` reads standard input."""
     from scanner.app import ScanOptions, run_scan
 
+    options["targets"] = (ctx.obj or {}).get("targets", ())
     sys.exit(run_scan(ScanOptions.from_click(options)))
 
 
@@ -81,10 +84,12 @@ def scan(**options: object) -> None:
 @click.option("--sarif-category", default="")
 @click.option("--show-suppressed", is_flag=True)
 @click.option("--color/--no-color", default=None)
-def image(**options: object) -> None:
+@click.pass_context
+def image(ctx: click.Context, **options: object) -> None:
     """Scan saved images (`docker save` tar, OCI layout folder or tar) without a container engine."""
     from scanner.app import ScanOptions, run_image
 
+    options["targets"] = (ctx.obj or {}).get("targets", ())
     sys.exit(run_image(ScanOptions.from_click(options)))
 
 
@@ -125,13 +130,34 @@ def config(show: bool, config_file: Path | None) -> None:
     sys.exit(show_config(config_file))
 
 
+def report_targets(argv: list[str]) -> tuple[tuple[str, str | None], ...]:
+    """Pair each `--output` with the `--format` written before it, as a reader of the command
+    line would (`--format sarif --output r.sarif --format text`); click keeps no such order."""
+    targets: list[list[str | None]] = []
+    tokens = iter(argv)
+    for token in tokens:
+        name, _, value = token.partition("=")
+        if name not in ("--format", "--output"):
+            continue
+        value = value or next(tokens, "")
+        if name == "--format":
+            targets.append([value, None])
+        elif targets and targets[-1][1] is None:
+            targets[-1][1] = value
+        else:
+            targets.append(["text", value])
+    return tuple((str(fmt), out) for fmt, out in targets)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point. A bad rule folder is a usage error; anything unforeseen is one line, not a
     traceback (`HULLSCAN_DEBUG=1` shows the traceback for a bug report)."""
     from scanner.catalog import CatalogError
 
     try:
-        cli.main(args=argv, prog_name="hullscan", standalone_mode=True)
+        args = sys.argv[1:] if argv is None else argv
+        cli.main(args=args, prog_name="hullscan", standalone_mode=True,
+                 obj={"targets": report_targets(args)})
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except CatalogError as exc:

@@ -24,10 +24,11 @@ _DOCKERFILE_NAME = re.compile(r"^(?:(?:docker|container)file(?:\..+)?|.+\.(?:doc
                               re.IGNORECASE)
 _COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-].*)?\.ya?ml$", re.IGNORECASE)
 _YAML_OR_JSON = re.compile(r"\.(?:ya?ml|json)$", re.IGNORECASE)
-_TERRAFORM_NAME = re.compile(r"\.(?:tf|tf\.json|tfvars|tfvars\.json)$", re.IGNORECASE)
+_TERRAFORM_NAME = re.compile(r"\.(?:tf|tf\.json|tfvars|tfvars\.json|tfplan\.json)$", re.IGNORECASE)
 
 _K8S_API = re.compile(r'^(?:apiVersion\s*:|\s*"apiVersion"\s*:)', re.MULTILINE)
 _K8S_KIND = re.compile(r'^(?:kind\s*:|\s*"kind"\s*:)', re.MULTILINE)
+_TF_PLAN_START = re.compile(r'^\s*\{\s*"(?:format_version|terraform_version)"\s*:')
 _CFN_VERSION = re.compile(r'^\s*"?AWSTemplateFormatVersion"?\s*:', re.MULTILINE)
 _CFN_RESOURCES = re.compile(r'^\s*"?Resources"?\s*:', re.MULTILINE)
 _CFN_AWS_TYPE = re.compile(r'"?Type"?\s*:\s*["\']?AWS::')
@@ -56,8 +57,21 @@ def classify_name(name: str) -> str:
     return "text"
 
 
+_JSON_K8S = (re.compile(r'"apiVersion"\s*:'), re.compile(r'"kind"\s*:'))
+_JSON_CFN = re.compile(r'"AWSTemplateFormatVersion"\s*:|"Type"\s*:\s*"AWS::')
+
+
 def classify_content(name: str, text: str) -> str:
     """For YAML and JSON: kubernetes, cloudformation, compose, or "" (none of them)."""
+    if name.lower().endswith(".json"):
+        # JSON may sit on one line, so keys are looked for anywhere, not at line starts.
+        if _JSON_CFN.search(text):
+            return "cloudformation"
+        if all(pattern.search(text) for pattern in _JSON_K8S):
+            return "kubernetes"
+        return ""
+    if name.lower().endswith(".json") and _TF_PLAN_START.match(text) and '"planned_values"' in text:
+        return "terraform"  # `terraform show -json` output: a fully evaluated plan
     if _CFN_VERSION.search(text) or (_CFN_RESOURCES.search(text) and _CFN_AWS_TYPE.search(text)):
         return "cloudformation"
     if _K8S_API.search(text) and _K8S_KIND.search(text):
@@ -86,10 +100,12 @@ def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
 
 def relative_name(path: Path, root: Path) -> str:
     """`path` relative to the project root when it is inside it, as written otherwise."""
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+    for candidate in (os.path.abspath(path), os.path.realpath(path)):
+        try:
+            return Path(candidate).relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
 
 
 def walk(targets: Iterable[str], root: Path, excludes: tuple[str, ...] = ()) -> Iterator[SourceFile]:

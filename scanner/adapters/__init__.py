@@ -1,1 +1,37 @@
-"""adapters"""
+"""Dialect adapters: every workload format read into one list of `ContainerSpec`s.
+
+`build` is the `container` model of the engine. Each adapter is imported only when its file type
+is present, so a Compose-only scan never loads the Kubernetes object reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scanner.config import Config
+from scanner.inputs import ParsedFile
+from scanner.model.container import Containers
+from scanner.nodes import truth
+
+
+def build(files: Sequence[ParsedFile], config: Config) -> Containers:
+    result = Containers(trusted_registries=tuple(config.trusted_registries))
+    types = {parsed.type for parsed in files}
+    if "kubernetes" in types:
+        from scanner.adapters.kubernetes import from_object
+        from scanner.model.kubernetes import build as kubernetes_objects
+
+        objects = kubernetes_objects(files, config)
+        for obj in objects:
+            result.containers.extend(from_object(obj))
+        result.tokenless_service_accounts = {
+            (account.namespace, account.name) for account in objects.of_kind("ServiceAccount")
+            if truth(account.get("automountServiceAccountToken")) is False}
+    if "compose" in types:
+        from scanner.adapters.compose import from_document
+
+        for parsed in files:
+            if parsed.type == "compose":
+                for document in parsed.tree or ():
+                    result.containers.extend(from_document(document))
+    return result

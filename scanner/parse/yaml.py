@@ -123,6 +123,9 @@ class _Converter:
     def __init__(self, path: str) -> None:
         self.path = path
         self.done: dict[int, tuple[Node, int]] = {}
+        # `done` is keyed by id(); composed nodes are kept alive so a finished document's freed
+        # nodes can't hand their ids (and cached conversions) to the next document's nodes.
+        self.alive: list[Any] = []
         self.expanded = 0
 
     def loc(self, node: Any) -> Location:
@@ -148,6 +151,7 @@ class _Converter:
             raise ParseError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
         result = self._convert_new(node, depth)
         self.done[id(node)] = result
+        self.alive.append(node)
         return result
 
     def _children(self, nodes: Any, depth: int) -> tuple[list[Node], int]:

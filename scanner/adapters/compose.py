@@ -1,0 +1,130 @@
+"""Docker Compose services into `ContainerSpec`s.
+
+Compose writes several settings as strings (`pid: host`, `security_opt: [no-new-privileges:true]`,
+`./data:/data:ro`); they are read here into the model's values, keeping the location of the string
+they came from. `${VAR}` interpolation is decided when Compose runs, so such values stay unknown.
+`x-` extension fields merged in with `<<: *anchor` are already resolved by the YAML parser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from scanner.adapters.common import items, keyed, mapping, pick, settled, synthetic
+from scanner.model.container import ContainerSpec, EnvVar, HostMount
+from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, dig, strings, text, truth
+
+_HOST_PATH = re.compile(r"^(?:/|\./|\.\./|~|\.$|[A-Za-z]:[\\/])")
+_OPTION = re.compile(r"^\s*([a-z-]+)\s*[:=]\s*(.*?)\s*$")
+
+
+def from_document(document: Node) -> Iterator[ContainerSpec]:
+    services = mapping(dig(document, "services"))
+    for name, service in services.items() if services else ():
+        if isinstance(service, Mapping):
+            yield from_service(name, service, services.keys[name])
+
+
+def from_service(name: str, service: Mapping, loc: Location) -> ContainerSpec:
+    """`loc` is the service's key: a finding about a missing setting points at the service name."""
+    item = ContainerSpec(dialect="compose", kind="regular", name=name, resource=f'service "{name}"',
+                         workload="service", pod_resource=f'service "{name}"', loc=loc,
+                         node=service, image=settled(service.get("image")),
+                         builds_image="build" in service)
+    item.user = settled(service.get("user"))
+    item.privileged = settled(service.get("privileged"))
+    item.read_only_root_fs = settled(service.get("read_only"))
+    item.cap_add = strings(service.get("cap_add"))
+    item.cap_drop_node = keyed(service, "cap_drop")
+    item.cap_drop = strings(item.cap_drop_node)
+    item.host_pid = _is_host(service.get("pid"))
+    item.host_ipc = _is_host(service.get("ipc"))
+    item.host_network = _is_host(service.get("network_mode"))
+    _security_options(item, service.get("security_opt"))
+    item.host_mounts = list(_binds(service.get("volumes")))
+    _resources(item, service)
+    _healthcheck(item, service.get("healthcheck"))
+    item.env = list(_env(service.get("environment")))
+    return item
+
+
+def _is_host(node: Node | None) -> Node | None:
+    node = settled(node)
+    value = text(node)
+    if node is None or value is None:
+        return node
+    return synthetic(value.strip().lower() == "host", node.loc)
+
+
+def _security_options(item: ContainerSpec, options: Node | None) -> None:
+    for option in strings(options):
+        if isinstance(settled(option), Unknown):
+            continue
+        match = _OPTION.match(str(option.value))
+        word, value = (match.group(1), match.group(2).lower()) if match else (str(option.value).strip(), "")
+        if word == "no-new-privileges" and value in ("", "true", "false"):
+            item.allow_privilege_escalation = synthetic(value == "false", option.loc)
+        elif word == "seccomp":
+            item.seccomp = synthetic("Unconfined" if value == "unconfined" else "Localhost", option.loc)
+        elif word == "apparmor":
+            item.apparmor = synthetic("Unconfined" if value == "unconfined" else "Localhost", option.loc)
+        elif word == "label" and value == "disable":
+            item.selinux_disabled = synthetic(True, option.loc)
+        elif word == "label" and value.startswith("type:"):
+            item.selinux_type = synthetic(value[len("type:"):], option.loc)
+
+
+def _binds(volumes: Node | None) -> Iterator[HostMount]:
+    for entry in items(volumes):
+        if isinstance(entry, Scalar) and isinstance(entry.value, str):
+            parts = entry.value.split(":")
+            if len(parts) >= 2 and len(parts[0]) == 1 and parts[0].isalpha():  # C:\path on Windows
+                parts = [parts[0] + ":" + parts[1], *parts[2:]]
+            if len(parts) < 2 or not _HOST_PATH.match(parts[0]):
+                continue
+            source = settled(synthetic(parts[0], entry.loc)) or entry
+            modes = parts[2].split(",") if len(parts) > 2 else []
+            read_only = synthetic("ro" in modes, entry.loc) if modes else None
+            yield HostMount(path=source, mount=entry, read_only=read_only, target=parts[1])
+        elif isinstance(entry, Mapping) and text(entry.get("type")) == "bind":
+            source = entry.get("source")
+            if source is not None:
+                yield HostMount(path=settled(source) or source, mount=entry,
+                                read_only=settled(entry.get("read_only")),
+                                target=text(entry.get("target")) or "")
+
+
+def _resources(item: ContainerSpec, service: Mapping) -> None:
+    resources = mapping(dig(service, "deploy", "resources"))
+    item.memory_limit = settled(pick(dig(resources, "limits", "memory"), service.get("mem_limit")))
+    item.cpu_limit = settled(pick(dig(resources, "limits", "cpus"), service.get("cpus"),
+                                  service.get("cpu_quota")))
+    item.memory_request = settled(pick(dig(resources, "reservations", "memory"),
+                                       service.get("mem_reservation")))
+    item.cpu_request = settled(dig(resources, "reservations", "cpus"))
+
+
+def _healthcheck(item: ContainerSpec, healthcheck: Node | None) -> None:
+    item.liveness = healthcheck
+    disable = settled(dig(healthcheck, "disable"))
+    test = dig(healthcheck, "test")
+    first = strings(test)[:1]
+    if truth(disable) is True:
+        item.healthcheck_disabled = disable
+    elif first and str(first[0].value).upper() == "NONE" and test is not None:
+        item.healthcheck_disabled = synthetic(True, test.loc)
+
+
+def _env(environment: Node | None) -> Iterator[EnvVar]:
+    if isinstance(environment, Mapping):
+        for name, value in environment.items():
+            value = settled(value)
+            known = isinstance(value, Scalar) and value.value is not None
+            yield EnvVar(name, "literal" if known else "unknown", value if known else None,
+                         environment.keys[name])
+        return
+    for entry in strings(environment):
+        name, equals, value = str(entry.value).partition("=")
+        node = settled(synthetic(value, entry.loc)) if equals else None
+        yield EnvVar(name.strip(), "literal" if isinstance(node, Scalar) else "unknown", node, entry.loc)

@@ -1,0 +1,124 @@
+"""Container rules that need more than one field or a value test: identity, capabilities,
+confinement profiles, requests and health. Each yields at most one hit per container."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scanner.catalog import RuleContext
+from scanner.findings import Hit, hit_at
+from scanner.model.container import Containers, ContainerSpec
+from scanner.adapters.common import templated
+from scanner.nodes import Node, Sequence, Unknown, known, text, truth
+
+DANGEROUS_CAPABILITIES = frozenset({"SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE",
+                                    "DAC_READ_SEARCH", "MKNOD", "NET_RAW", "BPF", "ALL"})
+BATCH_WORKLOADS = frozenset({"Job", "CronJob"})
+_ROOT_NAMES = frozenset({"root", "0"})
+
+
+def runs_as_root(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
+    for container in containers:
+        found = _root_user(container)
+        if found is not None:
+            yield hit_at(found, container.resource, "user")
+
+
+def _root_user(container: ContainerSpec) -> Node | ContainerSpec | None:
+    """Where the container is shown to run as root: the offending node, the container itself when
+    nothing sets a user, None when it runs as another user or the answer is unknown."""
+    if container.dialect != "kubernetes":
+        user = container.user
+        if user is None:
+            # A Compose service built here takes its user from its Dockerfile, which DKR rules judge.
+            return None if container.builds_image else container
+        name = text(user)
+        if name is None:
+            return None
+        return user if name.split(":")[0].strip().lower() in _ROOT_NAMES else None
+    uid, non_root = container.run_as_user, container.run_as_non_root
+    if isinstance(uid, Unknown) or isinstance(non_root, Unknown):
+        return None
+    if uid is not None:
+        number = text(uid)
+        return uid if number is not None and number.strip() == "0" else None
+    if truth(non_root) is True:
+        return None
+    return non_root if non_root is not None and truth(non_root) is False else container
+
+
+def capabilities_not_dropped(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
+    for container in containers:
+        drop = container.cap_drop_node
+        items = drop.items if isinstance(drop, Sequence) else []
+        if isinstance(drop, Unknown) or any(isinstance(item, Unknown) or templated(known(item))
+                                            for item in items):
+            continue
+        if not any(str(cap.value).upper() in ("ALL", "CAP_ALL") for cap in container.cap_drop):
+            yield hit_at(drop if drop is not None else container.loc, container.resource,
+                         "capabilities.drop")
+
+
+def dangerous_capabilities(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
+    for container in containers:
+        bad = [cap for cap in container.cap_add
+               if str(cap.value).upper().removeprefix("CAP_") in DANGEROUS_CAPABILITIES]
+        if bad:
+            names = ", ".join(str(cap.value) for cap in bad)
+            yield hit_at(bad[0], container.resource, "capabilities.add", capabilities=names)
+
+
+def seccomp_unconfined(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _unconfined(containers, "seccomp")
+
+
+def apparmor_unconfined(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _unconfined(containers, "apparmor")
+
+
+def _unconfined(containers: Containers, field: str) -> Iterator[Hit]:
+    for container in containers:
+        node = getattr(container, field)
+        if (text(node) or "").lower() == "unconfined":
+            yield hit_at(node, container.resource, field)
+
+
+def seccomp_profile_missing(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
+    """Kubernetes runs containers unconfined unless a profile is set (Docker and ECS apply the
+    runtime's default profile, so only an explicit `unconfined` counts there)."""
+    for container in containers:
+        if container.dialect == "kubernetes" and container.seccomp is None \
+                and truth(container.privileged) is not True:
+            yield hit_at(container.loc, container.resource, "seccomp")
+
+
+def selinux_disabled(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
+    for container in containers:
+        if truth(container.selinux_disabled) is True:
+            yield hit_at(container.selinux_disabled, container.resource, "selinux")  # type: ignore[arg-type]
+        elif (text(container.selinux_type) or "").lower() == "spc_t":
+            yield hit_at(container.selinux_type, container.resource, "selinux")  # type: ignore[arg-type]
+
+
+def requests_missing(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
+    """A Kubernetes request defaults to its limit, so only a resource with neither is unrequested."""
+    for container in containers:
+        if container.dialect != "kubernetes" or container.kind == "ephemeral":
+            continue
+        missing = [name for name, request, limit in (
+            ("memory", container.memory_request, container.memory_limit),
+            ("cpu", container.cpu_request, container.cpu_limit)) if request is None and limit is None]
+        if missing:
+            yield hit_at(container.loc, container.resource, "resources.requests",
+                         resources=" and ".join(missing))
+
+
+def health_check_missing(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
+    """Init and ephemeral containers may not have probes; batch jobs are meant to exit."""
+    for container in containers:
+        if container.kind != "regular" or container.workload in BATCH_WORKLOADS:
+            continue
+        if container.healthcheck_disabled is not None and truth(container.healthcheck_disabled):
+            yield hit_at(container.healthcheck_disabled, container.resource, "healthcheck")
+        elif container.liveness is None:
+            yield hit_at(container.loc, container.resource, "healthcheck")

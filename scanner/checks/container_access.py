@@ -1,0 +1,70 @@
+"""Credentials a container is handed: secret-looking environment literals and the pod's
+service account token. Values are never put in messages; only variable names are."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from scanner.adapters.common import templated
+from scanner.catalog import RuleContext
+from scanner.findings import Hit, hit_at
+from scanner.model.container import Containers, EnvVar
+from scanner.nodes import Unknown, text, truth
+
+_SECRET_WORDS = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|APIKEY|API_KEY|PRIVATE_?KEY|"
+                           r"ACCESS_?KEY|CREDENTIAL|AUTH_?KEY|(?:^|_)(?:PASS|PWD)(?:$|_)")
+# Names that carry a secret's metadata (where it is, how long it lives), not the secret itself.
+_METADATA_SUFFIXES = frozenset({"FILE", "PATH", "DIR", "NAME", "ID", "URL", "URI", "HOST", "PORT",
+                                "ENABLED", "ENABLE", "LENGTH", "TTL", "EXPIRY", "EXPIRES", "EXPIRATION",
+                                "TIMEOUT", "HEADER", "TYPE", "REF", "ARN", "ENDPOINT", "SIZE", "MODE",
+                                "PREFIX", "FORMAT", "VERSION", "ALGORITHM", "PROVIDER", "SOURCE",
+                                "LOCATION", "KEY_NAME", "REQUIRED", "POLICY", "ISSUER", "AUDIENCE"})
+_PLACEHOLDERS = frozenset({"changeme", "change_me", "change-me", "changeit", "replaceme", "replace_me",
+                           "todo", "tbd", "none", "null", "nil", "redacted", "example", "placeholder",
+                           "dummy", "true", "false", "yes", "no", "required", "optional"})
+
+
+def secret_like_name(name: str) -> bool:
+    upper = name.upper().replace("-", "_").replace(".", "_")
+    if not _SECRET_WORDS.search(upper) or upper == "PWD":
+        return False
+    return upper.rsplit("_", 1)[-1] not in _METADATA_SUFFIXES
+
+
+def is_placeholder(value: str) -> bool:
+    stripped = value.strip()
+    lowered = stripped.lower()
+    return (not stripped or templated(stripped) or lowered in _PLACEHOLDERS
+            or len(set(stripped)) == 1 or (stripped.startswith("<") and stripped.endswith(">"))
+            or stripped.startswith("/") or lowered.startswith(("arn:aws:", "vault:", "ssm:")))
+
+
+def _hardcoded(var: EnvVar) -> bool:
+    value = text(var.value)
+    return var.source == "literal" and value is not None and secret_like_name(var.name) \
+        and not is_placeholder(value)
+
+
+def secret_env_literal(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
+    for container in containers:
+        names = [var for var in container.env if _hardcoded(var)]
+        if names:
+            yield hit_at(names[0].loc, container.resource, "env",
+                         names=", ".join(var.name for var in names))
+
+
+def default_service_account_token(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
+    """A pod on the `default` service account was given no identity of its own, so it shows no need
+    for the API; mounting that account's token only helps an intruder. One finding per pod."""
+    for container in containers:
+        if container.dialect != "kubernetes" or container.pod_loc is None:
+            continue
+        account, automount = container.service_account, container.automount_token
+        if isinstance(account, Unknown) or isinstance(automount, Unknown) or truth(automount) is False:
+            continue
+        name = text(account) or "default"
+        if name != "default" or (container.namespace, "default") in containers.tokenless_service_accounts:
+            continue
+        where = automount if automount is not None else account if account is not None else container.pod_loc
+        yield hit_at(where, container.pod_resource, "automountServiceAccountToken")

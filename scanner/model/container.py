@@ -1,0 +1,111 @@
+"""One model for a container, whatever dialect declared it.
+
+A Kubernetes pod spec, a Compose service, an ECS container definition and Terraform's Kubernetes
+resources spell the same settings differently. Adapters (`scanner.adapters`) read each dialect into
+`ContainerSpec`, so every container rule is written once. Each field is the node the setting was
+read from (findings point at that key) or None when the dialect's input does not set it (findings
+then point at the container's first line). Where a dialect spells a setting as something other than
+the model's value (Compose `pid: host` for "host PID namespace"), the adapter stores a `Scalar` with
+the model's value at the original location; values only known at deploy time stay `Unknown`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from scanner.nodes import Location, Node, Scalar
+
+ENV_SOURCES = ("literal", "secret", "configmap", "field", "resource", "unknown")
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """One environment variable; `source` says where its value comes from (one of ENV_SOURCES)."""
+
+    name: str
+    source: str
+    value: Node | None
+    loc: Location
+
+
+@dataclass(frozen=True)
+class HostMount:
+    """A host path mounted into the container. `path` is the host path as written (Unknown when it
+    is templated); `mount` is this container's mount entry; `read_only` is the node that makes it
+    read-only, or None when the mount is writable by default."""
+
+    path: Node
+    mount: Node
+    read_only: Node | None = None
+    target: str = ""
+
+
+@dataclass
+class ContainerSpec:
+    """A container's security-relevant settings, effective values (pod level merged, container
+    level overriding). `kind` is regular, init or ephemeral; `workload` the kind of object that
+    runs it (Deployment, CronJob, service, TaskDefinition, kubernetes_deployment ...); `pod_resource`
+    and `pod_loc` name and locate the pod spec for pod-level findings reported once per pod."""
+
+    dialect: str
+    kind: str
+    name: str
+    resource: str
+    workload: str
+    loc: Location
+    node: Node
+    pod_resource: str = ""
+    pod_loc: Location | None = None
+    namespace: str = ""
+    image: Node | None = None
+    builds_image: bool = False
+    user: Node | None = None
+    run_as_user: Node | None = None
+    run_as_non_root: Node | None = None
+    privileged: Node | None = None
+    allow_privilege_escalation: Node | None = None
+    cap_add: list[Scalar] = field(default_factory=list)
+    cap_drop: list[Scalar] = field(default_factory=list)
+    cap_drop_node: Node | None = None
+    read_only_root_fs: Node | None = None
+    host_pid: Node | None = None
+    host_ipc: Node | None = None
+    host_network: Node | None = None
+    host_mounts: list[HostMount] = field(default_factory=list)
+    seccomp: Node | None = None
+    apparmor: Node | None = None
+    selinux_type: Node | None = None
+    selinux_disabled: Node | None = None
+    memory_limit: Node | None = None
+    cpu_limit: Node | None = None
+    memory_request: Node | None = None
+    cpu_request: Node | None = None
+    liveness: Node | None = None
+    readiness: Node | None = None
+    healthcheck_disabled: Node | None = None
+    env: list[EnvVar] = field(default_factory=list)
+    service_account: Node | None = None
+    automount_token: Node | None = None
+    log_configuration: Node | None = None
+
+    @property
+    def path(self) -> str:
+        return self.loc.path
+
+
+@dataclass
+class Containers:
+    """Every container of a scan, in file order, with the scan-wide facts container rules need:
+    the configured registry allow-list and the (namespace, name) of ServiceAccount objects that
+    turn token automounting off."""
+
+    containers: list[ContainerSpec] = field(default_factory=list)
+    trusted_registries: tuple[str, ...] = ()
+    tokenless_service_accounts: set[tuple[str, str]] = field(default_factory=set)
+
+    def __iter__(self) -> Iterator[ContainerSpec]:
+        return iter(self.containers)
+
+    def __len__(self) -> int:
+        return len(self.containers)

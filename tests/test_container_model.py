@@ -1,0 +1,212 @@
+"""The container model: what each dialect adapter reads, where each value came from, and the
+promise that hardened rule fixtures are clean at medium severity and above."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.adapters import build
+from scanner.config import Config
+from scanner.discover import walk
+from scanner.engine import scan
+from scanner.findings import severity_rank
+from scanner.inputs import ParsedFile
+from scanner.model.container import ContainerSpec
+from scanner.nodes import Unknown, known
+from scanner.parse.yaml import parse_documents
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+HARDENED = sorted(path for path in FIXTURES.glob("CTR*/*good*") if path.is_file())
+
+
+def containers(text: str, kind: str = "kubernetes", config: Config = Config()) -> list[ContainerSpec]:
+    parsed = ParsedFile(rel="in.yaml", type=kind, text=text, tree=parse_documents(text, "in.yaml"))
+    return list(build([parsed], config))
+
+
+POD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  template:
+    metadata:
+      annotations:
+        container.seccomp.security.alpha.kubernetes.io/web: unconfined
+    spec:
+      hostNetwork: true
+      serviceAccountName: api
+      securityContext:
+        runAsUser: 1000
+        seccompProfile: {type: RuntimeDefault}
+      volumes:
+        - name: logs
+          hostPath: {path: /var/log}
+      initContainers:
+        - name: setup
+          image: busybox:1.36
+          securityContext:
+            runAsUser: 0
+      containers:
+        - name: web
+          image: nginx:1.27
+          securityContext:
+            capabilities:
+              drop: [ALL]
+              add: [NET_BIND_SERVICE]
+          volumeMounts:
+            - name: logs
+              mountPath: /logs
+              readOnly: true
+          env:
+            - name: A
+              value: plain
+            - name: B
+              valueFrom: {secretKeyRef: {name: s, key: k}}
+            - name: C
+              valueFrom: {configMapKeyRef: {name: c, key: k}}
+            - name: D
+              valueFrom: {fieldRef: {fieldPath: metadata.name}}
+            - name: E
+              value: "{{ .Values.e }}"
+      ephemeralContainers:
+        - name: debug
+          image: busybox:1.36
+"""
+
+
+def test_kubernetes_pod_spec_merges_pod_and_container_settings() -> None:
+    by_name = {container.name: container for container in containers(POD)}
+    init, web, debug = by_name["setup"], by_name["web"], by_name["debug"]
+    assert (init.kind, web.kind, debug.kind) == ("init", "regular", "ephemeral")
+    assert web.resource == 'Deployment/api container "web"'
+    assert init.resource == 'Deployment/api init container "setup"'
+    assert web.namespace == "shop" and web.pod_resource == "Deployment/api"
+    # container value overrides the pod's; the pod's applies where the container is silent
+    assert (known(init.run_as_user), init.run_as_user.loc.line) == (0, 24)
+    assert (known(web.run_as_user), web.run_as_user.loc.line) == (1000, 15)
+    # legacy annotation for this container beats the pod-level field
+    assert (known(web.seccomp), web.seccomp.loc.line) == ("Unconfined", 10)
+    assert known(init.seccomp) == "RuntimeDefault"
+    assert (known(web.host_network), web.host_network.loc.line) == (True, 12)
+    assert [known(c) for c in web.cap_drop] == ["ALL"] and web.cap_drop_node.loc.line == 30
+    assert [known(c) for c in web.cap_add] == ["NET_BIND_SERVICE"]
+    [mount] = web.host_mounts
+    assert (known(mount.path), mount.path.loc.line, known(mount.read_only)) == ("/var/log", 19, True)
+    assert init.host_mounts == [] and known(web.service_account) == "api"
+    assert [(v.name, v.source) for v in web.env] == [
+        ("A", "literal"), ("B", "secret"), ("C", "configmap"), ("D", "field"), ("E", "unknown")]
+    assert isinstance(web.env[4].value, Unknown)
+
+
+@pytest.mark.parametrize("kind", ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
+                                  "ReplicationController", "Job", "CronJob"])
+def test_every_workload_kind_yields_its_containers(kind: str) -> None:
+    body = "  containers:\n    - name: c\n      image: x:1\n"
+    if kind == "Pod":
+        spec = "spec:\n" + body
+    elif kind == "CronJob":
+        spec = "spec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n" + "".join(
+            "        " + line + "\n" for line in body.splitlines())
+    else:
+        spec = "spec:\n  template:\n    spec:\n" + "".join("    " + line + "\n" for line in body.splitlines())
+    [container] = containers(f"apiVersion: v1\nkind: {kind}\nmetadata:\n  name: w\n{spec}")
+    assert (container.workload, container.resource) == (kind, f'{kind}/w container "c"')
+
+
+COMPOSE = """\
+x-base: &base
+  read_only: true
+  cap_drop: [ALL]
+services:
+  web:
+    <<: *base
+    image: nginx:1.27
+    user: ${UID}
+    pid: host
+    network_mode: bridge
+    security_opt: ["no-new-privileges:true", "apparmor:unconfined", "label:disable"]
+    volumes:
+      - ./src:/app
+      - /var/run/docker.sock:/var/run/docker.sock:ro
+      - data:/data
+    mem_limit: 512m
+    deploy:
+      resources:
+        limits: {cpus: "0.5"}
+    healthcheck:
+      disable: true
+    environment:
+      - A=1
+      - B
+volumes:
+  data: {}
+"""
+
+
+def test_compose_service_reads_strings_into_model_values() -> None:
+    [web] = containers(COMPOSE, "compose")
+    assert (web.resource, web.loc.line) == ('service "web"', 5)
+    assert known(web.read_only_root_fs) is True and web.read_only_root_fs.loc.line == 2
+    assert isinstance(web.user, Unknown)
+    assert (known(web.host_pid), known(web.host_network)) == (True, False)
+    assert known(web.allow_privilege_escalation) is False
+    assert (known(web.apparmor), known(web.selinux_disabled)) == ("Unconfined", True)
+    assert [(known(m.path), known(m.read_only)) for m in web.host_mounts] == [
+        ("./src", None), ("/var/run/docker.sock", True)]
+    assert (known(web.memory_limit), known(web.cpu_limit)) == ("512m", "0.5")
+    assert known(web.healthcheck_disabled) is True
+    assert [(v.name, v.source, known(v.value)) for v in web.env] == [
+        ("A", "literal", "1"), ("B", "unknown", None)]
+
+
+def _scan(path: Path, config: Config) -> list[tuple[str, int]]:
+    result = scan(walk([str(path)], path.parent), config)
+    assert not result.errors
+    return sorted((f.rule, f.line) for f in result.findings)
+
+
+@pytest.mark.parametrize("path", HARDENED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_hardened_fixtures_have_no_finding_at_medium_or_above(path: Path) -> None:
+    result = scan(walk([str(path)], path.parent), Config(select=("CTR",), root=path.parent))
+    serious = [(f.rule, f.line) for f in result.findings if severity_rank(f.severity) <= 2]
+    assert serious == []
+
+
+@pytest.mark.parametrize(("image", "flagged"), [
+    ("registry.example.com/web:1.4.2", False),
+    ("registry.example.com:5000/web:1", True),
+    ("docker.io/library/nginx:1.27", False),
+    ("nginx:1.27", False),
+    ("library/nginx", False),
+    ("randomuser/nginx:1.27", True),
+    ("ghcr.io/example-org/tool:1", False),
+    ("ghcr.io/other-org/tool:1", True),
+    ("${IMAGE}", False),
+])
+def test_untrusted_registry_uses_the_configured_allow_list(tmp_path: Path, image: str, flagged: bool) -> None:
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(f"services:\n  web:\n    image: {image}\n")
+    config = Config(select=("CTR024",), root=tmp_path,
+                    trusted_registries=("registry.example.com", "docker.io/library", "ghcr.io/example-org"))
+    assert _scan(compose, config) == ([("CTR024", 3)] if flagged else [])
+
+
+def test_privileged_container_is_left_to_the_privileged_rule_for_seccomp(tmp_path: Path) -> None:
+    pod = tmp_path / "pod.yaml"
+    pod.write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+                   "    - name: a\n      image: a:1\n      securityContext: {privileged: true}\n"
+                   "    - name: b\n      image: b:1\n")
+    assert _scan(pod, Config(select=("CTR014", "CTR002"), root=tmp_path)) == [("CTR002", 9), ("CTR014", 10)]
+
+
+def test_socket_mount_is_not_reported_again_as_a_sensitive_path(tmp_path: Path) -> None:
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  ci:\n    image: ci:1\n    volumes:\n"
+                       "      - /var/run/docker.sock:/var/run/docker.sock\n")
+    config = Config(select=("CTR010", "CTR011", "CTR012"), root=tmp_path)
+    assert _scan(compose, config) == [("CTR010", 5)]
