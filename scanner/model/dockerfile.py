@@ -77,16 +77,18 @@ class Stage:
 
     @property
     def user(self) -> User:
-        """The effective USER at the end of the stage, inherited through `FROM <stage>`."""
-        for instruction in reversed(self.instructions):
-            if instruction.keyword == "USER":
-                value = instruction.args.strip().split(":", 1)[0]
-                return User(self.expand(instruction, value) if value else None, instruction, self)
-        if self.parent is not None:
-            return self.parent.user
-        if self.image is not None and any(p.match(self.image) for p in NONROOT_IMAGES):
-            return User("nonroot", None, self)
-        return User("root" if self.image is not None else None, None, self)
+        """The effective USER at the end of the stage, inherited through `FROM <stage>` (walked as a
+        loop: a chain of thousands of stages must not exhaust the stack)."""
+        chain = self.ancestry
+        for stage in chain:
+            for instruction in reversed(stage.instructions):
+                if instruction.keyword == "USER":
+                    value = instruction.args.strip().split(":", 1)[0]
+                    return User(stage.expand(instruction, value) if value else None, instruction, stage)
+        base = chain[-1]
+        if base.image is not None and any(p.match(base.image) for p in NONROOT_IMAGES):
+            return User("nonroot", None, base)
+        return User("root" if base.image is not None else None, None, base)
 
     @property
     def ancestry(self) -> list[Stage]:
