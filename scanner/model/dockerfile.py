@@ -22,6 +22,7 @@ from scanner.parse.dockerfile import Dockerfile, Instruction
 NONROOT_IMAGES = (
     re.compile(r"^gcr\.io/distroless/[^@]*:(?:[\w.-]*-)?nonroot(?:@.*)?$"),
     re.compile(r"^cgr\.dev/chainguard/static(?::[\w.-]+)?(?:@.*)?$"),
+    re.compile(r"^mcr\.microsoft\.com/windows/nanoserver(?::[\w.-]+)?(?:@.*)?$"),
 )
 ROOT_USERS = frozenset({"root", "0", "containeradministrator"})
 
@@ -68,6 +69,20 @@ class Stage:
     def is_scratch(self) -> bool:
         return self.parent is None and (self.image or "").lower() == "scratch"
 
+    @property
+    def base_kind(self) -> str:
+        """What `FROM` names: "stage" (an earlier stage), "scratch", "image", or "unknown"."""
+        if self.parent is not None:
+            return "stage"
+        if self.image is None:
+            return "unknown"
+        return "scratch" if self.is_scratch else "image"
+
+    @property
+    def nonroot_base(self) -> bool:
+        """A base image known to run as a non-root user (distroless `:nonroot` and the like)."""
+        return self.base_kind == "image" and any(p.match(self.image or "") for p in NONROOT_IMAGES)
+
     def of(self, *keywords: str) -> Iterator[Instruction]:
         return (i for i in self.instructions if i.keyword in keywords)
 
@@ -84,7 +99,7 @@ class Stage:
                 return User(self.expand(instruction, value) if value else None, instruction, self)
         if self.parent is not None:
             return self.parent.user
-        if self.image is not None and any(p.match(self.image) for p in NONROOT_IMAGES):
+        if self.nonroot_base:
             return User("nonroot", None, self)
         return User("root" if self.image is not None else None, None, self)
 
