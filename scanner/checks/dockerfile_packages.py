@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from scanner.catalog import RuleContext
 from scanner.checks.dockerfile_shell import Command, Word, commands, options_and_operands
-from scanner.checks.dockerfile_common import shipped, word_hit
+from scanner.checks.dockerfile_common import inherited, shipped, word_hit
 from scanner.findings import Hit
 from scanner.model.dockerfile import DockerfileModel
 from scanner.parse.dockerfile import Instruction
@@ -82,8 +82,9 @@ def removes(instruction: Instruction, path_fragment: str) -> bool:
 
 
 def apt_recommends(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    quiet = inherited(model, lambda s: any(_RECOMMENDS_OFF.search(i.text) for i in s.of("RUN")))
     for stage, instruction in shipped(model, "RUN"):
-        if any(_RECOMMENDS_OFF.search(i.text) for s in stage.ancestry for i in s.of("RUN")):
+        if id(stage) in quiet:
             continue  # turned off for every install by an apt.conf.d file
         for pkg in package_commands(instruction):
             if pkg.manager == "apt" and pkg.verb.value == "install" and pkg.packages \

@@ -93,21 +93,22 @@ class Stage:
     @property
     def user(self) -> User:
         """The effective USER at the end of the stage, inherited through `FROM <stage>`."""
-        for instruction in reversed(self.instructions):
-            if instruction.keyword == "USER":
-                value = instruction.args.strip().split(":", 1)[0]
-                return User(self.expand(instruction, value) if value else None, instruction, self)
-        if self.parent is not None:
-            return self.parent.user
-        if self.nonroot_base:
-            return User("nonroot", None, self)
-        return User("root" if self.image is not None else None, None, self)
+        for stage in self.ancestry:
+            for instruction in reversed(stage.instructions):
+                if instruction.keyword == "USER":
+                    value = instruction.args.strip().split(":", 1)[0]
+                    return User(stage.expand(instruction, value) if value else None, instruction, stage)
+        root = self.ancestry[-1]
+        if root.nonroot_base:
+            return User("nonroot", None, root)
+        return User("root" if root.image is not None and root.parent is None else None, None, root)
 
     @property
     def ancestry(self) -> list[Stage]:
         """This stage and the stages it is built from, nearest first."""
-        chain, current = [], self
-        while current is not None and current not in chain:
+        chain: list[Stage] = []
+        current: Stage | None = self
+        while current is not None:  # parents always come earlier in the file, so this ends
             chain.append(current)
             current = current.parent
         return chain

@@ -54,7 +54,7 @@ class Heredoc:
     quoted: bool
 
 
-@dataclass
+@dataclass(eq=False)
 class Instruction:
     """One instruction. `text` starts at the keyword; offsets into it are mapped back to physical
     positions by `locate`, so rules search `text` (or `args`) and report exactly where a word is."""
