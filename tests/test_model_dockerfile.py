@@ -97,6 +97,12 @@ def test_final_user(text: str, expected: bool | None) -> None:
     assert final is not None and final.user.is_root is expected
 
 
+def test_long_stage_chain() -> None:
+    text = "FROM alpine:3.19 AS s0\nUSER app\n" + "".join(f"FROM s{i} AS s{i + 1}\n" for i in range(3000))
+    final = _info(text).final
+    assert final is not None and final.user.name == "app" and len(final.ancestry) == 3001
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("plain", "plain"),
     ("$A-${B}", "1-two"),

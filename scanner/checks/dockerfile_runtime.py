@@ -29,14 +29,15 @@ def ssh_port(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
 
 
 def _service_like(stage: Stage) -> bool:
+    """An image that listens (EXPOSE) or whose effective ENTRYPOINT, else CMD, starts a server."""
     ancestry = stage.ancestry
     if any(True for s in ancestry for _ in s.of("EXPOSE")):
         return True
-    for s in ancestry:
-        for instruction in s.of("CMD", "ENTRYPOINT"):
-            argv = instruction.exec_form if instruction.exec_form is not None else instruction.args.split()
-            if argv and SERVERS.search(argv[0]):
-                return True
+    for keyword in ("ENTRYPOINT", "CMD"):
+        found = next((i for s in ancestry for i in reversed(list(s.of(keyword)))), None)
+        if found is not None:
+            argv = found.exec_form if found.exec_form is not None else found.args.split()
+            return bool(argv) and SERVERS.search(argv[0]) is not None
     return False
 
 
