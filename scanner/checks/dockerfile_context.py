@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterator
-from pathlib import Path
 
 from scanner.catalog import RuleContext
 from scanner.checks.dockerfile_common import key, shipped
@@ -18,18 +17,6 @@ from scanner.model.dockerfile import DockerfileModel
 
 WHOLE_CONTEXT = frozenset({".", "./", "*", "./*", "/", "/."})
 MUST_EXCLUDE = (".git", ".env")
-
-
-def ignore_file(dockerfile: Path) -> list[str] | None:
-    """The ignore patterns that apply to `dockerfile`'s folder; None when there is no ignore file."""
-    for candidate in (dockerfile.with_name(dockerfile.name + ".dockerignore"),
-                      dockerfile.with_name(".dockerignore")):
-        try:
-            text = candidate.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
-    return None
 
 
 def excluded(name: str, patterns: list[str]) -> bool:
@@ -47,8 +34,8 @@ def excluded(name: str, patterns: list[str]) -> bool:
 def copy_whole_context(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
     for info in model.files:
         if info.fs_path is None:
-            continue
-        patterns = ignore_file(info.fs_path)
+            continue  # read from standard input: the build context is unknown
+        patterns = info.dockerignore
         missing = list(MUST_EXCLUDE) if patterns is None else [n for n in MUST_EXCLUDE if not excluded(n, patterns)]
         if not missing:
             continue

@@ -121,6 +121,7 @@ class DockerfileInfo:
     fs_path: Path | None
     stages: list[Stage] = field(default_factory=list)
     global_scope: Scope = field(default_factory=Scope)
+    dockerignore: list[str] | None = None
 
     @property
     def escape(self) -> str:
@@ -154,7 +155,7 @@ def build(files: Sequence[ParsedFile], config: Config) -> DockerfileModel:
 
 
 def analyse(path: str, tree: Dockerfile, fs_path: Path | None = None) -> DockerfileInfo:
-    info = DockerfileInfo(path, tree, fs_path)
+    info = DockerfileInfo(path, tree, fs_path, dockerignore=ignore_patterns(fs_path) if fs_path else None)
     stage: Stage | None = None
     for instruction in tree.instructions:
         if instruction.keyword == "FROM":
@@ -172,6 +173,19 @@ def analyse(path: str, tree: Dockerfile, fs_path: Path | None = None) -> Dockerf
             ancestor.in_final_image = True
     _mark_referenced(info)
     return info
+
+
+def ignore_patterns(dockerfile: Path) -> list[str] | None:
+    """The `.dockerignore` patterns for a build run in the Dockerfile's folder (BuildKit's
+    `<name>.dockerignore` first); None when there is no ignore file."""
+    for candidate in (dockerfile.with_name(dockerfile.name + ".dockerignore"),
+                      dockerfile.with_name(".dockerignore")):
+        try:
+            text = candidate.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return None
 
 
 def _new_stage(info: DockerfileInfo, instruction: Instruction) -> Stage:
