@@ -10,10 +10,11 @@ import fnmatch
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.checks.dockerfile_common import key, shipped
+from scanner.checks.dockerfile_common import key
 from scanner.checks.dockerfile_fetch import sources
 from scanner.findings import Hit
-from scanner.model.dockerfile import DockerfileModel
+from scanner.model.dockerfile import DockerfileInfo, DockerfileModel, Stage
+from scanner.parse.dockerfile import Instruction
 
 WHOLE_CONTEXT = frozenset({".", "./", "*", "./*", "/", "/."})
 MUST_EXCLUDE = (".git", ".env")
@@ -39,12 +40,19 @@ def copy_whole_context(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit
         missing = list(MUST_EXCLUDE) if patterns is None else [n for n in MUST_EXCLUDE if not excluded(n, patterns)]
         if not missing:
             continue
-        for stage, instruction in shipped(model, "COPY", "ADD"):
-            if stage.file is not info or instruction.flag("from") is not None:
-                continue
+        problem = ("there is no .dockerignore beside it" if patterns is None else
+                   ".dockerignore does not exclude " + " or ".join(missing))
+        for stage, instruction in _context_copies(info):
             for value, start, end in sources(instruction):
                 if value in WHOLE_CONTEXT:
-                    problem = ("there is no .dockerignore beside it" if patterns is None else
-                               ".dockerignore does not exclude " + " or ".join(missing))
                     yield Hit(instruction.locate(start, end), stage.label, key(instruction, "context"),
                               {"problem": problem})
+
+
+def _context_copies(info: DockerfileInfo) -> Iterator[tuple[Stage, Instruction]]:
+    """COPY/ADD from the build context (not `--from`) in the stages that ship."""
+    for stage in info.stages:
+        if stage.in_final_image:
+            for instruction in stage.of("COPY", "ADD"):
+                if instruction.flag("from") is None:
+                    yield stage, instruction
