@@ -91,8 +91,7 @@ def _load_yaml(path: Path) -> Any:
     from ruamel.yaml.error import YAMLError
 
     try:
-        # The pure loader: libyaml rejects `a:1.1` in flow sequences, which the checklist uses.
-        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+        return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YAMLError) as exc:
         raise CatalogError(f"{path}: cannot read rule: {exc}") from None
 
