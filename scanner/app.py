@@ -43,6 +43,7 @@ class ScanOptions:
     var_file: tuple[Path, ...] = ()
     helm_values: tuple[Path, ...] = ()
     secrets_only: bool = False
+    no_render: bool = False
     ignore_parse_errors: bool = False
     jobs: int | None = None
     no_cache: bool = False
@@ -90,6 +91,8 @@ def build_config(options: ScanOptions) -> Config:
         jobs=options.jobs if options.jobs is not None else config.jobs,
         limits=limits,
         use_cache=not options.no_cache,
+        render_helm=config.render_helm and not options.no_render,
+        render_kustomize=config.render_kustomize and not options.no_render,
     )
 
 

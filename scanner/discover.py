@@ -24,10 +24,11 @@ _DOCKERFILE_NAME = re.compile(r"^(?:(?:docker|container)file(?:\..+)?|.+\.(?:doc
                               re.IGNORECASE)
 _COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-].*)?\.ya?ml$", re.IGNORECASE)
 _YAML_OR_JSON = re.compile(r"\.(?:ya?ml|json)$", re.IGNORECASE)
-_TERRAFORM_NAME = re.compile(r"\.(?:tf|tf\.json|tfvars|tfvars\.json)$", re.IGNORECASE)
+_TERRAFORM_NAME = re.compile(r"\.(?:tf|tf\.json|tfvars|tfvars\.json|tfplan\.json)$", re.IGNORECASE)
 
 _K8S_API = re.compile(r'^(?:apiVersion\s*:|\s*"apiVersion"\s*:)', re.MULTILINE)
 _K8S_KIND = re.compile(r'^(?:kind\s*:|\s*"kind"\s*:)', re.MULTILINE)
+_TF_PLAN_START = re.compile(r'^\s*\{\s*"(?:format_version|terraform_version)"\s*:')
 _CFN_VERSION = re.compile(r'^\s*"?AWSTemplateFormatVersion"?\s*:', re.MULTILINE)
 _CFN_RESOURCES = re.compile(r'^\s*"?Resources"?\s*:', re.MULTILINE)
 _CFN_AWS_TYPE = re.compile(r'"?Type"?\s*:\s*["\']?AWS::')
@@ -58,6 +59,8 @@ def classify_name(name: str) -> str:
 
 def classify_content(name: str, text: str) -> str:
     """For YAML and JSON: kubernetes, cloudformation, compose, or "" (none of them)."""
+    if name.lower().endswith(".json") and _TF_PLAN_START.match(text) and '"planned_values"' in text:
+        return "terraform"  # `terraform show -json` output: a fully evaluated plan
     if _CFN_VERSION.search(text) or (_CFN_RESOURCES.search(text) and _CFN_AWS_TYPE.search(text)):
         return "cloudformation"
     if _K8S_API.search(text) and _K8S_KIND.search(text):

@@ -7,6 +7,7 @@ severity overrides, fingerprints, suppressions — happens here, once, so rules 
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -88,20 +89,24 @@ def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = N
             return None
         line = data[: exc.start].count(b"\n") + 1
         return ScanError(source.rel, f"not valid UTF-8 (byte {exc.start})", line)
-    return parse_text(source, file_type(name, text, forced), text, budget=config.limits.file_timeout)
+    return parse_text(source, file_type(name, text, forced), text, budget=config.limits.file_timeout,
+                      use_cache=config.use_cache)
 
 
 def parse_text(source: SourceFile, kind: str, text: str, origin: Any = None,
-               budget: float = 0) -> ParsedFile | ScanError:
+               budget: float = 0, use_cache: bool = False) -> ParsedFile | ScanError:
+    from scanner import cache
     from scanner.budget import OverBudget, time_budget
     from scanner.parse import ParseError, parser_for
 
     parse = parser_for(kind)
-    tree = None
-    if parse is not None:
+    tree = cache.load(kind, source.rel + "\0" + text) if use_cache and parse is not None else None
+    if parse is not None and tree is None:
         try:
             with time_budget(budget):
                 tree = parse(text, source.rel)
+            if use_cache:
+                cache.store(kind, source.rel + "\0" + text, tree)
         except OverBudget:
             return ScanError(source.rel, f"took longer than {budget:g} s to parse (--file-timeout)")
         except ParseError as exc:
@@ -117,7 +122,7 @@ def rule_matches(rule: Rule, token: str) -> bool:
     """`select`/`ignore` entries name rules by id (or id prefix), name, severity, item or file type."""
     return (rule.id == token or rule.name == token or rule.severity == token
             or token in rule.checklist or token in rule.kinds
-            or (token.isalpha() and token.isupper() and rule.id.startswith(token)))
+            or (token.isupper() and rule.id.startswith(token) and rule.id[len(token):].isdigit()))
 
 
 def selected_rules(rules: Sequence[Rule], config: Config) -> list[Rule]:
@@ -218,11 +223,37 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return sorted(unique.values(), key=lambda f: f.sort_key)
 
 
-def _read_all(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None,
+PARALLEL_MIN_FILES = 64
+
+
+def _workers(config: Config, count: int) -> int:
+    """--jobs, or by default every core for a large tree and one process for a handful of files
+    (starting workers costs more than a pre-commit hook's few files take to parse)."""
+    if config.jobs:
+        return config.jobs
+    return (os.cpu_count() or 1) if count >= PARALLEL_MIN_FILES else 1
+
+
+def _read_one(item: tuple[SourceFile, Config]) -> ParsedFile | ScanError | str | None:
+    return read_source(*item)
+
+
+def _read_all(sources: Sequence[SourceFile], config: Config, stdin_data: bytes | None,
               result: ScanResult) -> list[ParsedFile]:
+    """Read and parse every file, in worker processes for large trees; the order of the results
+    is the order of `sources` whatever the number of workers, so output never depends on it."""
+    workers = 1 if stdin_data is not None else _workers(config, len(sources))
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+            outcomes = list(pool.map(_read_one, ((s, config) for s in sources), chunksize=8))
+    else:
+        outcomes = [read_source(source, config, stdin_data) for source in sources]
     parsed: list[ParsedFile] = []
-    for source in sources:
-        outcome = read_source(source, config, stdin_data)
+    for outcome in outcomes:
         if isinstance(outcome, ScanError):
             result.errors.append(outcome)
         elif isinstance(outcome, str):

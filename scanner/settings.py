@@ -140,16 +140,21 @@ def _apply(data: Mapping[str, Any], lines: Mapping[str, int], path: Path, base: 
         elif key == "severity":
             changes["severity_overrides"] = _overrides(value, where(key), lines, path)
         elif key == "secrets":
-            changes.update(_secrets(value, lines, path))
+            changes.update(_section(value, key, {"allow-paths": "secret_allow_paths",
+                                                 "allow-fingerprints": "secret_allow_fingerprints"},
+                                    _list_of_str, lines, path))
         elif key == "rules":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise SettingsError(f"{where(key)}: expected RULE-ID: {{option: value}}")
             changes["rule_options"] = value
+        elif key == "render":
+            changes.update(_section(value, key, {"helm": "render_helm", "kustomize": "render_kustomize"},
+                                    _bool, lines, path))
         elif key == "limits":
             changes["limits"] = _limits(value, lines, path, base.limits)
         else:
             raise SettingsError(f"{where(key)}: unknown setting (known: "
-                                f"{', '.join(sorted([*handlers, 'severity', 'secrets', 'rules', 'limits']))})")
+                                f"{', '.join(sorted([*handlers, 'severity', 'secrets', 'rules', 'render', 'limits']))})")
     return replace(base, **changes)
 
 
@@ -160,16 +165,17 @@ def _overrides(value: Any, where: str, lines: Mapping[str, int], path: Path) -> 
             for rule, level in value.items()}
 
 
-def _secrets(value: Any, lines: Mapping[str, int], path: Path) -> dict[str, Any]:
-    keys = {"allow-paths": "secret_allow_paths", "allow-fingerprints": "secret_allow_fingerprints"}
+def _section(value: Any, name: str, keys: Mapping[str, str], convert: Callable[[Any, str], Any],
+             lines: Mapping[str, int], path: Path) -> dict[str, Any]:
+    """A nested mapping whose keys each set one Config field: `secrets:`, `render:`."""
     if not isinstance(value, dict):
-        raise SettingsError(f"{path}:{lines.get('secrets', 0)}: secrets: expected a mapping")
+        raise SettingsError(f"{path}:{lines.get(name, 0)}: {name}: expected a mapping")
     result = {}
     for key, item in value.items():
-        where = f"{path}:{lines.get('secrets.' + key, 0)}: secrets.{key}"
+        where = f"{path}:{lines.get(f'{name}.{key}', 0)}: {name}.{key}"
         if key not in keys:
             raise SettingsError(f"{where}: unknown setting (known: {', '.join(keys)})")
-        result[keys[key]] = _list_of_str(item, where)
+        result[keys[key]] = convert(item, where)
     return result
 
 
@@ -200,5 +206,6 @@ def describe(config: Config) -> dict[str, Any]:
         "inline-suppressions": config.inline_suppressions, "checkov-skips": config.checkov_skips,
         "var-files": [str(f) for f in config.var_files], "helm-values": [str(f) for f in config.helm_values],
         "jobs": config.jobs,
+        "render": {"helm": config.render_helm, "kustomize": config.render_kustomize},
         "limits": {key: getattr(config.limits, attr) for key, attr in LIMIT_KEYS.items()},
     }

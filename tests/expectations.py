@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-MARKER = re.compile(r"(?:#|//)\s*expect:\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)")
+RULE_ID = r"[A-Z][A-Z0-9]*[0-9]"  # DKR001, and K8S001 with a digit inside the prefix
+MARKER = re.compile(rf"(?:#|//)\s*expect:\s*({RULE_ID}(?:[\s,]+{RULE_ID})*)")
 COMMENT_LINE = re.compile(r"^\s*(?:#|//)")
 
 
@@ -28,7 +29,7 @@ def expected_findings(path: Path) -> set[tuple[str, int]]:
     pending: list[str] = []
     for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
         match = MARKER.search(line)
-        rules = re.findall(r"[A-Z]+[0-9]+", match.group(1)) if match else []
+        rules = re.findall(RULE_ID, match.group(1)) if match else []
         if match and COMMENT_LINE.match(line):
             pending.extend(rules)
             continue

@@ -1,30 +1,42 @@
 """The Kubernetes object set: every object of a scan, across files and documents, keyed like the API.
 
 Relations (a binding and the role it grants, a namespace and the policies that select its pods)
-cross files, so rules read this set rather than single documents.
+cross files, so rules read this set rather than single documents. A kustomize base and the
+rendered output of the same tree hold the same objects: each is kept at its own file (findings
+belong there), while lookups by key return one of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
-from scanner.nodes import Location, Mapping, Node, Sequence as NodeSequence, dig, text
+from scanner.model.kustomize import Kustomizations
+from scanner.nodes import Location, Mapping, Node, Sequence as NodeSequence, dig, strings, text
 
 CLUSTER_SCOPED = frozenset({
     "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass",
     "CustomResourceDefinition", "PodSecurityPolicy", "PriorityClass", "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration", "APIService", "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding", "RuntimeClass", "IngressClass", "CSIDriver",
+    "GlobalNetworkPolicy", "CiliumClusterwideNetworkPolicy", "AdminNetworkPolicy",
+    "BaselineAdminNetworkPolicy", "ClusterIssuer",
+})
+SELECTOR_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
+WORKLOAD_KINDS = frozenset({
+    "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
+    "CronJob",
 })
 
 
 @dataclass(frozen=True)
 class KubeObject:
-    """One object. `namespace` is defaulted as `kubectl apply` would ("default"), "" when cluster
-    scoped; `explicit_namespace` tells whether the manifest wrote one."""
+    """One object. `namespace` is defaulted as `kubectl apply` would ("default", or the namespace a
+    kustomization in the scan gives the file), "" when cluster scoped; `explicit_namespace` tells
+    whether the manifest wrote one itself; `patched` that a kustomize patch in the scan changes it
+    before it is applied (its labels, for one, may not be the ones written here)."""
 
     kind: str
     api_version: str
@@ -33,6 +45,7 @@ class KubeObject:
     node: Mapping
     path: str
     explicit_namespace: bool = False
+    patched: bool = False
 
     @property
     def loc(self) -> Location:
@@ -55,28 +68,123 @@ class KubeObject:
         meta = self.node.get("metadata")
         return meta if isinstance(meta, Mapping) else None
 
+    def labels(self) -> dict[str, str]:
+        return string_map(self.get("metadata", "labels"))
+
+    def annotations(self) -> dict[str, str]:
+        return string_map(self.get("metadata", "annotations"))
+
 
 @dataclass
 class KubernetesObjects:
     objects: list[KubeObject] = field(default_factory=list)
+    _index: dict[tuple[str, str, str], KubeObject] = field(default_factory=dict, repr=False)
 
     def __iter__(self) -> Iterator[KubeObject]:
         return iter(self.objects)
 
+    def add(self, obj: KubeObject) -> None:
+        self.objects.append(obj)
+        self._index.setdefault(obj.key, obj)
+
     def of_kind(self, *kinds: str) -> list[KubeObject]:
         return [obj for obj in self.objects if obj.kind in kinds]
 
+    def unique(self, *kinds: str) -> list[KubeObject]:
+        """One object per key (the first seen): for judging relations, where the same object
+        rendered twice (base and install.yaml) must not count twice."""
+        return [obj for obj in self._index.values() if obj.kind in kinds]
+
     def find(self, kind: str, name: str, namespace: str = "") -> KubeObject | None:
-        for obj in self.objects:
-            if obj.kind == kind and obj.name == name and (not namespace or obj.namespace == namespace):
-                return obj
-        return None
+        found = self._index.get((kind, namespace, name))
+        if found is not None or namespace:
+            return found
+        return next((obj for obj in self.objects if obj.kind == kind and obj.name == name), None)
 
     def namespaces(self) -> set[str]:
         return {obj.namespace for obj in self.objects if obj.namespace}
 
+    def workloads(self) -> list[KubeObject]:
+        """Objects that run pods. A Deployment-like object without `spec.selector` is a fragment
+        (an overlay's partial copy, a patch kustomize was not told about) and is left out."""
+        return [obj for obj in self.objects if obj.kind in WORKLOAD_KINDS and pod_spec(obj) is not None
+                and (obj.kind not in SELECTOR_KINDS or obj.get("spec", "selector") is not None)]
 
-def objects_in(document: Node, path: str) -> Iterator[KubeObject]:
+    def role_of(self, binding: KubeObject) -> KubeObject | None:
+        """The Role or ClusterRole a binding grants, when it is in the scan."""
+        kind = text(binding.get("roleRef", "kind"))
+        name = text(binding.get("roleRef", "name"))
+        if kind not in ("Role", "ClusterRole") or not name:
+            return None
+        return self.find(kind, name, binding.namespace if kind == "Role" else "")
+
+
+def string_map(node: Node | None) -> dict[str, str]:
+    """A mapping of known strings (labels, annotations, data keys); unknown values are left out."""
+    if not isinstance(node, Mapping):
+        return {}
+    return {key: value for key, child in node.items() if (value := text(child)) is not None}
+
+
+def pod_template(obj: KubeObject) -> Mapping | None:
+    """The pod template of a workload (the Pod itself for kind Pod)."""
+    if obj.kind == "Pod":
+        found: Node | None = obj.node
+    elif obj.kind == "CronJob":
+        found = obj.get("spec", "jobTemplate", "spec", "template")
+    else:
+        found = obj.get("spec", "template")
+    return found if isinstance(found, Mapping) else None
+
+
+def pod_spec(obj: KubeObject) -> Mapping | None:
+    spec = dig(pod_template(obj), "spec")
+    return spec if isinstance(spec, Mapping) else None
+
+
+def pod_labels(obj: KubeObject) -> dict[str, str]:
+    return string_map(dig(pod_template(obj), "metadata", "labels"))
+
+
+def containers(spec: Node | None) -> Iterator[Mapping]:
+    """Every container of a pod spec: init, regular and ephemeral."""
+    for key in ("initContainers", "containers", "ephemeralContainers"):
+        group = dig(spec, key)
+        if isinstance(group, NodeSequence):
+            yield from (item for item in group if isinstance(item, Mapping))
+
+
+def selector_matches(selector: Node | None, labels: dict[str, str]) -> bool | None:
+    """Whether a label selector (matchLabels / matchExpressions) selects `labels`; an empty
+    selector selects everything; None when the selector cannot be read."""
+    if selector is None:
+        return True
+    if not isinstance(selector, Mapping):
+        return None
+    match_labels = selector.get("matchLabels")
+    if match_labels is not None and not isinstance(match_labels, Mapping):
+        return None
+    for key, value in string_map(match_labels).items():
+        if labels.get(key) != value:
+            return False
+    expressions = selector.get("matchExpressions")
+    for expression in expressions if isinstance(expressions, NodeSequence) else ():
+        key, operator = text(dig(expression, "key")), text(dig(expression, "operator"))
+        values = {str(item.value) for item in strings(dig(expression, "values"))}
+        if key is None or operator is None:
+            return None
+        present = key in labels
+        outcome = {"In": present and labels.get(key) in values,
+                   "NotIn": not present or labels.get(key) not in values,
+                   "Exists": present, "DoesNotExist": not present}.get(operator)
+        if outcome is None:
+            return None
+        if not outcome:
+            return False
+    return True
+
+
+def objects_in(document: Node, path: str, namespace_hint: str = "") -> Iterator[KubeObject]:
     """The objects of one document; `kind: List` (and `*List` kinds) are unpacked."""
     if not isinstance(document, Mapping):
         return
@@ -87,18 +195,26 @@ def objects_in(document: Node, path: str) -> Iterator[KubeObject]:
     items = document.get("items")
     if kind.endswith("List") and isinstance(items, NodeSequence):
         for item in items:
-            yield from objects_in(item, path)
+            yield from objects_in(item, path, namespace_hint)
         return
     name = text(dig(document, "metadata", "name")) or text(dig(document, "metadata", "generateName")) or ""
     written = text(dig(document, "metadata", "namespace"))
-    namespace = "" if kind in CLUSTER_SCOPED else (written or "default")
+    namespace = "" if kind in CLUSTER_SCOPED else (namespace_hint or written or "default")
     yield KubeObject(kind, api_version, name, namespace, document, path, bool(written))
 
 
 def build(files: Sequence[ParsedFile], config: Config) -> KubernetesObjects:
+    """Every object of the scan. Kustomize patch files are left out (they are fragments, not
+    objects), and a namespace set by the one kustomization that includes a file applies to it."""
+    kube_files = [parsed for parsed in files if parsed.type == "kubernetes"]
+    kustomize = Kustomizations.read([parsed for parsed in files if parsed.type in ("kubernetes", "text")])
     result = KubernetesObjects()
-    for parsed in files:
-        if parsed.type == "kubernetes":
-            for document in parsed.tree or ():
-                result.objects.extend(objects_in(document, parsed.rel))
+    for parsed in kube_files:
+        if parsed.rel in kustomize.patches:
+            continue
+        hint = kustomize.namespace_of(parsed.rel)
+        for document in parsed.tree or ():
+            for obj in objects_in(document, parsed.rel, hint):
+                if not obj.api_version.startswith("kustomize.config.k8s.io"):
+                    result.add(replace(obj, patched=kustomize.patched(parsed.rel, obj.kind, obj.name)))
     return result

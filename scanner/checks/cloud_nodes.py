@@ -1,0 +1,120 @@
+"""Managed Kubernetes nodes and workload identity: what the cluster's machines run and as whom.
+
+GKE node settings live on the cluster (default pool), on inline `node_pool` blocks or on
+`google_container_node_pool`; `gke_pools` hides that, so each rule reads one node configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scanner.catalog import RuleContext
+from scanner.checks.cloud_clusters import AKS, GKE, autopilot, aks_pools, gke_pools
+from scanner.checks.cloud_common import flag, lookup, report, setting, unknown_in
+from scanner.findings import Hit
+from scanner.nodes import Mapping, text, walk
+
+GKE_POOLS = (GKE, "google_container_node_pool")
+AKS_POOLS = (AKS, "azurerm_kubernetes_cluster_node_pool")
+# EKS managed node groups: where the AMI type and a launch template (possibly a custom AMI) are set.
+_EKS_GROUPS = {"aws_eks_node_group": ("ami_type", "launch_template"),
+               "AWS::EKS::Nodegroup": ("AmiType", "LaunchTemplate")}
+_AZURE_LINUX = ("azurelinux", "cblmariner", "mariner")
+
+
+def node_image(model, ctx: RuleContext) -> Iterator[Hit]:
+    """Node pools on a general-purpose OS image instead of a container-optimized one."""
+    for res in model.of_type(*GKE_POOLS):
+        for prefix, pool in gke_pools(res):
+            image, node, _ = setting(pool, "node_config.image_type")
+            if image and not image.startswith("cos"):
+                yield report(res, node, f"{prefix}node_config.image_type", image=text(node) or "")
+    for res in model.of_type(*_EKS_GROUPS):
+        ami_key, template_key = _EKS_GROUPS[res.type]
+        ami, node, known = setting(res.attrs, ami_key)
+        if ami is None and known and lookup(res.attrs, template_key) is None:
+            yield report(res, None, ami_key, image="the default Amazon Linux AMI")
+        elif ami and not ami.startswith(("bottlerocket", "custom")):
+            yield report(res, node, ami_key, image=text(node) or "")
+    for res in model.of_type(*AKS_POOLS):
+        for prefix, pool in aks_pools(res):
+            sku, node, known = setting(pool, "os_sku")
+            os_type, _, _ = setting(pool, "os_type")
+            if not known or (os_type or "linux") != "linux" or (sku or "").startswith("windows"):
+                continue
+            if sku is None or not sku.startswith(_AZURE_LINUX):
+                yield report(res, node, f"{prefix}os_sku", image=text(node) or "Ubuntu (the default)")
+
+
+def auto_upgrade_off(model, ctx: RuleContext) -> Iterator[Hit]:
+    """Nodes that do not receive security patches automatically."""
+    for res in model.of_type(*GKE_POOLS):
+        for prefix, pool in gke_pools(res):
+            upgrade, node = flag(pool, "management.auto_upgrade", True)
+            if upgrade is False:
+                yield report(res, node, f"{prefix}management.auto_upgrade", what="node auto-upgrade")
+    for res in model.of_type(AKS):
+        for key in ("automatic_upgrade_channel", "automatic_channel_upgrade"):
+            channel, node, known = setting(res.attrs, key)
+            if channel is not None or not known:
+                break
+        if known and channel in (None, "none"):
+            yield report(res, node, "automatic_upgrade_channel", what="the cluster upgrade channel")
+        for key in ("node_os_upgrade_channel", "node_os_channel_upgrade"):
+            channel, node, _ = setting(res.attrs, key)
+            if channel in ("none", "unmanaged"):
+                yield report(res, node, "node_os_upgrade_channel", what="node OS upgrades")
+
+
+def sandbox_off(model, ctx: RuleContext) -> Iterator[Hit]:
+    """GKE node pools meant for untrusted workloads that do not run them in gVisor."""
+    markers = tuple(str(m).lower() for m in ctx.option("untrusted_markers"))
+    for res in model.of_type(*GKE_POOLS):
+        for prefix, pool in gke_pools(res):
+            if not _marked_untrusted(res, pool, markers):
+                continue
+            sandbox, node, known = setting(pool, "node_config.sandbox_config.sandbox_type")
+            if known and sandbox != "gvisor":
+                yield report(res, node, f"{prefix}node_config.sandbox_config")
+
+
+def _marked_untrusted(res, pool, markers: tuple[str, ...]) -> bool:
+    """Names, labels and taints are where teams say a pool is for untrusted code."""
+    words = [res.name, text(lookup(pool, "name")) or ""]
+    for _, node in walk(lookup(pool, "node_config")):
+        if isinstance(node, Mapping):
+            words.extend(node.values.keys())
+        value = text(node)
+        if value:
+            words.append(value)
+    return any(marker in word.lower() for word in words for marker in markers)
+
+
+def workload_identity_off(model, ctx: RuleContext) -> Iterator[Hit]:
+    """Pods that reach cloud APIs with the node's identity instead of their own."""
+    for res in model.of_type(GKE):
+        if autopilot(res):
+            continue
+        pool = lookup(res.attrs, "workload_identity_config")
+        if pool is None:
+            yield report(res, None, "workload_identity_config")
+    for res in model.of_type(*GKE_POOLS):
+        for prefix, pool in gke_pools(res):
+            mode, node, _ = setting(pool, "node_config.workload_metadata_config.mode")
+            if mode in ("gce_metadata", "expose"):
+                yield report(res, node, f"{prefix}node_config.workload_metadata_config")
+    for res in model.of_type(AKS):
+        enabled, node = flag(res.attrs, "workload_identity_enabled", False)
+        if enabled is False:
+            yield report(res, node, "workload_identity_enabled")
+
+
+def default_node_service_account(model, ctx: RuleContext) -> Iterator[Hit]:
+    """GKE nodes running as the Compute Engine default service account (Editor on the project)."""
+    for res in model.of_type(*GKE_POOLS):
+        for prefix, pool in gke_pools(res):
+            account = lookup(pool, "node_config.service_account")
+            if unknown_in(account):
+                continue
+            if account is None or (text(account) or "").lower() == "default":
+                yield report(res, account, f"{prefix}node_config.service_account")

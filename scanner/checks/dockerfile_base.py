@@ -1,0 +1,112 @@
+"""Base images: tags, digests, variables that hide the image, and the registry it comes from.
+
+`FROM builder` names a stage, not an image, and `FROM scratch` is empty: neither is judged. Build
+stages are judged like the final one, because what a builder image contains is compiled into
+what ships. `COPY --from=<image>` pulls from an image too, so it is held to the same tag rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from scanner.catalog import RuleContext
+from scanner.checks.dockerfile_common import key
+from scanner.findings import Hit
+from scanner.model.dockerfile import DockerfileModel, Stage
+from scanner.parse.dockerfile import Instruction
+from scanner.nodes import Location
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """`registry/repository:tag@digest`, with Docker Hub's implicit parts filled in."""
+
+    registry: str
+    repository: str
+    tag: str
+    digest: str
+
+    @property
+    def full(self) -> str:
+        return f"{self.registry}/{self.repository}"
+
+
+def image_ref(image: str) -> ImageRef:
+    name, _, digest = image.partition("@")
+    tag = ""
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    if colon > slash:
+        name, tag = name[:colon], name[colon + 1:]
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        registry, repository = first.lower(), rest
+    else:
+        registry, repository = "docker.io", name if rest else f"library/{name}"
+    return ImageRef(registry, repository, tag, digest)
+
+
+@dataclass(frozen=True)
+class BaseUse:
+    """One place an image is pulled: a FROM line or a `COPY --from=<image>`."""
+
+    stage: Stage
+    instruction: Instruction
+    written: str
+    image: str | None
+    loc: Location
+
+
+def image_uses(model: DockerfileModel) -> Iterator[BaseUse]:
+    for stage in model.stages():
+        if stage.parent is None and not stage.is_scratch:
+            words = list(re.finditer(r"\S+", stage.from_.args))
+            if words:
+                start = stage.from_.args_start + words[0].start()
+                loc = stage.from_.locate(start, start + len(stage.base))
+                yield BaseUse(stage, stage.from_, stage.base, stage.image, loc)
+        for instruction in stage.of("COPY", "ADD"):
+            flag = instruction.flag("from")
+            image = stage.expand(instruction, flag.value) if flag and flag.value else None
+            if flag and image and not image.isdigit() and stage.file.stage_named(image) is None:
+                loc = instruction.locate(flag.start + len("--from="), flag.end)
+                yield BaseUse(stage, instruction, flag.value or "", image, loc)
+
+
+def _known_images(model: DockerfileModel) -> Iterator[tuple[BaseUse, ImageRef]]:
+    for use in image_uses(model):
+        if use.image and "$" not in use.image and use.image.lower() != "scratch":
+            yield use, image_ref(use.image)
+
+
+def latest_tag(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    for use, ref in _known_images(model):
+        if not ref.digest and ref.tag in ("", "latest"):
+            yield Hit(use.loc, use.stage.label, key(use.instruction, "image"),
+                      {"image": use.image or "", "problem": "has no tag" if not ref.tag else "uses the latest tag"})
+
+
+def no_digest(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    for use, ref in _known_images(model):
+        if not ref.digest and ref.tag not in ("", "latest") and use.instruction.keyword == "FROM":
+            yield Hit(use.loc, use.stage.label, key(use.instruction, "digest"), {"image": use.image or ""})
+
+
+def unknown_base(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    for use in image_uses(model):
+        if use.image is None and use.instruction.keyword == "FROM":
+            yield Hit(use.loc, use.stage.label, key(use.instruction, "variable"), {"image": use.written})
+
+
+def untrusted_registry(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    configured = [*(ctx.option("registries") or ()), *model.trusted_registries]
+    trusted = [t.strip().rstrip("/").lower() for t in configured if t.strip()]
+    if not trusted:
+        return
+    for use, ref in _known_images(model):
+        full = ref.full.lower()
+        if not any(full == t or full.startswith(t + "/") or ref.registry == t for t in trusted):
+            yield Hit(use.loc, use.stage.label, key(use.instruction, "registry"),
+                      {"image": use.image or "", "registry": ref.registry})

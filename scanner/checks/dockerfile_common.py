@@ -1,0 +1,38 @@
+"""Small helpers every Dockerfile check uses: which instructions ship, stable keys, word hits."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+from scanner.checks.dockerfile_shell import Word
+from scanner.findings import Hit, hit_at
+from scanner.model.dockerfile import DockerfileModel, Stage
+from scanner.parse.dockerfile import Instruction
+
+
+def shipped(model: DockerfileModel, *keywords: str) -> Iterator[tuple[Stage, Instruction]]:
+    """Instructions of every stage that ends up in the final image (the last stage and the stages
+    it is built `FROM`); build-only stages are left out."""
+    for stage in model.stages():
+        if stage.in_final_image:
+            for instruction in stage.of(*keywords):
+                yield stage, instruction
+
+
+def every(model: DockerfileModel, *keywords: str) -> Iterator[tuple[Stage, Instruction]]:
+    for stage in model.stages():
+        for instruction in stage.of(*keywords):
+            yield stage, instruction
+
+
+def key(instruction: Instruction, detail: str) -> str:
+    """A fingerprint key from the instruction's content, so it survives edits elsewhere in the file
+    and still tells two offending RUNs of one stage apart."""
+    digest = hashlib.sha256(" ".join(instruction.text.split()).encode()).hexdigest()[:12]
+    return f"{instruction.keyword}:{digest}:{detail}"
+
+
+def word_hit(stage: Stage, instruction: Instruction, word: Word, detail: str, **args: str) -> Hit:
+    return hit_at(instruction.locate(word.start, word.end), stage.label,
+                  key(instruction, detail), **args)

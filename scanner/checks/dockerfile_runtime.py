@@ -1,0 +1,84 @@
+"""How the shipped image behaves when it runs: exposed SSH, health checks, the Docker daemon."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from scanner.catalog import RuleContext
+from scanner.checks.dockerfile_common import key, shipped
+from scanner.findings import Hit, hit_at
+from scanner.model.dockerfile import DockerfileModel, Stage
+from scanner.model.dockerfile_vars import words
+
+SERVERS = re.compile(
+    r"(?:^|/)(?:nginx|httpd|apache2(?:ctl)?|caddy|traefik|haproxy|envoy|gunicorn|uvicorn|daphne|"
+    r"hypercorn|waitress-serve|puma|unicorn|php-fpm\d*|redis-server|postgres|mysqld|mongod|"
+    r"catalina\.sh|java|node|nodemon|deno|bun|dotnet|npm|yarn|pnpm|flask|rails|php)$")
+_DAEMON_TCP = re.compile(r"(?:-H\s*|--host[=\s]+)[\"']?(tcp://\S+)")
+_DOCKER_HOST_TCP = re.compile(r"\bDOCKER_HOST\s*[= ]\s*[\"']?(tcp://[^\s\"']+)")
+
+
+def ssh_port(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    for stage, instruction in shipped(model, "EXPOSE"):
+        for value, start, end in words(instruction.args):
+            port = stage.expand(instruction, value)
+            if port is not None and port.split("/")[0] == "22":
+                offset = instruction.args_start
+                yield Hit(instruction.locate(offset + start, offset + end), stage.label, key(instruction, "22"), {})
+
+
+def _service_like(stage: Stage) -> bool:
+    ancestry = stage.ancestry
+    if any(True for s in ancestry for _ in s.of("EXPOSE")):
+        return True
+    for s in ancestry:
+        for instruction in s.of("CMD", "ENTRYPOINT"):
+            argv = instruction.exec_form if instruction.exec_form is not None else instruction.args.split()
+            if argv and SERVERS.search(argv[0]):
+                return True
+    return False
+
+
+def missing_healthcheck(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    for info in model.files:
+        final = info.final
+        if final is None or final.is_scratch and not final.instructions:
+            continue
+        if any(True for s in final.ancestry for _ in s.of("HEALTHCHECK")):
+            continue
+        if _service_like(final):
+            yield hit_at(final.from_.loc, final.label, "healthcheck")
+
+
+def healthcheck_none(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    for stage, instruction in shipped(model, "HEALTHCHECK"):
+        if instruction.args.strip().upper() == "NONE" and instruction is _last_healthcheck(stage):
+            yield Hit(instruction.locate(instruction.args_start, instruction.args_end), stage.label,
+                      key(instruction, "none"), {})
+
+
+def _last_healthcheck(stage: Stage) -> object:
+    final = next((s for s in stage.file.stages if s.is_final), stage)
+    for s in final.ancestry:
+        found = list(s.of("HEALTHCHECK"))
+        if found:
+            return found[-1]
+    return None
+
+
+def daemon_tcp(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    for stage, instruction in shipped(model, "RUN", "CMD", "ENTRYPOINT", "ENV"):
+        text = instruction.text
+        if instruction.keyword == "ENV":
+            tls = any("DOCKER_TLS_VERIFY" in i.text for s in stage.ancestry for i in s.of("ENV"))
+            matches = [] if tls else list(_DOCKER_HOST_TCP.finditer(text))
+        else:
+            matches = [m for m in _DAEMON_TCP.finditer(text)
+                       if "dockerd" in text and "--tlsverify" not in text]
+            matches += [m for m in _DOCKER_HOST_TCP.finditer(text) if "DOCKER_TLS_VERIFY" not in text]
+        for match in matches:
+            if ":2376" in match.group(1):
+                continue
+            yield Hit(instruction.locate(match.start(1), match.end(1)), stage.label,
+                      key(instruction, match.group(1)), {"endpoint": match.group(1)})

@@ -1,0 +1,122 @@
+"""Secrets written into a Dockerfile or copied into an image. Values are never echoed back.
+
+A name looks secret when one of its words is PASSWORD, SECRET, TOKEN, CREDENTIALS or a pair such
+as API KEY / PRIVATE KEY; names that only point at a secret (`*_FILE`, `*_PATH`, `*_URL`) and
+values that are empty, boolean or built from variables are left alone.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator
+
+from scanner.catalog import RuleContext
+from scanner.checks.dockerfile_common import every, key
+from scanner.checks.dockerfile_fetch import sources
+from scanner.findings import Hit
+from scanner.model.dockerfile import DockerfileModel
+from scanner.model.dockerfile_vars import Assignment, parse_assignments
+from scanner.parse.dockerfile import Instruction
+
+SECRET_WORDS = frozenset({"PASSWORD", "PASSWD", "SECRET", "SECRETS", "TOKEN", "CREDENTIAL",
+                          "CREDENTIALS", "APIKEY", "PASSPHRASE", "PRIVATEKEY"})
+SECRET_PAIRS = frozenset({("API", "KEY"), ("ACCESS", "KEY"), ("SECRET", "KEY"), ("PRIVATE", "KEY"),
+                          ("AUTH", "KEY"), ("CLIENT", "SECRET"), ("ENCRYPTION", "KEY")})
+POINTER_WORDS = frozenset({"FILE", "PATH", "DIR", "URL", "URI", "ENDPOINT", "NAME", "ID", "LENGTH",
+                           "TYPE", "MODE", "ENABLED", "REQUIRED", "EXPIRY", "TTL", "HEADER", "LOCATION"})
+HARMLESS_VALUES = frozenset({"", "true", "false", "yes", "no", "on", "off", "0", "1", "none", "null"})
+_URL_CREDENTIALS = re.compile(r"\b[a-z][a-z0-9+.-]*://([^/\s:@'\"]+):([^/\s@'\"]+)@[\w.-]", re.IGNORECASE)
+CREDENTIAL_FILES = ("id_rsa", "id_rsa.*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.key", "*.p12",
+                    "*.pfx", "*.jks", "*.keystore", ".env", ".env.*", "*.env", ".npmrc", ".pypirc",
+                    ".netrc", ".git-credentials", ".dockercfg", "*private*.pem", "*key*.pem",
+                    ".htpasswd", "credentials.json", "service-account*.json")
+CREDENTIAL_DIRS = (".aws", ".ssh", ".git", ".gnupg", ".docker", ".kube")
+NOT_SECRET_FILES = re.compile(r"(?:\.pub|\.example|\.sample|\.template|\.dist|\.tpl)$", re.IGNORECASE)
+
+
+def secret_name(name: str) -> bool:
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])", name) if p]
+    upper = [p.upper() for p in parts]
+    if not upper or upper[-1] in POINTER_WORDS:
+        return False
+    return any(p in SECRET_WORDS for p in upper) or any(pair in SECRET_PAIRS for pair in zip(upper, upper[1:]))
+
+
+def _literal(value: str | None) -> bool:
+    return value is not None and "$" not in value and value.strip().lower() not in HARMLESS_VALUES
+
+
+def _assignments(instruction: Instruction) -> list[Assignment]:
+    return parse_assignments(instruction.args, legacy=instruction.keyword in ("ENV", "LABEL"))
+
+
+def secret_literal(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    for stage, instruction in _with_globals(model, "ENV", "ARG", "LABEL"):
+        for item in _assignments(instruction):
+            if secret_name(item.name) and _literal(item.value):
+                start = instruction.args_start + item.start
+                yield Hit(instruction.locate(start, instruction.args_start + item.end), stage,
+                          key(instruction, item.name), {"keyword": instruction.keyword, "name": item.name})
+
+
+def _with_globals(model: DockerfileModel, *keywords: str) -> Iterator[tuple[str, Instruction]]:
+    for info in model.files:
+        for instruction in info.tree.instructions:
+            if instruction.keyword == "FROM":
+                break
+            if instruction.keyword in keywords:
+                yield ("Dockerfile" if len(info.stages) <= 1 else "global ARG"), instruction
+    for stage, instruction in every(model, *keywords):
+        yield stage.label, instruction
+
+
+def url_credentials(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    for info in model.files:
+        labels = {id(i): s.label for s in info.stages for i in s.instructions}
+        for instruction in info.tree.instructions:
+            for match in _URL_CREDENTIALS.finditer(instruction.text):
+                user, password = match.group(1), match.group(2)
+                if "$" in user + password or password.startswith(("<", "{", "%", "*")):
+                    continue
+                resource = labels.get(id(instruction), "Dockerfile" if len(info.stages) <= 1 else "global ARG")
+                yield Hit(instruction.locate(match.start(2), match.end(2)), resource,
+                          key(instruction, f"url:{user}"), {"keyword": instruction.keyword})
+
+
+def credential_file(source: str) -> str | None:
+    """The part of a COPY/ADD source that names a key or credential file, if any."""
+    parts = [p for p in source.replace("\\", "/").split("/") if p not in ("", ".")]
+    for part in parts[:-1]:
+        if part in CREDENTIAL_DIRS:
+            return part + "/"
+    if not parts or NOT_SECRET_FILES.search(parts[-1]):
+        return None
+    name = parts[-1]
+    if name in CREDENTIAL_DIRS:
+        return name
+    if any(fnmatch.fnmatchcase(name.lower(), pattern) for pattern in CREDENTIAL_FILES):
+        return name
+    if name == "config.json" and len(parts) > 1 and parts[-2] == ".docker":
+        return ".docker/config.json"
+    return None
+
+
+def copied_credentials(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    for stage, instruction in every(model, "COPY", "ADD"):
+        for value, start, end in sources(instruction):
+            found = credential_file(value)
+            if found is not None and "://" not in value:
+                yield Hit(instruction.locate(start, end), stage.label, key(instruction, value),
+                          {"file": found, "keyword": instruction.keyword})
+
+
+def secret_build_arg(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    """`ARG NPM_TOKEN` fed by `--build-arg`: the value is kept in the image history and cache."""
+    for resource, instruction in _with_globals(model, "ARG"):
+        for item in _assignments(instruction):
+            if secret_name(item.name) and (item.value is None or item.value == "" or "$" in item.value):
+                start = instruction.args_start + item.start
+                yield Hit(instruction.locate(start, start + len(item.name)), resource,
+                          key(instruction, item.name), {"name": item.name})
+

@@ -1,0 +1,104 @@
+"""Network policy coverage, judged across the object set.
+
+Coverage is only judged for namespaces whose workloads are in the scan, and only against the
+NetworkPolicies in the scan: a repository may hold part of a cluster, so messages say so and
+the rules can be turned off. Policies of other engines (Calico, Cilium, Antrea) can't be evaluated
+here; where they exist, coverage is not judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scanner.catalog import RuleContext
+from scanner.findings import Hit, hit_at
+from scanner.model.kubernetes import KubeObject, KubernetesObjects, pod_labels, selector_matches
+from scanner.nodes import Mapping, Node, Sequence, dig, strings, text
+
+OTHER_ENGINES = frozenset({"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy",
+                           "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"})
+EVERYWHERE = frozenset({"0.0.0.0/0", "::/0"})
+
+
+def _core(obj: KubeObject) -> bool:
+    """A Kubernetes NetworkPolicy (Calico writes its own `kind: NetworkPolicy` too)."""
+    return obj.kind == "NetworkPolicy" and obj.api_version.startswith("networking.k8s.io/")
+
+
+def _policies(model: KubernetesObjects, namespace: str) -> list[KubeObject]:
+    return [policy for policy in model.unique("NetworkPolicy")
+            if _core(policy) and policy.namespace == namespace]
+
+
+def _other_engine(model: KubernetesObjects, namespace: str) -> bool:
+    return any((obj.kind in OTHER_ENGINES or obj.kind == "NetworkPolicy" and not _core(obj))
+               and obj.namespace in ("", namespace) for obj in model)
+
+
+def workload_without_policy(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    for workload in model.workloads():
+        if workload.patched or _other_engine(model, workload.namespace):
+            continue
+        labels = pod_labels(workload)
+        if any(selector_matches(policy.get("spec", "podSelector"), labels) is not False
+               for policy in _policies(model, workload.namespace)):
+            continue
+        yield hit_at(workload.loc, workload.label, "networkpolicy", namespace=workload.namespace)
+
+
+def _empty_selector(node: Node | None) -> bool:
+    return node is None or (isinstance(node, Mapping) and not any(
+        isinstance(value, (Mapping, Sequence)) and len(value) for _, value in node.items()))
+
+
+def is_default_deny_ingress(policy: KubeObject) -> bool:
+    spec = policy.get("spec")
+    if not isinstance(spec, Mapping) or not _empty_selector(spec.get("podSelector")):
+        return False
+    types = {str(node.value) for node in strings(spec.get("policyTypes"))}
+    ingress = spec.get("ingress")
+    return (not types or "Ingress" in types) and (ingress is None or (isinstance(ingress, Sequence)
+                                                                      and not ingress.items))
+
+
+def namespace_without_default_deny(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    """Reported at the Namespace object when the scan has it, else at the namespace's first policy."""
+    for namespace in sorted({workload.namespace for workload in model.workloads()}):
+        policies = _policies(model, namespace)
+        if not policies or any(is_default_deny_ingress(policy) for policy in policies):
+            continue
+        places = [obj for obj in model.of_kind("Namespace") if obj.name == namespace] or policies[:1]
+        for place in places:
+            yield hit_at(place.loc, f'namespace "{namespace}"', "default-deny-ingress",
+                         namespace=namespace)
+
+
+def _open_peer(peer: Node) -> bool:
+    """A `from` entry that admits any source: `{}`, every namespace, or 0.0.0.0/0 without except."""
+    if not isinstance(peer, Mapping):
+        return False
+    if not len(peer):
+        return True
+    if "namespaceSelector" in peer:
+        return _empty_selector(peer.get("namespaceSelector")) and _empty_selector(peer.get("podSelector"))
+    cidr = text(dig(peer, "ipBlock", "cidr"))
+    return cidr in EVERYWHERE and not strings(dig(peer, "ipBlock", "except"))
+
+
+def allow_all_ingress(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    """An ingress rule that admits every source on every port (no `ports` limit)."""
+    for policy in filter(_core, model.of_kind("NetworkPolicy")):
+        rules = policy.get("spec", "ingress")
+        for index, rule in enumerate(rules.items if isinstance(rules, Sequence) else ()):
+            ports = dig(rule, "ports")
+            if not isinstance(rule, Mapping) or not (ports is None or isinstance(ports, Sequence)
+                                                     and not ports.items):
+                continue
+            peers = rule.get("from")
+            if peers is None:
+                yield hit_at(rule, policy.label, f"ingress[{index}]", source="any source")
+                continue
+            for peer in peers.items if isinstance(peers, Sequence) else ():
+                if _open_peer(peer):
+                    yield hit_at(peer, policy.label, f"ingress[{index}].from", source="any source")
+                    break

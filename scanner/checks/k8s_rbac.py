@@ -1,0 +1,155 @@
+"""RBAC: what Roles and ClusterRoles grant, and what bindings hand out.
+
+Each dangerous grant is found once, by `grants`, and read three ways: at the role's own key line
+(one rule per kind of grant), and at every binding in the scan that hands the role out, so the
+object a reviewer must change is named wherever it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from scanner.catalog import RuleContext
+from scanner.findings import Hit, hit_at
+from scanner.model.kubernetes import KubeObject, KubernetesObjects
+from scanner.nodes import Mapping, Scalar, Sequence, dig, strings, text
+
+ROLE_KINDS = ("Role", "ClusterRole")
+BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
+READ_VERBS = frozenset({"get", "list", "watch", "*"})
+ESCALATION_VERBS = frozenset({"escalate", "bind", "impersonate"})
+REMOTE_SHELL = frozenset({"pods/exec", "pods/attach", "nodes/proxy"})
+WORKLOAD_RESOURCES = frozenset({"pods", "deployments", "daemonsets", "statefulsets", "replicasets",
+                                "jobs", "cronjobs", "replicationcontrollers", "*"})
+# Aggregated APIs that only serve reads of metrics: a wildcard inside them grants nothing more.
+METRICS_GROUPS = frozenset({"metrics.k8s.io", "custom.metrics.k8s.io", "external.metrics.k8s.io"})
+BROAD_GROUPS = frozenset({"system:anonymous", "system:unauthenticated", "system:authenticated"})
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One dangerous permission: `kind` names the rule family, `node` the scalar to point at."""
+
+    kind: str
+    node: Scalar
+    key: str
+    what: str
+
+
+def _values(rule: Mapping, field: str) -> list[Scalar]:
+    return strings(rule.get(field))
+
+
+def grants(role: KubeObject, namespace: str) -> Iterator[Grant]:
+    """The dangerous permissions of a role, as used in `namespace` (kube-system matters)."""
+    rules = role.get("rules")
+    for index, rule in enumerate(rules.items if isinstance(rules, Sequence) else ()):
+        if not isinstance(rule, Mapping):
+            continue
+        where = f"rules[{index}]"
+        verbs = {str(node.value) for node in _values(rule, "verbs")}
+        groups = {str(node.value) for node in _values(rule, "apiGroups")}
+        if groups and groups <= METRICS_GROUPS:
+            continue
+        for field in ("verbs", "resources", "apiGroups"):
+            for node in _values(rule, field):
+                if node.value == "*":
+                    yield Grant("wildcard", node, f"{where}.{field}", f'"*" in {field}')
+        for node in _values(rule, "verbs"):
+            if node.value in ESCALATION_VERBS:
+                yield Grant("escalation", node, f"{where}.verbs.{node.value}", f'the "{node.value}" verb')
+        named = bool(_values(rule, "resourceNames"))
+        core = groups & {"", "*"}
+        for node in _values(rule, "resources"):
+            resource = str(node.value)
+            if resource == "secrets" and verbs & READ_VERBS and core and not named:
+                yield Grant("secrets", node, f"{where}.resources.secrets", "reading secrets")
+            elif resource in REMOTE_SHELL and verbs & {"create", "get", "*"}:
+                yield Grant("shell", node, f"{where}.resources.{resource}", f"{resource}")
+            elif (namespace == "kube-system" and resource in WORKLOAD_RESOURCES - {"*"}
+                  and verbs & {"create", "*"}):
+                yield Grant("kube-system", node, f"{where}.resources.{resource}",
+                            f"creating {resource} in kube-system")
+
+
+def _role_hits(model: KubernetesObjects, kind: str) -> Iterator[Hit]:
+    for role in model.of_kind(*ROLE_KINDS):
+        for grant in grants(role, role.namespace):
+            if grant.kind == kind:
+                yield hit_at(grant.node, role.label, grant.key, what=grant.what)
+
+
+def wildcard_permission(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _role_hits(model, "wildcard")
+
+
+def escalation_verb(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _role_hits(model, "escalation")
+
+
+def secrets_read(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _role_hits(model, "secrets")
+
+
+def remote_shell(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _role_hits(model, "shell")
+
+
+def kube_system_workload_create(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _role_hits(model, "kube-system")
+
+
+def is_cluster_admin(binding: KubeObject) -> bool:
+    return (text(binding.get("roleRef", "kind")) == "ClusterRole"
+            and text(binding.get("roleRef", "name")) == "cluster-admin")
+
+
+def cluster_admin_binding(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    for binding in model.of_kind(*BINDING_KINDS):
+        if is_cluster_admin(binding):
+            target = binding.get("roleRef", "name")
+            yield hit_at(target if target is not None else binding.loc, binding.label, "roleRef")
+
+
+def subjects(binding: KubeObject) -> Iterator[tuple[str, str, Scalar]]:
+    """(kind, namespace, name node) of each subject; a ServiceAccount's namespace defaults to the
+    binding's, as the API server does."""
+    found = binding.get("subjects")
+    for subject in found.items if isinstance(found, Sequence) else ():
+        name = dig(subject, "name")
+        kind = text(dig(subject, "kind"))
+        if isinstance(name, Scalar) and name.value is not None and kind:
+            namespace = text(dig(subject, "namespace")) or binding.namespace
+            yield kind, namespace, name
+
+
+def broad_group_binding(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    for binding in model.of_kind(*BINDING_KINDS):
+        for kind, _, name in subjects(binding):
+            if kind in ("Group", "User") and name.value in BROAD_GROUPS:
+                yield hit_at(name, binding.label, f"subjects.{name.value}", subject=str(name.value))
+
+
+def powerful_grant(model: KubernetesObjects, binding: KubeObject,
+                   kinds: frozenset[str] | None = None) -> tuple[KubeObject, Grant] | None:
+    """The role a binding hands out and its first dangerous permission (of `kinds`), if any."""
+    role = model.role_of(binding)
+    if role is None:
+        return None
+    grant = next((g for g in grants(role, binding.namespace) if kinds is None or g.kind in kinds), None)
+    return (role, grant) if grant is not None else None
+
+
+def dangerous_role_binding(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    for binding in model.of_kind(*BINDING_KINDS):
+        found = None if is_cluster_admin(binding) else powerful_grant(model, binding)
+        if found is None:
+            continue
+        role, grant = found
+        target = binding.get("roleRef", "name")
+        where = grant.node.loc
+        yield Hit(loc=target.loc if target is not None else binding.loc, resource=binding.label,
+                  key="roleRef",
+                  args={"role": role.label, "what": grant.what, "where": f"{where.path}:{where.line}"},
+                  related=(where,))

@@ -1,0 +1,212 @@
+"""Read a layer blob as a stream of tar entries: never extracted, never trusted.
+
+A layer is hostile input. Its declared sizes can lie, a few kilobytes of gzip can expand to
+terabytes, a tar header can claim gigabytes of pax data, and names can climb out of the root with
+`../`. So every decompressed byte is counted against the run's limits as it is read, the bytes
+read between two entries are bounded by what the previous entry declared plus a small header
+allowance, names are normalised (or the entry skipped), and links are recorded, not followed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import tarfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from scanner.config import Limits
+
+HEADER_ALLOWANCE = 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+class ImageError(Exception):
+    """An archive or layer that cannot be read; the message is shown to the user as is."""
+
+
+class LimitError(ImageError):
+    """A configurable bound was reached; the message names the limit to raise."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One tar entry of a layer. `ordinal` is its position in the layer, to find it again."""
+
+    ordinal: int
+    path: str
+    type: str
+    size: int
+    mode: int
+    linkname: str
+
+
+class Budget:
+    """What one pass over an image may consume: decompressed bytes and entries, across layers."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.bytes = 0
+        self.members = 0
+
+    def spend_bytes(self, count: int) -> None:
+        self.bytes += count
+        if self.bytes > self.limits.archive_total_bytes:
+            raise LimitError(f"more than {self.limits.archive_total_bytes} bytes once decompressed "
+                             "(archive_total_bytes limit); the rest of the image was not read")
+
+    def spend_member(self) -> None:
+        self.members += 1
+        if self.members > self.limits.archive_members:
+            raise LimitError(f"more than {self.limits.archive_members} entries (archive_members "
+                             "limit); the rest of the image was not read")
+
+
+class _Guarded:
+    """A read-only stream that charges every byte to the budget and to a per-entry allowance."""
+
+    def __init__(self, stream: BinaryIO, budget: Budget) -> None:
+        self.stream = stream
+        self.budget = budget
+        self.allowance = HEADER_ALLOWANCE
+
+    def read(self, size: int = -1) -> bytes:
+        size = 64 * 1024 if size is None or size < 0 else size
+        data = self.stream.read(min(size, self.allowance + 1))
+        self.allowance -= len(data)
+        if self.allowance < 0:
+            raise ImageError("a tar header is larger than its entries allow (malformed or hostile layer)")
+        self.budget.spend_bytes(len(data))
+        return data
+
+
+class _Hashing:
+    """Passes the raw blob through while hashing it, to compare with the digest that names it."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.sha256 = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.sha256.update(data)
+        return data
+
+
+def decompressed(raw: BinaryIO, head: bytes) -> BinaryIO:
+    """The layer's tar stream: gzip and zstd by their magic bytes, anything else read as tar."""
+    if head.startswith(_GZIP_MAGIC):
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    if head.startswith(_ZSTD_MAGIC):
+        try:
+            import zstandard
+        except ImportError:
+            raise ImageError("zstd-compressed layer: install the optional `zstandard` module "
+                             "(pip install 'hullscan[zstd]') to read it") from None
+        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[no-any-return]
+    return raw
+
+
+def normalize(name: str) -> str | None:
+    """The entry's path inside the image without `./` or a leading `/`; None if it climbs out."""
+    parts = []
+    for part in name.split("/"):
+        if part == "..":
+            return None
+        if part not in ("", "."):
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _kind(info: tarfile.TarInfo) -> str:
+    if info.isreg():
+        return "file"
+    if info.isdir():
+        return "dir"
+    if info.issym():
+        return "symlink"
+    if info.islnk():
+        return "hardlink"
+    if info.ischr() or info.isblk():
+        return "device"
+    return "fifo" if info.isfifo() else "other"
+
+
+def printable(name: str, limit: int = 120) -> str:
+    """A name safe to print: control characters escaped, long names shortened."""
+    text = name.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def read_entries(raw: BinaryIO, budget: Budget, problems: list[str],
+                 wanted: Callable[[int], bool], cap: int,
+                 expect: tuple[str, str] = ("", "")) -> Iterator[tuple[Entry, bytes | None]]:
+    """Every safe entry of one layer, with its content when `wanted(ordinal)` and size <= cap.
+
+    Unsafe names are skipped and described in `problems`. `expect` is (what, sha256 hex): "blob"
+    to check the stored bytes (OCI digests), "diff" the decompressed tar (Docker's diff ids); a
+    mismatch is added to `problems` once the layer has been read to its end.
+    """
+    what, digest = expect
+    hashing = _Hashing(raw) if what == "blob" else None
+    head = raw.read(4)
+    if hashing is not None:
+        hashing.sha256.update(head)
+    tar_stream: BinaryIO = decompressed(_Prefixed(head, hashing or raw), head)  # type: ignore[arg-type]
+    if what == "diff":
+        hashing = _Hashing(tar_stream)
+    guarded = _Guarded(hashing if what == "diff" else tar_stream, budget)  # type: ignore[arg-type]
+    ordinal = -1
+    try:
+        with tarfile.open(fileobj=guarded, mode="r|") as tar:  # type: ignore[call-overload]
+            for info in tar:
+                ordinal += 1
+                budget.spend_member()
+                guarded.allowance = HEADER_ALLOWANCE + info.size + 512
+                path = normalize(info.name)
+                if path is None:
+                    problems.append(f"entry `{printable(info.name)}` climbs out of the image root; skipped")
+                    continue
+                if info.name.startswith("/"):
+                    problems.append(f"entry `{printable(info.name)}` has an absolute path; read as "
+                                    f"/{printable(path)}")
+                entry = Entry(ordinal, path, _kind(info), info.size, info.mode, info.linkname)
+                data = None
+                if entry.type == "file" and info.size <= cap and wanted(ordinal):
+                    member = tar.extractfile(info)
+                    data = member.read(info.size) if member is not None else None
+                yield entry, data
+            if hashing is not None and digest:
+                guarded.allowance = 1 << 62
+                while guarded.read(1024 * 1024):
+                    pass
+                while what == "blob" and hashing.read(1024 * 1024):
+                    pass
+                if hashing.sha256.hexdigest() != digest:
+                    problems.append("content does not match its digest (corrupt or altered archive)")
+    except ImageError:
+        raise
+    except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as exc:
+        raise ImageError(f"corrupt layer: {printable(str(exc) or type(exc).__name__)}") from None
+    except Exception as exc:  # zstandard.ZstdError has no importable base here
+        if type(exc).__name__ == "ZstdError":
+            raise ImageError(f"corrupt zstd layer: {printable(str(exc))}") from None
+        raise
+
+
+class _Prefixed:
+    """Puts back the magic bytes already read, so detection needs no seekable stream."""
+
+    def __init__(self, head: bytes, stream: BinaryIO | _Hashing) -> None:
+        self.head = head
+        self.stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            data, self.head = (self.head, b"") if size < 0 or size >= len(self.head) else \
+                (self.head[:size], self.head[size:])
+            return data
+        return self.stream.read(size)

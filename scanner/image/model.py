@@ -1,0 +1,185 @@
+"""The image model rules read: layers, every file of every layer, and the image config.
+
+Rules never see tar objects. Opening an image reads each layer once to list its entries, then
+applies whiteouts (`.wh.<name>` deletes a path of lower layers, `.wh..wh..opq` empties a directory
+of lower layers) to learn each file's fate: still present in the final filesystem, deleted by a
+later layer, or replaced by a later layer. Deleted and replaced files stay in the image's layers,
+which is why secrets in them still count. File content is read again on demand, a layer at a time,
+within the configured limits.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from scanner.config import Config, Limits
+from scanner.image.archive import LayerRef, locate
+from scanner.image.layers import Budget, Entry, ImageError, LimitError, read_entries
+from scanner.image.source import DirSource, TarSource, open_source
+from scanner.image.whiteouts import ImageFile, Tracker
+from scanner.inputs import ParsedFile
+from scanner.nodes import Node
+
+
+@dataclass(frozen=True)
+class Layer:
+    index: int
+    digest: str
+
+    @property
+    def label(self) -> str:
+        """The layer's name in finding paths: index first (stable order), then a short digest."""
+        short = self.digest.split(":", 1)[-1][:12]
+        return f"layer-{self.index}-{short}" if short else f"layer-{self.index}"
+
+
+@dataclass
+class ImageModel:
+    """One saved image. `config` is the parsed config JSON; its locations read `ARCHIVE!config`."""
+
+    archive: str
+    name: str
+    layers: tuple[Layer, ...]
+    files: tuple[ImageFile, ...]
+    config: Node | None
+    limits: Limits
+    source: DirSource | TarSource | None = None
+    refs: tuple[LayerRef, ...] = ()
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        if self.source is not None:
+            self.source.close()
+            self.source = None
+
+    @property
+    def config_path(self) -> str:
+        return f"{self.archive}!config"
+
+    def file_path(self, file: ImageFile) -> str:
+        return f"{self.archive}!{self.layers[file.layer].label}/{file.path}"
+
+    def layer_resource(self, file: ImageFile) -> str:
+        return f'image "{self.name}" layer {file.layer}'
+
+    @property
+    def read_cap(self) -> int:
+        return min(self.limits.max_file_bytes, self.limits.archive_member_bytes)
+
+    def contents(self, files: Iterable[ImageFile]) -> Iterator[tuple[ImageFile, bytes]]:
+        """The bytes of regular files up to the size cap, one pass per layer that holds any."""
+        by_layer: dict[int, dict[int, ImageFile]] = {}
+        for file in files:
+            if file.type == "file" and file.size <= self.read_cap:
+                by_layer.setdefault(file.layer, {})[file.ordinal] = file
+        if self.source is None:
+            return
+        budget = Budget(self.limits)
+        for index, wanted in sorted(by_layer.items()):
+            ref = self.refs[index]
+            remaining = set(wanted)
+            try:
+                with self.source.open(ref.blob) as raw:
+                    for entry, data in read_entries(raw, budget, [], wanted.__contains__, self.read_cap):
+                        if data is not None:
+                            remaining.discard(entry.ordinal)
+                            yield wanted[entry.ordinal], data
+                        if not remaining:
+                            break
+            except ImageError as exc:
+                self.errors.append(f"{self.layers[index].label}: {exc}")
+                if isinstance(exc, LimitError):
+                    return
+
+
+def ignored(path: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)
+
+
+def texts(model: ImageModel, files: Iterable[ImageFile], skip: Sequence[str] = ()
+          ) -> Iterator[tuple[ImageFile, str]]:
+    """Text files among `files` (binary ones skipped, as in a directory scan), decoded once."""
+    chosen, too_big = [], 0
+    for file in files:
+        if file.type != "file" or file.size == 0 or ignored(file.path, skip):
+            continue
+        if file.size > model.read_cap:
+            too_big += 1
+            continue
+        chosen.append(file)
+    if too_big:
+        model.notes.append(f"{too_big} file(s) over {model.read_cap} bytes in the image were not "
+                           "read (max file size)")
+    for file, data in model.contents(chosen):
+        if b"\x00" not in data[:8192]:
+            yield file, data.decode("utf-8", "replace")
+
+
+def _parse_config(text: str, path: str, notes: list[str]) -> Node | None:
+    from scanner.parse import ParseError
+    from scanner.parse.yaml import parse_documents
+
+    try:
+        documents = parse_documents(text, path)
+    except ParseError as exc:
+        notes.append(f"image config could not be located line by line: {exc.message}")
+        return None
+    return documents[0] if documents else None
+
+
+def _list_layers(model: ImageModel, source: DirSource | TarSource) -> list[ImageFile]:
+    tracker = Tracker()
+    budget = Budget(model.limits)
+    for layer in model.refs:
+        label = model.layers[layer.index].label
+        problems: list[str] = []
+        entries: list[Entry] = []
+        stop = False
+        try:
+            with source.open(layer.blob) as raw:
+                for entry, _ in read_entries(raw, budget, problems, lambda _: False, 0, layer.expect):
+                    entries.append(entry)
+        except ImageError as exc:
+            model.errors.append(f"{label}: {exc}")
+            stop = isinstance(exc, LimitError)
+        model.notes.extend(f"{label}: {problem}" for problem in problems)
+        tracker.add(layer.index, entries)
+        if stop:
+            break
+    return tracker.files()
+
+
+def open_image(path: Path, display: str, limits: Limits) -> ImageModel:
+    """Read an archive's metadata and list every layer. Raises ImageError if it is no image."""
+    cap = min(limits.max_file_bytes, limits.archive_member_bytes)
+    source = open_source(path, limits, max(cap, 1024 * 1024))
+    try:
+        ref = locate(source, cap)
+    except ImageError:
+        source.close()
+        raise
+    layers = tuple(Layer(i, layer.digest) for i, layer in enumerate(ref.layers))
+    refs = tuple(LayerRef(i, layer.digest, layer.blob, layer.expect) for i, layer in enumerate(ref.layers))
+    model = ImageModel(display, ref.name, layers, (), None, limits, source, refs, list(ref.notes))
+    model.config = _parse_config(ref.config_text, model.config_path, model.notes)
+    model.files = tuple(_list_layers(model, source))
+    return model
+
+
+def build(files: Sequence[ParsedFile], config: Config) -> list[ImageModel]:
+    """Every image of the scan. An image's ParsedFile carries the opened model as its tree."""
+    models: list[ImageModel] = []
+    for file in files:
+        if file.type != "image":
+            continue
+        if isinstance(file.tree, ImageModel):
+            models.append(file.tree)
+        elif file.path is not None:
+            try:
+                models.append(open_image(file.path, file.rel, config.limits))
+            except ImageError:
+                continue
+    return models

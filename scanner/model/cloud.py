@@ -1,0 +1,119 @@
+"""The cloud model: Terraform and CloudFormation resources after evaluation, in one shape.
+
+Rules about clusters, registries, networks and keys read this model, never the templates: the
+evaluators have already put variable defaults, tfvars, locals, module inputs, Parameters, Conditions
+and Mappings in place, and left `Unknown` wherever a value is only known at deploy time. A value
+that came from somewhere else (a variable default, a tfvars file, a module call, a Mapping) keeps
+the location where it was written, so a finding points at the insecure literal itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from scanner.config import Config
+from scanner.inputs import ParsedFile
+from scanner.nodes import Location, Mapping, Node, Sequence as NodeSequence, dig
+
+
+@dataclass(frozen=True)
+class CloudResource:
+    """One resource (one instance when `count`/`for_each` is known).
+
+    `format`: "terraform" or "cloudformation". `type`: `aws_eks_cluster` or `AWS::EKS::Cluster`.
+    `name`: the Terraform address (`module.app.aws_eks_cluster.main`, `aws_x.y[0]`) or the
+    CloudFormation logical id. `attrs`: evaluated arguments / Properties; a nested Terraform block
+    is a Sequence of Mappings under the block's name, even when there is one. `loc`: the resource's
+    first line, where a missing setting is reported. `module`: the module call it came through.
+    """
+
+    format: str
+    type: str
+    name: str
+    attrs: Mapping
+    loc: Location
+    module: str = ""
+
+    @property
+    def label(self) -> str:
+        """How findings name the resource: `aws_eks_cluster.main`, `Cluster/EksCluster`."""
+        if self.format == "cloudformation":
+            return f"{self.type.rsplit('::', 1)[-1]}/{self.name}"
+        return self.name
+
+    def get(self, *keys: str | int) -> Node | None:
+        return dig(self.attrs, *keys)
+
+    def blocks(self, name: str, within: Node | None = None) -> list[Mapping]:
+        """The nested blocks (or objects) called `name` in `within` (default: the resource).
+
+        HCL gives a Sequence of Mappings; `.tf.json`, plan JSON and CloudFormation may give a
+        single Mapping; both are read the same way here."""
+        value = dig(within if within is not None else self.attrs, name)
+        if isinstance(value, Mapping):
+            return [value]
+        if isinstance(value, NodeSequence):
+            return [item for item in value.items if isinstance(item, Mapping)]
+        return []
+
+
+@dataclass(frozen=True)
+class CloudVariable:
+    """A Terraform `variable` or a CloudFormation Parameter, as declared.
+
+    `sensitive` is Terraform's `sensitive = true` or CloudFormation's `NoEcho: true`; `default`
+    is the default value's node (None when there is none); `loc` is the declaration's first line.
+    """
+
+    format: str
+    name: str
+    default: Node | None
+    sensitive: bool
+    loc: Location
+
+    @property
+    def label(self) -> str:
+        return f'variable "{self.name}"' if self.format == "terraform" else f"Parameter/{self.name}"
+
+
+@dataclass
+class CloudModel:
+    resources: list[CloudResource] = field(default_factory=list)
+    variables: list[CloudVariable] = field(default_factory=list)
+    providers: list[CloudResource] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[CloudResource]:
+        return iter(self.resources)
+
+    def of_type(self, *types: str) -> list[CloudResource]:
+        return [r for r in self.resources if r.type in types]
+
+    def find(self, name: str, module: str = "") -> CloudResource | None:
+        """A resource by address or logical id (within one module, as references are)."""
+        for resource in self.resources:
+            if resource.module == module and (resource.name == name
+                                              or resource.name == f"{module}.{name}"):
+                return resource
+        return None
+
+    def provider_configs(self, name: str) -> list[CloudResource]:
+        """Terraform `provider "aws" {...}` blocks (aliases included), arguments evaluated.
+
+        Each is a CloudResource whose `type` is the provider's name (`aws`) and whose `name` is
+        `provider.aws` (`provider.aws.west` for an alias), so checks read `attrs` as usual."""
+        return [p for p in self.providers if p.type == name]
+
+    def extend(self, other: CloudModel) -> None:
+        self.resources.extend(other.resources)
+        self.variables.extend(other.variables)
+        self.providers.extend(other.providers)
+
+
+def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:
+    """Terraform and CloudFormation together; each evaluator only reads its own file type."""
+    from scanner.model import cloudformation, terraform
+
+    model = terraform.build(files, config)
+    model.extend(cloudformation.build(files, config))
+    return model

@@ -1,0 +1,275 @@
+"""Terraform's operators and the built-in functions templates commonly use, over nodes.
+
+A function whose arguments are not all known returns Unknown, except where the answer does not
+depend on them (`false && x`, `coalesce("a", x)`, `lookup` of a known key). Results that pick an
+argument (`lookup`, `coalesce`, `merge`, `concat`, `try`) return that argument's own nodes, so a
+literal keeps its location through them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from scanner.model.hcl_eval import MAX_TEXT, Env, at, is_error, render, too_large, unknown
+from scanner.nodes import Mapping, Node, Scalar, Sequence, Unknown, truth
+from scanner.parse.hcl_expr import Expr
+
+if TYPE_CHECKING:
+    from scanner.model.hcl_eval import Evaluator
+
+_GROWING = frozenset({"jsonencode", "join", "format", "concat", "flatten", "distinct", "contains"})
+_COMPARE: dict[str, Callable[[object, object], bool]] = {
+    "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b, ">": lambda a, b: a > b,  # type: ignore[operator]
+    "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,  # type: ignore[operator]
+}
+_ARITHMETIC: dict[str, Callable[[float, float], float]] = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "%": lambda a, b: a % b,
+}
+
+
+def plain(node: Node) -> object:
+    """A fully known node as Python data; raises LookupError when any part is unknown."""
+    if isinstance(node, Scalar):
+        return node.value
+    if isinstance(node, Mapping):
+        return {key: plain(value) for key, value in node.items()}
+    if isinstance(node, Sequence):
+        return [plain(item) for item in node.items]
+    raise LookupError("unknown")
+
+
+def binary(operator: str, left: Node, right_thunk: Callable[[], Node], expr: Expr) -> Node:
+    if operator in ("&&", "||"):
+        deciding = operator == "||"  # `true || x` is true and `false && x` false, whatever x is
+        first = truth(left)
+        if first is deciding:
+            return Scalar(deciding, expr.loc)
+        second = truth(right_thunk())
+        if second is deciding:
+            return Scalar(deciding, expr.loc)
+        if first is None or second is None:
+            return unknown(expr, "unknown operand")
+        return Scalar(not deciding, expr.loc)
+    right = right_thunk()
+    if not isinstance(left, Scalar) or not isinstance(right, Scalar):
+        if operator in ("==", "!=") and not isinstance(left, Unknown) and not isinstance(right, Unknown):
+            try:
+                return Scalar(_COMPARE[operator](plain(left), plain(right)), expr.loc)
+            except LookupError:
+                pass
+        return unknown(expr, "unknown operand")
+    a, b = left.value, right.value
+    if operator in _COMPARE:
+        if operator in ("==", "!="):
+            a, b = (render(left), render(right)) if type(a) is not type(b) else (a, b)
+        return Scalar(_COMPARE[operator](a, b), expr.loc)
+    return Scalar(_ARITHMETIC[operator](float(a), float(b)), expr.loc)  # type: ignore[arg-type]
+
+
+def call(evaluator: Evaluator, expr: Expr, env: Env) -> Node:
+    name, arg_nodes, expand = expr.args
+    name = name.rsplit("::", 1)[-1]
+    if name in ("try", "can"):
+        return _try(evaluator, expr, env, name)
+    args = [evaluator.evaluate(node, env) for node in arg_nodes]
+    if expand and args:
+        spread = args.pop()
+        if not isinstance(spread, Sequence):
+            return unknown(expr, "unknown spread argument")
+        args.extend(spread.items)
+    function = FUNCTIONS.get(name)
+    if function is None:
+        return unknown(expr, f"function {name}() not evaluated")
+    if name in _GROWING and any(_size(arg) > MAX_TEXT for arg in args):
+        return unknown(expr, "argument too large")
+    try:
+        result = function(args, expr)
+    except LookupError:
+        return unknown(expr, "unknown argument")
+    if result is None:
+        return unknown(expr, "unknown argument")
+    return unknown(expr, "result too large") if too_large(result) else result
+
+
+def _size(node: Node, limit: int = MAX_TEXT) -> int:
+    """Text and items in a value, counted until past `limit` (a shared node counts each time it
+    is used, as jsonencode or join would write it)."""
+    total, stack = 0, [node]
+    while stack and total <= limit:
+        current = stack.pop()
+        total += 1
+        if isinstance(current, Scalar) and isinstance(current.value, str):
+            total += len(current.value)
+        elif isinstance(current, Mapping):
+            stack.extend(current.values.values())
+        elif isinstance(current, Sequence):
+            stack.extend(current.items)
+    return total
+
+
+def _try(evaluator: Evaluator, expr: Expr, env: Env, name: str) -> Node:
+    for node in expr.args[1]:
+        value = evaluator.evaluate(node, env)
+        if name == "can":
+            return Scalar(not is_error(value), expr.loc) if not isinstance(value, Unknown) or is_error(
+                value) else unknown(expr, "unknown")
+        if not is_error(value):
+            return value
+    return unknown(expr, "error: every try() argument failed")
+
+
+def _text(node: Node) -> str:
+    value = render(node)
+    if value is None:
+        raise LookupError("unknown")
+    return value
+
+
+def _merge(args: list[Node], expr: Expr) -> Node | None:
+    result = Mapping(expr.loc)
+    for arg in args:
+        if isinstance(arg, Scalar) and arg.value is None:
+            continue
+        if not isinstance(arg, Mapping):
+            return None
+        for key, value in arg.items():
+            result.set(key, arg.keys[key], value)
+    return result
+
+
+def _concat(args: list[Node], expr: Expr) -> Node | None:
+    if not all(isinstance(arg, Sequence) for arg in args):
+        return None
+    return Sequence(expr.loc, [item for arg in args for item in arg.items])  # type: ignore[attr-defined]
+
+
+def _lookup(args: list[Node], expr: Expr) -> Node | None:
+    if len(args) < 2 or not isinstance(args[0], Mapping):
+        return None
+    found = args[0].get(_text(args[1]))
+    if found is not None:
+        return found
+    return args[2] if len(args) > 2 else unknown(expr, "error: key not found")
+
+
+def _coalesce(args: list[Node], expr: Expr) -> Node | None:
+    for arg in args:
+        if isinstance(arg, Unknown):
+            return None
+        if not (isinstance(arg, Scalar) and arg.value in (None, "")):
+            return arg
+    return None
+
+
+def _element(args: list[Node], expr: Expr) -> Node | None:
+    if isinstance(args[0], Sequence) and args[0].items:
+        return args[0].items[int(_text(args[1])) % len(args[0].items)]
+    return None
+
+
+def _flatten(args: list[Node], expr: Expr) -> Node | None:
+    def items(node: Node) -> list[Node]:
+        return [leaf for item in node.items for leaf in items(item)] if isinstance(node, Sequence) \
+            else [node]
+
+    return Sequence(expr.loc, items(args[0])) if isinstance(args[0], Sequence) else None
+
+
+def _distinct(args: list[Node], expr: Expr) -> Node | None:
+    if not isinstance(args[0], Sequence):
+        return None
+    seen: list[object] = []
+    kept = []
+    for item in args[0].items:
+        value = plain(item)
+        if value not in seen:
+            seen.append(value)
+            kept.append(item)
+    return Sequence(args[0].loc, kept)
+
+
+def _same(args: list[Node], expr: Expr) -> Node | None:
+    """tolist/toset/tomap/base64encode/sensitive/nonsensitive: the value as written.
+
+    base64encode keeps the plain text on purpose: rules read user data for secrets, not its
+    encoding."""
+    return args[0] if args else None
+
+
+def _string(function: Callable[..., object]) -> Callable[[list[Node], Expr], Node | None]:
+    def apply(args: list[Node], expr: Expr) -> Node | None:
+        return at(expr.loc, function(*[_text(a) for a in args]))
+
+    return apply
+
+
+def _length(args: list[Node], expr: Expr) -> Node | None:
+    if isinstance(args[0], (Mapping, Sequence)):
+        return Scalar(len(args[0]), expr.loc)
+    return Scalar(len(_text(args[0])), expr.loc)
+
+
+def _contains(args: list[Node], expr: Expr) -> Node | None:
+    wanted = plain(args[1])
+    if not isinstance(args[0], Sequence):
+        return None
+    return Scalar(any(plain(item) == wanted for item in args[0].items), expr.loc)
+
+
+def _format(args: list[Node], expr: Expr) -> Node | None:
+    template = _text(args[0])
+    if re.search(r"%[-+ #0]*\d{4,}", template):  # a width that would build a huge string
+        return None
+    values = [plain(a) for a in args[1:]]
+    python = template.replace("%%", "\0").replace("%v", "%s").replace("%q", '"%s"').replace("%t", "%s")
+    return Scalar((python % tuple(values)).replace("\0", "%"), expr.loc)
+
+
+def _jsonencode(args: list[Node], expr: Expr) -> Node | None:
+    return Scalar(json.dumps(plain(args[0]), separators=(",", ":")), expr.loc)
+
+
+def _jsondecode(args: list[Node], expr: Expr) -> Node | None:
+    return at(expr.loc, json.loads(_text(args[0])))
+
+
+def _join(args: list[Node], expr: Expr) -> Node | None:
+    if not isinstance(args[1], Sequence):
+        return None
+    return Scalar(_text(args[0]).join(_text(item) for item in args[1].items), expr.loc)
+
+
+def _keys_values(which: str) -> Callable[[list[Node], Expr], Node | None]:
+    def apply(args: list[Node], expr: Expr) -> Node | None:
+        if not isinstance(args[0], Mapping):
+            return None
+        chosen = [Scalar(k, args[0].keys[k]) for k in args[0].values] if which == "keys" \
+            else list(args[0].values.values())
+        return Sequence(expr.loc, chosen)
+
+    return apply
+
+
+FUNCTIONS: dict[str, Callable[[list[Node], Expr], Node | None]] = {
+    "merge": _merge, "concat": _concat, "lookup": _lookup, "coalesce": _coalesce,
+    "coalescelist": lambda a, e: next((x for x in a if isinstance(x, Sequence) and x.items), None),
+    "element": _element, "flatten": _flatten, "distinct": _distinct, "length": _length,
+    "contains": _contains, "format": _format, "jsonencode": _jsonencode, "jsondecode": _jsondecode,
+    "join": _join, "keys": _keys_values("keys"), "values": _keys_values("values"),
+    "tolist": _same, "toset": _same, "tomap": _same, "base64encode": _same, "sensitive": _same,
+    "nonsensitive": _same, "one": lambda a, e: a[0].items[0] if isinstance(a[0], Sequence) and len(
+        a[0]) == 1 else None,
+    "tostring": _string(str), "lower": _string(str.lower), "upper": _string(str.upper),
+    "trimspace": _string(str.strip), "replace": _string(lambda s, a, b: s.replace(a, b)),
+    "split": _string(lambda sep, s: s.split(sep)), "title": _string(str.title),
+    "startswith": _string(str.startswith), "endswith": _string(str.endswith),
+    "substr": _string(lambda s, o, n: s[int(o):] if int(n) < 0 else s[int(o):int(o) + int(n)]),
+    "tonumber": _string(lambda s: float(s) if "." in s else int(s)),
+    "tobool": _string(lambda s: {"true": True, "false": False}[s]),
+    "min": _string(lambda *n: min(float(x) for x in n)), "max": _string(lambda *n: max(float(x) for x in n)),
+}

@@ -1,0 +1,114 @@
+"""Terraform configurations evaluated the way `terraform plan` would see them, as far as a static
+reader can: each directory is a module; root modules take variable values from tfvars files,
+local modules (`source = "./modules/x"`) take them from the call's arguments.
+
+Scanners that read `.tf` files literally either flag `var.x` as insecure or miss an insecure
+literal passed two modules down; evaluating first avoids both. What stays unknown is Unknown.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+from pathlib import Path
+
+from scanner.config import Config
+from scanner.inputs import ParsedFile
+from scanner.model.cloud import CloudModel, CloudVariable
+from scanner.model.hcl_eval import Budget, Env, Evaluator
+from scanner.model.terraform_module import Directory, ModuleInstance
+from scanner.nodes import Node, Unknown, truth
+from scanner.parse.hcl import HclFile
+
+AUTO_VARS = ("terraform.tfvars", "terraform.tfvars.json")
+
+
+def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:
+    model = CloudModel()
+    hcl = [f.tree for f in files if f.type == "terraform" and isinstance(f.tree, HclFile)]
+    directories: dict[str, Directory] = {}
+    for tree in hcl:
+        if tree.syntax == "plan":
+            from scanner.model.terraform_plan import plan_resources
+
+            model.resources.extend(plan_resources(tree))
+            continue
+        folder = posixpath.dirname(tree.path)
+        directories.setdefault(folder, Directory(folder)).add(tree)
+    explicit = _explicit_var_files(files, config)
+    called = {target for d in directories.values() for target in d.local_calls() if target != d.path}
+    configured = [(name, d) for name, d in sorted(directories.items()) if d.has_config()]
+    # a directory only ever called as a module is evaluated through its calls, not on its own
+    roots = [d for name, d in configured if name not in called] or [d for _, d in configured]
+    budget = Budget()
+    for directory in roots:
+        inputs = _tfvars(directory, explicit)
+        ModuleInstance(directory, directories, inputs, budget).emit(model)
+    for _, directory in sorted(directories.items()):
+        model.variables.extend(_declared(directory))
+    return model
+
+
+def _literal(node: Node) -> Node:
+    """Evaluate a value that may only hold literals (tfvars, defaults); names are Unknown."""
+
+    class NoNames:
+        def root(self, name: str, env: Env) -> Node:
+            return Unknown(name, node.loc, "no names outside a module")
+
+        def member(self, name: str, attr: str, env: Env) -> Node | None:
+            return None
+
+    return Evaluator(NoNames()).evaluate(node)
+
+
+def _tfvars(directory: Directory, explicit: list[HclFile]) -> dict[str, Node]:
+    """Values in the order Terraform applies them (later wins): terraform.tfvars, *.auto.tfvars,
+    then `--var-file`s; without `--var-file`, the directory's other *.tfvars stand in for them,
+    so an environment file's insecure value is still seen."""
+    def order(tree: HclFile) -> tuple[int, str]:
+        name = posixpath.basename(tree.path).lower()
+        rank = 0 if name in AUTO_VARS else 1 if ".auto.tfvars" in name else 2
+        return (rank, name)
+
+    chosen = sorted((t for t in directory.tfvars if order(t)[0] < 2 or not explicit), key=order)
+    values: dict[str, Node] = {}
+    for tree in chosen + explicit:
+        for name, attribute in tree.body.attributes.items():
+            values[name] = _literal(attribute.value)
+    return values
+
+
+def _explicit_var_files(files: Sequence[ParsedFile], config: Config) -> list[HclFile]:
+    """`--var-file`s: taken from the scan when they are part of it, read here otherwise."""
+    from scanner.parse import ParseError
+    from scanner.parse.hcl import parse
+
+    by_path = {str(f.path.resolve()): f.tree for f in files if f.path is not None
+               and isinstance(f.tree, HclFile)}
+    found: list[HclFile] = []
+    for var_file in config.var_files:
+        path = Path(var_file)
+        tree = by_path.get(str(path.resolve()))
+        if tree is None:
+            try:
+                tree = parse(path.read_text(encoding="utf-8"), path.as_posix())
+            except (OSError, UnicodeDecodeError, ParseError):
+                continue
+        found.append(tree)
+    return found
+
+
+def _declared(directory: Directory) -> list[CloudVariable]:
+    declared = []
+    for block in directory.blocks("variable"):
+        if not block.labels:
+            continue
+        default = block.body.attributes.get("default")
+        sensitive = block.body.attributes.get("sensitive")
+        declared.append(CloudVariable(
+            format="terraform", name=block.labels[0],
+            default=_literal(default.value) if default else None,
+            sensitive=bool(sensitive and truth(_literal(sensitive.value))), loc=block.loc))
+    return declared
+
