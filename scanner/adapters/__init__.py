@@ -6,11 +6,11 @@ is present, so a Compose-only scan never loads the Kubernetes object reader.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
-from scanner.model.container import Containers
+from scanner.model.container import Containers, ContainerSpec
 from scanner.nodes import truth
 
 
@@ -34,4 +34,18 @@ def build(files: Sequence[ParsedFile], config: Config) -> Containers:
             if parsed.type == "compose":
                 for document in parsed.tree or ():
                     result.containers.extend(from_document(document))
+    if types.intersection(("terraform", "cloudformation")):
+        result.containers.extend(_from_cloud(files, config))
     return result
+
+
+def _from_cloud(files: Sequence[ParsedFile], config: Config) -> Iterator[ContainerSpec]:
+    """ECS task definitions of the evaluated Terraform and CloudFormation resources."""
+    from scanner.adapters.container_definitions import definitions
+    from scanner.adapters.ecs import TASK_TYPES, from_definitions, task_of
+    from scanner.model.cloud import build as cloud_model
+
+    for resource in cloud_model(files, config).of_type(*TASK_TYPES):
+        written = resource.get("ContainerDefinitions") if resource.format == "cloudformation" \
+            else definitions(resource, files)
+        yield from from_definitions(task_of(resource), written)
