@@ -40,12 +40,17 @@ def build(files: Sequence[ParsedFile], config: Config) -> Containers:
 
 
 def _from_cloud(files: Sequence[ParsedFile], config: Config) -> Iterator[ContainerSpec]:
-    """ECS task definitions of the evaluated Terraform and CloudFormation resources."""
+    """ECS task definitions and Terraform's Kubernetes workloads, from the evaluated Terraform
+    and CloudFormation resources."""
+    from scanner.adapters import terraform_k8s
     from scanner.adapters.container_definitions import definitions
     from scanner.adapters.ecs import TASK_TYPES, from_definitions, task_of
     from scanner.model.cloud import build as cloud_model
 
-    for resource in cloud_model(files, config).of_type(*TASK_TYPES):
+    model = cloud_model(files, config)
+    for resource in model.of_type(*TASK_TYPES):
         written = resource.get("ContainerDefinitions") if resource.format == "cloudformation" \
             else definitions(resource, files)
         yield from from_definitions(task_of(resource), written)
+    for resource in model.of_type(*terraform_k8s.TYPES):
+        yield from terraform_k8s.from_resource(resource)
