@@ -210,3 +210,52 @@ def test_socket_mount_is_not_reported_again_as_a_sensitive_path(tmp_path: Path) 
                        "      - /var/run/docker.sock:/var/run/docker.sock\n")
     config = Config(select=("CTR010", "CTR011", "CTR012"), root=tmp_path)
     assert _scan(compose, config) == [("CTR010", 5)]
+
+
+TERRAFORM_ECS = '''\
+variable "image" {
+  type = string
+}
+
+variable "user" {
+  default = "root"
+}
+
+resource "aws_ecs_task_definition" "partly_known" {
+  family = "app"
+  container_definitions = jsonencode([
+    {
+      name       = "app"
+      image      = var.image
+      privileged = true
+      user       = var.user
+    }
+  ])
+}
+
+resource "aws_ecs_task_definition" "heredoc" {
+  family                = "web"
+  container_definitions = <<DEFS
+[
+  {
+    "name": "web",
+    "image": "nginx:1.27",
+    "privileged": true
+  }
+]
+DEFS
+}
+'''
+
+
+def test_terraform_container_definitions_keep_the_lines_they_were_written_on(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(TERRAFORM_ECS)
+    findings = _scan(tmp_path / "main.tf", Config(select=("CTR002", "CTR022"), root=tmp_path))
+    # var.image is unknown, so not judged; the literal privileged flags are, at their own lines
+    assert findings == [("CTR002", 15), ("CTR002", 28), ("CTR022", 27)]
+
+
+def test_a_variable_default_is_judged_where_the_default_is_written(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(TERRAFORM_ECS.replace("  type = string\n", '  default = "nginx:1.27"\n'))
+    assert _scan(tmp_path / "main.tf", Config(select=("CTR001",), root=tmp_path)) == [
+        ("CTR001", 6), ("CTR001", 25)]

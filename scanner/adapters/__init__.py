@@ -48,9 +48,11 @@ def _from_cloud(files: Sequence[ParsedFile], config: Config) -> Iterator[Contain
     from scanner.model.cloud import build as cloud_model
 
     model = cloud_model(files, config)
+    defaults = {variable.name: variable.default for variable in model.variables
+                if variable.format == "terraform" and variable.default is not None}
     for resource in model.of_type(*TASK_TYPES):
         written = resource.get("ContainerDefinitions") if resource.format == "cloudformation" \
-            else definitions(resource, files)
+            else definitions(resource, files, defaults)
         yield from from_definitions(task_of(resource), written)
     for resource in model.of_type(*terraform_k8s.TYPES):
         yield from terraform_k8s.from_resource(resource)

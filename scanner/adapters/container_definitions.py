@@ -20,7 +20,10 @@ from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSeque
 ATTRIBUTE = "container_definitions"
 
 
-def definitions(resource: CloudResource, files: Sequence[ParsedFile]) -> Node | None:
+def definitions(resource: CloudResource, files: Sequence[ParsedFile],
+                defaults: dict[str, Node] | None = None) -> Node | None:
+    """`defaults`: Terraform variable defaults by name; a value that came from one is located at
+    the default, where the insecure literal is written."""
     value = resource.get(ATTRIBUTE)
     if isinstance(value, (NodeSequence, Mapping)):
         return value
@@ -33,24 +36,29 @@ def definitions(resource: CloudResource, files: Sequence[ParsedFile]) -> Node | 
             return None
         if argument is None and written is not None and _heredoc(source, written.loc):
             return _relative(value.value, written.loc.line + 1, value.loc.path)
-        return overlay(data, argument, value.loc)
+        return overlay(data, argument, value.loc, defaults or {})
     return argument if isinstance(value, Unknown) else None
 
 
-def overlay(data: object, written: Node | None, fallback: Location) -> Node:
+def overlay(data: object, written: Node | None, fallback: Location,
+            defaults: dict[str, Node]) -> Node:
     """`data` as nodes, each located where `written` (the same structure as source) has it,
-    else at its nearest written ancestor."""
+    else at its nearest written ancestor; a value read from a variable's default, at the default."""
     here = written.loc if written is not None else fallback
+    source = written.source if isinstance(written, Unknown) else ""
+    default = defaults.get(source[len("var."):]) if source.startswith("var.") else None
+    if isinstance(default, Scalar) and default.value == data:
+        here = default.loc
     if isinstance(data, dict):
         result = Mapping(here)
         for key, item in data.items():
             child = written.get(key) if isinstance(written, Mapping) else None
             key_loc = written.keys.get(key, here) if isinstance(written, Mapping) else here
-            result.set(str(key), key_loc, overlay(item, child, key_loc))
+            result.set(str(key), key_loc, overlay(item, child, key_loc, defaults))
         return result
     if isinstance(data, list):
         children = written.items if isinstance(written, NodeSequence) else []
-        return NodeSequence(here, [overlay(item, children[i] if i < len(children) else None, here)
+        return NodeSequence(here, [overlay(item, children[i] if i < len(children) else None, here, defaults)
                                    for i, item in enumerate(data)])
     return Scalar(data, here)  # type: ignore[arg-type]
 
