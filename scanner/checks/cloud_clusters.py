@@ -39,7 +39,8 @@ def public_endpoint(model, ctx: RuleContext) -> Iterator[Hit]:
         if public:
             yield from _open_ranges(res, lookup(res.attrs, f"{block}.{cidrs_key}"), node, cidrs_key)
     for res in model.of_type(GKE):
-        if flag(res.attrs, "private_cluster_config.enable_private_endpoint", False)[0] is not False:
+        if flag(res.attrs, "private_cluster_config.enable_private_endpoint", False)[0] is not False or \
+                flag(res.attrs, "control_plane_endpoints_config.ip_endpoints_config.enabled", True)[0] is not True:
             continue
         networks = lookup(res.attrs, "master_authorized_networks_config")
         if isinstance(networks, Unknown):
@@ -180,27 +181,3 @@ def binary_authorization_off(model, ctx: RuleContext) -> Iterator[Hit]:
         if not known or mode in _ENFORCING or True in legacy or None in legacy:
             continue
         yield report(res, node, "binary_authorization")
-
-
-def gke_pools(res) -> Iterator[tuple[str, Node]]:
-    """(key prefix, pool) for every node pool a GKE resource defines: the node pool itself, the
-    cluster's inline pools, or the default pool unless it is removed (Autopilot has none)."""
-    if res.type == "google_container_node_pool":
-        yield "", res.attrs
-        return
-    if autopilot(res) or flag(res.attrs, "remove_default_node_pool", False)[0] is not False:
-        return
-    inline = list(blocks(res.attrs, "node_pool"))
-    if inline:
-        for index, pool in enumerate(inline):
-            yield f"node_pool[{text(pool.get('name')) or index}].", pool
-        return
-    yield "", res.attrs
-
-
-def aks_pools(res) -> Iterator[tuple[str, Node]]:
-    if res.type == "azurerm_kubernetes_cluster_node_pool":
-        yield "", res.attrs
-    else:
-        for pool in blocks(res.attrs, "default_node_pool"):
-            yield "default_node_pool.", pool

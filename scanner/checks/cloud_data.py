@@ -102,6 +102,8 @@ def bucket_logging_off(model, ctx: RuleContext) -> Iterator[Hit]:
         if any(refers_to(lookup(log.attrs, "bucket"), res) is not False for log in separate):
             continue
         words = re.split(r"[^a-z0-9]+", f"{res.name} {text(_bucket_name(res)) or ''}".lower())
+        if "access" in words:
+            continue  # by its name, the bucket that receives access logs
         if markers.intersection(words) or _linked(model, res, _LOG_DESTINATIONS):
             yield report(res, None, _BUCKETS[res.type])
 
@@ -131,12 +133,15 @@ _TRAILS = {"aws_cloudtrail": ("enable_logging", "event_selector", "data_resource
 
 def trail_data_events_off(model, ctx: RuleContext) -> Iterator[Hit]:
     """Trails that do not record object-level (data) access, or that are stopped."""
-    for res in model.of_type(*_TRAILS):
+    trails = model.of_type(*_TRAILS)
+    # One trail for data events next to a management-only one is a common, complete setup.
+    covered = any(_records_data(res, *_TRAILS[res.type][1:]) is not False for res in trails)
+    for res in trails:
         logging_key, selectors = _TRAILS[res.type][:2]
         logging, node = flag(res.attrs, logging_key, True)
         if logging is False:
             yield report(res, node, logging_key, problem="is not logging")
-        elif _records_data(res, *_TRAILS[res.type][1:]) is False:
+        elif not covered:
             yield report(res, None, selectors, problem="records no data events")
 
 

@@ -29,6 +29,14 @@ _AWS = {
                                 "IpProtocol"),
     "AWS::EC2::SecurityGroupIngress": ("", "", ("CidrIp", "CidrIpv6"), "FromPort", "ToPort", "IpProtocol"),
 }
+# Worst first: administration, container runtime and Kubernetes control ports, databases.
+SENSITIVE_PORTS = {
+    22: "SSH", 23: "Telnet", 3389: "RDP", 5985: "WinRM", 5986: "WinRM",
+    2375: "Docker API", 2376: "Docker API", 6443: "Kubernetes API", 10250: "kubelet",
+    10255: "kubelet read-only", 2379: "etcd", 2380: "etcd",
+    1433: "SQL Server", 1521: "Oracle", 3306: "MySQL", 5432: "PostgreSQL", 6379: "Redis",
+    9042: "Cassandra", 9200: "Elasticsearch", 11211: "Memcached", 27017: "MongoDB",
+}
 _PORTED = frozenset({"tcp", "udp", "6", "17", "sctp", "132"})
 _ALL = frozenset({"-1", "all", "*", "any"})
 
@@ -136,12 +144,8 @@ def _azure(res, rule: Mapping) -> Iterator[Opening]:
             yield Opening(res, text(source) or "", source, ports, f"security_rule[{name}]:{ports[0]}-{ports[1]}")
 
 
-def _sensitive(ctx: RuleContext) -> dict[int, str]:
-    return {int(port): str(label) for port, label in (ctx.option("sensitive_ports") or {}).items()}
-
-
 def _inside(ports: tuple[int, int], wanted: dict[int, str]) -> list[str]:
-    return [f"{port} ({label})" for port, label in sorted(wanted.items()) if ports[0] <= port <= ports[1]]
+    return [f"{port} ({label})" for port, label in wanted.items() if ports[0] <= port <= ports[1]]
 
 
 def _describe(ports: tuple[int, int]) -> str:
@@ -152,9 +156,8 @@ def _describe(ports: tuple[int, int]) -> str:
 
 def sensitive_port_open(model, ctx: RuleContext) -> Iterator[Hit]:
     """Administration, container-runtime, Kubernetes and database ports reachable from anywhere."""
-    sensitive = _sensitive(ctx)
     for opening in openings(model):
-        hits = _inside(opening.ports, sensitive)
+        hits = _inside(opening.ports, SENSITIVE_PORTS)
         if hits:
             shown = ", ".join(hits[:4]) + (", ..." if len(hits) > 4 else "")
             ports = shown if opening.ports[0] == opening.ports[1] else f"{_describe(opening.ports)}, including {shown}"
@@ -164,11 +167,10 @@ def sensitive_port_open(model, ctx: RuleContext) -> Iterator[Hit]:
 
 def port_open(model, ctx: RuleContext) -> Iterator[Hit]:
     """Other ports reachable from anywhere, except the ones meant to be public (web by default)."""
-    sensitive = _sensitive(ctx)
     public = {int(port) for port in ctx.option("public_ports") or ()}
     for opening in openings(model):
         low, high = opening.ports
-        if _inside(opening.ports, sensitive) or (high - low < len(public) and set(range(low, high + 1)) <= public):
+        if _inside(opening.ports, SENSITIVE_PORTS) or (high - low < len(public) and set(range(low, high + 1)) <= public):
             continue
         yield report(opening.resource, opening.at, f"{opening.key}:{opening.source}",
                      source=opening.source, ports=_describe(opening.ports))
@@ -190,7 +192,7 @@ def flow_logs_off(model, ctx: RuleContext) -> Iterator[Hit]:
     for networks, log_types, keys in _FLOWS:
         logs = model.of_type(*log_types)
         for res in model.of_type(*networks):
-            verdicts = {refers_to(lookup(log.attrs, key), res) for log in logs if log.module == res.module
+            verdicts = {refers_to(lookup(log.attrs, key), res) for log in logs
                         for key in keys if lookup(log.attrs, key) is not None}
             if not verdicts.intersection({True, None}):
                 yield report(res, None, "flow_log")

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.checks.cloud_clusters import AKS, GKE, autopilot, aks_pools, gke_pools
-from scanner.checks.cloud_common import flag, lookup, report, setting, unknown_in
+from scanner.checks.cloud_clusters import AKS, GKE, autopilot
+from scanner.checks.cloud_common import blocks, flag, lookup, report, setting, unknown_in
 from scanner.findings import Hit
-from scanner.nodes import Mapping, text, walk
+from scanner.nodes import Mapping, Node, text, walk
 
 GKE_POOLS = (GKE, "google_container_node_pool")
 AKS_POOLS = (AKS, "azurerm_kubernetes_cluster_node_pool")
@@ -20,6 +20,31 @@ AKS_POOLS = (AKS, "azurerm_kubernetes_cluster_node_pool")
 _EKS_GROUPS = {"aws_eks_node_group": ("ami_type", "launch_template"),
                "AWS::EKS::Nodegroup": ("AmiType", "LaunchTemplate")}
 _AZURE_LINUX = ("azurelinux", "cblmariner", "mariner")
+
+
+def gke_pools(res) -> Iterator[tuple[str, Node]]:
+    """(key prefix, pool) for every node pool a GKE resource defines: the node pool itself, the
+    cluster's inline pools, or the default pool unless it is removed (Autopilot has none)."""
+    if res.type == "google_container_node_pool":
+        yield "", res.attrs
+        return
+    if autopilot(res) or flag(res.attrs, "remove_default_node_pool", False)[0] is not False:
+        return
+    inline = list(blocks(res.attrs, "node_pool"))
+    if inline:
+        for index, pool in enumerate(inline):
+            yield f"node_pool[{text(pool.get('name')) or index}].", pool
+        return
+    yield "", res.attrs
+
+
+def aks_pools(res) -> Iterator[tuple[str, Node]]:
+    """(key prefix, pool) for an AKS cluster's default pool or a separate node pool."""
+    if res.type == "azurerm_kubernetes_cluster_node_pool":
+        yield "", res.attrs
+    else:
+        for pool in blocks(res.attrs, "default_node_pool"):
+            yield "default_node_pool.", pool
 
 
 def node_image(model, ctx: RuleContext) -> Iterator[Hit]:
@@ -80,7 +105,7 @@ def sandbox_off(model, ctx: RuleContext) -> Iterator[Hit]:
 
 def _marked_untrusted(res, pool, markers: tuple[str, ...]) -> bool:
     """Names, labels and taints are where teams say a pool is for untrusted code."""
-    words = [res.name, text(lookup(pool, "name")) or ""]
+    words = [res.name.rsplit(".", 1)[-1], text(lookup(pool, "name")) or ""]
     for _, node in walk(lookup(pool, "node_config")):
         if isinstance(node, Mapping):
             words.extend(node.values.keys())

@@ -27,7 +27,9 @@ _NOT_A_SECRET = frozenset({
     "arn", "id", "ids", "name", "names", "length", "len", "size", "count", "version", "path", "file",
     "enabled", "enable", "type", "ttl", "rotation", "policy", "url", "uri", "endpoint", "location",
     "prefix", "suffix", "days", "period", "expiry", "expiration", "duration", "header", "parameter",
-    "ref", "store", "vault", "mode", "algorithm", "format", "kms",
+    "ref", "store", "vault", "mode", "algorithm", "format", "kms", "backend", "provider", "engine",
+    "region", "bucket", "description", "label", "tag", "tags", "audience", "role", "user", "username",
+    "email", "group", "account", "source", "template", "schedule", "strategy", "method",
 })
 _PLACEHOLDER = re.compile(r"^(?:\{\{resolve:.*|\$\{.*\}|<[^>]*>|(.)\1*|true|false|null|none|"
                           r"/[\w/.-]*|arn:.*|\d+)$", re.IGNORECASE | re.DOTALL)

@@ -14,7 +14,22 @@ from dataclasses import dataclass, field
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
-from scanner.nodes import Location, Mapping, Node, Sequence as NodeSequence, dig
+from scanner.nodes import Location, Mapping, Node, Sequence as NodeSequence, Unknown, dig
+
+
+class Reference(Unknown):
+    """An unknown value read from another resource: `aws_kms_key.k.arn`, `!GetAtt Key.Arn`,
+    `!Ref Key`. `target` is that resource's `CloudResource.name` (module prefix and instance key
+    included: `module.app.aws_kms_key.k[0]`, `data.aws_iam_role.r`); `attribute` is what was read
+    (`arn`; "" for a CloudFormation `Ref`). Rules that relate resources (a bucket and its logging,
+    a cluster and its key) compare targets instead of parsing source text."""
+
+    __slots__ = ("target", "attribute")
+
+    def __init__(self, source: str, loc: Location, reason: str, target: str, attribute: str) -> None:
+        super().__init__(source, loc, reason)
+        self.target = target
+        self.attribute = attribute
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,13 @@ class CloudModel:
                                               or resource.name == f"{module}.{name}"):
                 return resource
         return None
+
+    def target_of(self, node: Node | None) -> CloudResource | None:
+        """The resource a `Reference` points at (the first instance when it names them all)."""
+        if not isinstance(node, Reference):
+            return None
+        exact = next((r for r in self.resources if r.name == node.target), None)
+        return exact or next((r for r in self.resources if r.name.startswith(node.target + "[")), None)
 
     def provider_configs(self, name: str) -> list[CloudResource]:
         """Terraform `provider "aws" {...}` blocks (aliases included), arguments evaluated.

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from scanner.model.cloud import Reference
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, truth
 from scanner.parse.hcl_expr import SPLAT, Expr
 
@@ -33,7 +34,15 @@ class Budget:
 
 class Computed(Mapping):
     """A resource's arguments as other expressions see them: an attribute it does not set (`arn`,
-    `id`) is computed by the provider at apply time, so reading it is Unknown, not an error."""
+    `id`) is computed by the provider at apply time, so reading it is a `Reference` to `address`,
+    not an error."""
+
+    __slots__ = ("address",)
+
+    def __init__(self, attrs: Mapping, address: str) -> None:
+        super().__init__(attrs.loc)
+        self.values, self.keys = attrs.values, attrs.keys
+        self.address = address
 
 
 class Scope(Protocol):
@@ -146,8 +155,9 @@ class Evaluator:
             found = value.get(str(raw if not isinstance(raw, bool) else render(key)))  # type: ignore[arg-type]
             if found is not None:
                 return found
-            return unknown(expr, "known after apply" if isinstance(value, Computed)
-                           else f"error: no attribute {raw}")
+            if isinstance(value, Computed):
+                return Reference(expr.source, expr.loc, "known after apply", value.address, str(raw))
+            return unknown(expr, f"error: no attribute {raw}")
         if isinstance(value, Sequence) and isinstance(raw, (int, float, str)) and str(raw).lstrip(
                 "-").isdigit():
             position = int(raw)

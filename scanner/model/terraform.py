@@ -16,7 +16,7 @@ from scanner.config import Config
 from scanner.inputs import ParsedFile
 from scanner.model.cloud import CloudModel, CloudVariable
 from scanner.model.hcl_eval import Budget, Env, Evaluator
-from scanner.model.terraform_module import Directory, ModuleInstance
+from scanner.model.terraform_module import Context, Directory, ModuleInstance
 from scanner.nodes import Node, Unknown, truth
 from scanner.parse.hcl import HclFile
 
@@ -25,25 +25,28 @@ AUTO_VARS = ("terraform.tfvars", "terraform.tfvars.json")
 
 def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:
     model = CloudModel()
-    hcl = [f.tree for f in files if f.type == "terraform" and isinstance(f.tree, HclFile)]
     directories: dict[str, Directory] = {}
-    for tree in hcl:
+    for parsed in files:
+        tree = parsed.tree
+        if parsed.type != "terraform" or not isinstance(tree, HclFile):
+            continue
         if tree.syntax == "plan":
             from scanner.model.terraform_plan import plan_resources
 
             model.resources.extend(plan_resources(tree))
             continue
         folder = posixpath.dirname(tree.path)
-        directories.setdefault(folder, Directory(folder)).add(tree)
+        directories.setdefault(folder, Directory(folder)).add(tree, parsed.path)
     explicit = _explicit_var_files(files, config)
     called = {target for d in directories.values() for target in d.local_calls() if target != d.path}
     configured = [(name, d) for name, d in sorted(directories.items()) if d.has_config()]
     # a directory only ever called as a module is evaluated through its calls, not on its own
     roots = [d for name, d in configured if name not in called] or [d for _, d in configured]
     budget = Budget()
+    boundary = config.root.resolve()
     for directory in roots:
-        inputs = _tfvars(directory, explicit)
-        ModuleInstance(directory, directories, inputs, budget).emit(model)
+        context = Context(directories, budget, directory, boundary)
+        ModuleInstance(directory, context, _tfvars(directory, explicit)).emit(model)
     for _, directory in sorted(directories.items()):
         model.variables.extend(_declared(directory))
     return model
