@@ -37,6 +37,15 @@ def items(node: Node | None) -> list[Node]:
     return list(node.items) if isinstance(node, Sequence) else []
 
 
+def first_line(node: Mapping) -> Location:
+    """Where a finding about a missing setting points: the object's first key (YAML) or its header
+    line (an HCL block, a JSON object), not its whole span."""
+    start = next(iter(node.keys.values()), None)
+    if start is not None and start.line == node.loc.line:
+        return start
+    return node.loc._replace(end_line=node.loc.line, end_column=node.loc.column + 1)
+
+
 def pick(*nodes: Node | None) -> Node | None:
     """The first setting that is present: container level before pod level."""
     for node in nodes:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from scanner.adapters.common import (docker_security_options, host_mode, items, keyed, mapping, pick,
-                                     settled)
+from scanner.adapters.common import (docker_security_options, first_line, host_mode, items, keyed,
+                                     mapping, pick, settled)
 from scanner.model.cloud import CloudResource
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
 from scanner.nodes import Mapping, Node, dig, strings, text
@@ -66,7 +66,7 @@ def from_definition(task: Task, container: Mapping) -> ContainerSpec:
     name = text(field(container, "name")) or "<unnamed>"
     item = ContainerSpec(dialect="ecs", kind="regular", name=name, workload="TaskDefinition",
                          resource=f'{label} container "{name}"', pod_resource=label,
-                         loc=container.loc, node=container, image=settled(field(container, "image")))
+                         loc=first_line(container), node=container, image=settled(field(container, "image")))
     item.user = settled(field(container, "user"))
     item.privileged = settled(field(container, "privileged"))
     item.read_only_root_fs = settled(field(container, "readonlyRootFilesystem"))

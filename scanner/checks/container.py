@@ -9,11 +9,10 @@ from scanner.catalog import RuleContext
 from scanner.findings import Hit, hit_at
 from scanner.model.container import Containers, ContainerSpec
 from scanner.adapters.common import templated
-from scanner.nodes import Node, Sequence, Unknown, known, text, truth
+from scanner.nodes import Location, Node, Sequence, Unknown, known, text, truth
 
 DANGEROUS_CAPABILITIES = frozenset({"SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE",
                                     "DAC_READ_SEARCH", "MKNOD", "NET_RAW", "BPF", "ALL"})
-BATCH_WORKLOADS = frozenset({"Job", "CronJob"})
 _ROOT_NAMES = frozenset({"root", "0"})
 
 
@@ -21,30 +20,30 @@ def runs_as_root(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     for container in containers:
         found = _root_user(container)
         if found is not None:
-            yield hit_at(found, container.resource, "user")
+            where, reason = found
+            yield hit_at(where, container.resource, "user", reason=reason)
 
 
-def _root_user(container: ContainerSpec) -> Node | ContainerSpec | None:
-    """Where the container is shown to run as root: the offending node, the container itself when
-    nothing sets a user, None when it runs as another user or the answer is unknown."""
+def _root_user(container: ContainerSpec) -> tuple[Node | Location, str] | None:
+    """Where and why the container is shown to run as root; None when it runs as another user
+    or the answer is unknown."""
+    missing = (container.loc, "no non-root user is set")
     if container.dialect != "kubernetes":
         user = container.user
         if user is None:
             # A Compose service built here takes its user from its Dockerfile, which DKR rules judge.
-            return None if container.builds_image else container
+            return None if container.builds_image else missing
         name = text(user)
-        if name is None:
-            return None
-        return user if name.split(":")[0].strip().lower() in _ROOT_NAMES else None
+        is_root = name is not None and name.split(":")[0].strip().lower() in _ROOT_NAMES
+        return (user, "its user is root") if is_root else None
     uid, non_root = container.run_as_user, container.run_as_non_root
     if isinstance(uid, Unknown) or isinstance(non_root, Unknown):
         return None
     if uid is not None:
-        number = text(uid)
-        return uid if number is not None and number.strip() == "0" else None
+        return (uid, "its user ID is 0") if (text(uid) or "").strip() == "0" else None
     if truth(non_root) is True:
         return None
-    return non_root if non_root is not None and truth(non_root) is False else container
+    return (non_root, "running as root is allowed and no user is set") if non_root is not None else missing
 
 
 def capabilities_not_dropped(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -114,9 +113,9 @@ def requests_missing(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
 
 
 def health_check_missing(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
-    """Init and ephemeral containers may not have probes; batch jobs are meant to exit."""
+    """Init and ephemeral containers may not have probes; Jobs and run-once pods are meant to exit."""
     for container in containers:
-        if container.kind != "regular" or container.workload in BATCH_WORKLOADS:
+        if container.kind != "regular" or container.runs_to_completion:
             continue
         if container.healthcheck_disabled is not None and truth(container.healthcheck_disabled):
             yield hit_at(container.healthcheck_disabled, container.resource, "healthcheck")

@@ -46,7 +46,9 @@ class ContainerSpec:
     """A container's security-relevant settings, effective values (pod level merged, container
     level overriding). `kind` is regular, init or ephemeral; `workload` the kind of object that
     runs it (Deployment, CronJob, service, TaskDefinition, kubernetes_deployment ...); `pod_resource`
-    and `pod_loc` name and locate the pod spec for pod-level findings reported once per pod."""
+    and `pod_loc` name and locate the pod spec for pod-level findings reported once per pod.
+    `runs_to_completion`: a Job, CronJob or a pod whose restartPolicy is Never/OnFailure, which
+    is meant to exit, so health probes do not apply."""
 
     dialect: str
     kind: str
@@ -58,6 +60,7 @@ class ContainerSpec:
     pod_resource: str = ""
     pod_loc: Location | None = None
     namespace: str = ""
+    runs_to_completion: bool = False
     image: Node | None = None
     builds_image: bool = False
     user: Node | None = None
