@@ -259,3 +259,140 @@ def test_a_variable_default_is_judged_where_the_default_is_written(tmp_path: Pat
     (tmp_path / "main.tf").write_text(TERRAFORM_ECS.replace("  type = string\n", '  default = "nginx:1.27"\n'))
     assert _scan(tmp_path / "main.tf", Config(select=("CTR001",), root=tmp_path)) == [
         ("CTR001", 6), ("CTR001", 25)]
+
+
+CLOUDFORMATION_ECS = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Image:
+    Type: String
+  User:
+    Type: String
+    Default: root
+Resources:
+  App:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      NetworkMode: host
+      Memory: "512"
+      Volumes:
+        - Name: sock
+          Host:
+            SourcePath: /var/run/docker.sock
+      ContainerDefinitions:
+        - Name: app
+          Image: !Ref Image
+          User: !Ref User
+          MountPoints:
+            - SourceVolume: sock
+              ContainerPath: /var/run/docker.sock
+              ReadOnly: true
+          Secrets:
+            - Name: DB_PASSWORD
+              ValueFrom: arn:aws:ssm:eu-west-1:123456789012:parameter/db
+"""
+
+
+def test_cloudformation_task_definition_reads_task_and_container_settings() -> None:
+    parsed = ParsedFile(rel="t.yaml", type="cloudformation", text=CLOUDFORMATION_ECS,
+                        tree=parse_documents(CLOUDFORMATION_ECS, "t.yaml"))
+    [app] = build([parsed], Config())
+    assert (app.dialect, app.resource, app.loc.line) == ("ecs", 'TaskDefinition/App container "app"', 19)
+    assert isinstance(app.image, Unknown)
+    assert (known(app.user), app.user.loc.line) == ("root", 7)  # the parameter's default
+    assert (known(app.host_network), known(app.memory_limit)) == (True, "512")
+    [mount] = app.host_mounts
+    assert (known(mount.path), known(mount.read_only)) == ("/var/run/docker.sock", True)
+    assert [(v.name, v.source) for v in app.env] == [("DB_PASSWORD", "secret")]
+
+
+def test_a_value_written_outside_the_container_points_back_at_it(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(CLOUDFORMATION_ECS)
+    result = scan(walk([str(tmp_path / "t.yaml")], tmp_path), Config(select=("CTR001",), root=tmp_path))
+    [finding] = result.findings
+    assert finding.line == 7 and [loc.line for loc in finding.related] == [19]
+
+
+POD_YAML = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      securityContext:
+        runAsUser: 0
+      volumes:
+        - name: logs
+          hostPath:
+            path: /etc
+      containers:
+        - name: web
+          image: nginx:latest
+          securityContext:
+            privileged: true
+            capabilities:
+              add: [NET_ADMIN]
+          volumeMounts:
+            - name: logs
+              mountPath: /logs
+          env:
+            - name: API_TOKEN
+              value: abc123def456
+"""
+
+POD_TERRAFORM = """\
+resource "kubernetes_deployment" "api" {
+  metadata {
+    name = "api"
+  }
+  spec {
+    template {
+      metadata {}
+      spec {
+        host_network = true
+        security_context {
+          run_as_user = 0
+        }
+        volume {
+          name = "logs"
+          host_path {
+            path = "/etc"
+          }
+        }
+        container {
+          name  = "web"
+          image = "nginx:latest"
+          security_context {
+            privileged = true
+            capabilities {
+              add = ["NET_ADMIN"]
+            }
+          }
+          volume_mount {
+            name       = "logs"
+            mount_path = "/logs"
+          }
+          env {
+            name  = "API_TOKEN"
+            value = "abc123def456"
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def test_a_terraform_kubernetes_resource_gets_the_findings_of_its_yaml_twin(tmp_path: Path) -> None:
+    (tmp_path / "deployment.yaml").write_text(POD_YAML)
+    (tmp_path / "main.tf").write_text(POD_TERRAFORM)
+    result = scan(walk([str(tmp_path)], tmp_path), Config(select=("CTR",), root=tmp_path))
+    by_file: dict[str, set[str]] = {}
+    for finding in result.findings:
+        by_file.setdefault(finding.path, set()).add(finding.rule)
+    assert by_file["main.tf"] == by_file["deployment.yaml"]
+    assert {"CTR001", "CTR002", "CTR006", "CTR008", "CTR011", "CTR025"} <= by_file["main.tf"]

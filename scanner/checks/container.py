@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.findings import Hit, hit_at
+from scanner.findings import Hit
 from scanner.model.container import Containers, ContainerSpec
 from scanner.adapters.common import templated
 from scanner.nodes import Location, Node, Sequence, Unknown, known, text, truth
@@ -21,7 +21,7 @@ def runs_as_root(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
         found = _root_user(container)
         if found is not None:
             where, reason = found
-            yield hit_at(where, container.resource, "user", reason=reason)
+            yield container.hit(where, "user", reason=reason)
 
 
 def _root_user(container: ContainerSpec) -> tuple[Node | Location, str] | None:
@@ -54,8 +54,7 @@ def capabilities_not_dropped(containers: Containers, ctx: RuleContext) -> Iterat
                                             for item in items):
             continue
         if not any(str(cap.value).upper() in ("ALL", "CAP_ALL") for cap in container.cap_drop):
-            yield hit_at(drop if drop is not None else container.loc, container.resource,
-                         "capabilities.drop")
+            yield container.hit(drop if drop is not None else container.loc, "capabilities.drop")
 
 
 def dangerous_capabilities(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -64,7 +63,7 @@ def dangerous_capabilities(containers: Containers, ctx: RuleContext) -> Iterator
                if str(cap.value).upper().removeprefix("CAP_") in DANGEROUS_CAPABILITIES]
         if bad:
             names = ", ".join(str(cap.value) for cap in bad)
-            yield hit_at(bad[0], container.resource, "capabilities.add", capabilities=names)
+            yield container.hit(bad[0], "capabilities.add", capabilities=names)
 
 
 def seccomp_unconfined(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -79,7 +78,7 @@ def _unconfined(containers: Containers, field: str) -> Iterator[Hit]:
     for container in containers:
         node = getattr(container, field)
         if (text(node) or "").lower() == "unconfined":
-            yield hit_at(node, container.resource, field)
+            yield container.hit(node, field)
 
 
 def seccomp_profile_missing(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -88,15 +87,15 @@ def seccomp_profile_missing(containers: Containers, ctx: RuleContext) -> Iterato
     for container in containers:
         if container.dialect == "kubernetes" and container.seccomp is None \
                 and truth(container.privileged) is not True:
-            yield hit_at(container.loc, container.resource, "seccomp")
+            yield container.hit(container.loc, "seccomp")
 
 
 def selinux_disabled(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     for container in containers:
         if truth(container.selinux_disabled) is True:
-            yield hit_at(container.selinux_disabled, container.resource, "selinux")  # type: ignore[arg-type]
+            yield container.hit(container.selinux_disabled, "selinux")  # type: ignore[arg-type]
         elif (text(container.selinux_type) or "").lower() == "spc_t":
-            yield hit_at(container.selinux_type, container.resource, "selinux")  # type: ignore[arg-type]
+            yield container.hit(container.selinux_type, "selinux")  # type: ignore[arg-type]
 
 
 def requests_missing(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -108,7 +107,7 @@ def requests_missing(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
             ("memory", container.memory_request, container.memory_limit),
             ("cpu", container.cpu_request, container.cpu_limit)) if request is None and limit is None]
         if missing:
-            yield hit_at(container.loc, container.resource, "resources.requests",
+            yield container.hit(container.loc, "resources.requests",
                          resources=" and ".join(missing))
 
 
@@ -118,6 +117,6 @@ def health_check_missing(containers: Containers, ctx: RuleContext) -> Iterator[H
         if container.kind != "regular" or container.runs_to_completion:
             continue
         if container.healthcheck_disabled is not None and truth(container.healthcheck_disabled):
-            yield hit_at(container.healthcheck_disabled, container.resource, "healthcheck")
+            yield container.hit(container.healthcheck_disabled, "healthcheck")
         elif container.liveness is None:
-            yield hit_at(container.loc, container.resource, "healthcheck")
+            yield container.hit(container.loc, "healthcheck")

@@ -55,7 +55,7 @@ def secret_env_literal(containers: Containers, ctx: RuleContext) -> Iterator[Hit
     for container in containers:
         names = [var for var in container.env if _hardcoded(var)]
         if names:
-            yield hit_at(names[0].loc, container.resource, "env",
+            yield container.hit(names[0].loc, "env",
                          names=", ".join(var.name for var in names))
 
 

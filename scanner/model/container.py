@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from scanner.findings import Hit
 from scanner.nodes import Location, Node, Scalar
 
 ENV_SOURCES = ("literal", "secret", "configmap", "field", "resource", "unknown")
@@ -95,6 +96,16 @@ class ContainerSpec:
     @property
     def path(self) -> str:
         return self.loc.path
+
+    def hit(self, where: Node | Location, key: str, **args: str) -> Hit:
+        """A finding about this container at `where`. A value written outside the container (a pod
+        setting, a variable default, a CloudFormation parameter, a Compose `x-` anchor) also points
+        back at the container, where it is used."""
+        loc = where if isinstance(where, Location) else where.loc
+        span = self.node.loc
+        inside = loc.path == span.path and span.line <= loc.line <= max(span.end_line, span.line)
+        return Hit(loc=loc, resource=self.resource, key=key, args=dict(args),
+                   related=() if inside else (self.loc,))
 
 
 @dataclass
