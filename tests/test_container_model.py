@@ -396,3 +396,30 @@ def test_a_terraform_kubernetes_resource_gets_the_findings_of_its_yaml_twin(tmp_
         by_file.setdefault(finding.path, set()).add(finding.rule)
     assert by_file["main.tf"] == by_file["deployment.yaml"]
     assert {"CTR001", "CTR002", "CTR006", "CTR008", "CTR011", "CTR025"} <= by_file["main.tf"]
+
+
+@pytest.mark.parametrize("condition", [
+    {"field": "privileged"},                                   # no test
+    {"field": "privileged", "is": True, "missing": True},      # two tests
+    {"field": "no_such_field", "is": True},
+    {"field": "privileged", "is": True, "when": {"colour": ["red"]}},
+    {"field": "privileged", "equals": True},
+])
+def test_a_malformed_condition_is_refused_when_the_rule_loads(condition: dict) -> None:
+    from scanner.catalog import CatalogError
+    from scanner.checks.declarative import compile_condition
+
+    with pytest.raises(CatalogError):
+        compile_condition("container", condition)
+
+
+def test_conditions_never_report_unknown_values() -> None:
+    from scanner.checks.declarative import compile_condition
+
+    check = compile_condition("container", {"field": "read_only_root_fs", "is_not": True})
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+           "    - name: templated\n      securityContext: {readOnlyRootFilesystem: \"{{ .Values.ro }}\"}\n"
+           "    - name: missing\n")
+    model = build([ParsedFile("in.yaml", "kubernetes", pod, parse_documents(pod, "in.yaml"))], Config())
+    hits = list(check(model, None))
+    assert [(hit.resource, hit.loc.line) for hit in hits] == [('Pod/p container "missing"', 8)]
