@@ -256,7 +256,8 @@ def test_terraform_container_definitions_keep_the_lines_they_were_written_on(tmp
 
 
 def test_a_variable_default_is_judged_where_the_default_is_written(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text(TERRAFORM_ECS.replace("  type = string\n", '  default = "nginx:1.27"\n'))
+    known_image = TERRAFORM_ECS.replace("  type = string\n", '  default = "nginx:1.27"\n')
+    (tmp_path / "main.tf").write_text(known_image)
     assert _scan(tmp_path / "main.tf", Config(select=("CTR001",), root=tmp_path)) == [
         ("CTR001", 6), ("CTR001", 25)]
 

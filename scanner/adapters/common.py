@@ -1,4 +1,5 @@
-"""Small readers the dialect adapters share: templated values, synthetic values, env sources."""
+"""Small readers the dialect adapters share: templated values, values a dialect spells differently,
+and Docker's option strings, which Compose and ECS both use."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import re
 from scanner.model.container import ContainerSpec
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, strings, text
 
-# `${VAR}` (Compose, Terraform), `{{ .Values.x }}` (Helm), `$(VAR)` (Kubernetes env expansion).
 _OPTION = re.compile(r"^\s*([a-z-]+)\s*[:=]\s*(.*?)\s*$")
+# `${VAR}` (Compose, Terraform), `{{ .Values.x }}` (Helm), `$(VAR)` (Kubernetes env expansion).
 _TEMPLATE = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|^\$[A-Za-z_]\w*$")
 
 
