@@ -424,3 +424,12 @@ def test_conditions_never_report_unknown_values() -> None:
     model = build([ParsedFile("in.yaml", "kubernetes", pod, parse_documents(pod, "in.yaml"))], Config())
     hits = list(check(model, None))
     assert [(hit.resource, hit.loc.line) for hit in hits] == [('Pod/p container "missing"', 8)]
+
+
+def test_definitions_read_from_a_json_file_point_into_that_file(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_ecs_task_definition" "app" {\n'
+                                      '  family                = "app"\n'
+                                      '  container_definitions = file("${path.module}/defs.json")\n}\n')
+    (tmp_path / "defs.json").write_text('[\n  {\n    "name": "app",\n    "privileged": true\n  }\n]\n')
+    result = scan(walk([str(tmp_path)], tmp_path), Config(select=("CTR002",), root=tmp_path))
+    assert [(f.path, f.line) for f in result.findings] == [("defs.json", 4)]

@@ -1,9 +1,9 @@
 """Terraform's `container_definitions`: a JSON string, read back into located nodes.
 
-The evaluator hands over the string `jsonencode(...)` or a heredoc produced, which has lost the
-lines its keys were written on. The resource's own source (the HCL attribute, in the parsed file)
-still has them: a heredoc is re-read at its first content line, and the decoded JSON is laid over
-the `jsonencode` argument so each value points at the key that wrote it. When the evaluator could
+The evaluator hands over the string `jsonencode(...)`, a heredoc or `file()` produced, which has
+lost the lines its keys were written on. The sources still have them: a heredoc is re-read at its
+first content line, a JSON file read by `file()` is re-read in place, and the decoded JSON is laid
+over the `jsonencode` argument so each value points at the key that wrote it. When the evaluator could
 not produce the string (a variable without a default somewhere inside), the argument's literal
 parts are still known and used as they are; the rest stays unknown.
 """
@@ -36,6 +36,9 @@ def definitions(resource: CloudResource, files: Sequence[ParsedFile],
             return None
         if argument is None and written is not None and _heredoc(source, written.loc):
             return _relative(value.value, written.loc.line + 1, value.loc.path)
+        origin = _file_read(value.value, files) if argument is None else None
+        if origin is not None:  # `file("defs.json")`: point into the JSON file itself
+            return _relative(origin.text, 1, origin.rel)
         return overlay(data, argument, value.loc, defaults or {})
     return argument if isinstance(value, Unknown) else None
 
@@ -73,6 +76,13 @@ def _relative(text: str, first_line: int, path: str) -> Node | None:
     except ParseError:
         return None
     return documents[0] if documents else None
+
+
+def _file_read(content: str, files: Sequence[ParsedFile]) -> ParsedFile | None:
+    """The scanned JSON file whose content the string is, as `file()` or `templatefile()` read it."""
+    wanted = content.strip()
+    return next((parsed for parsed in files
+                 if parsed.rel.lower().endswith(".json") and parsed.text.strip() == wanted), None)
 
 
 def _written(resource: CloudResource, files: Sequence[ParsedFile]) -> tuple[Node | None, str]:
