@@ -433,3 +433,47 @@ def test_definitions_read_from_a_json_file_point_into_that_file(tmp_path: Path) 
     (tmp_path / "defs.json").write_text('[\n  {\n    "name": "app",\n    "privileged": true\n  }\n]\n')
     result = scan(walk([str(tmp_path)], tmp_path), Config(select=("CTR002",), root=tmp_path))
     assert [(f.path, f.line) for f in result.findings] == [("defs.json", 4)]
+
+
+def _yaml_values():
+    from hypothesis import strategies as st
+
+    leaves = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from(
+        ["host", "ALL", "root", "0", "/var/run/docker.sock", "${X}", "{{ .Values.x }}", "a:b:ro", "x=y"]))
+    keys = st.sampled_from(["containers", "securityContext", "capabilities", "drop", "add", "volumes",
+                            "hostPath", "path", "volumeMounts", "name", "env", "valueFrom", "image",
+                            "security_opt", "environment", "healthcheck", "deploy", "resources",
+                            "limits", "privileged", "user", "readOnly", "test", "disable"])
+    return st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                        st.dictionaries(keys, inner, max_size=4)),
+                        max_leaves=20)
+
+
+def test_adapters_never_fail_on_odd_shapes() -> None:
+    import json
+
+    from hypothesis import given, settings
+
+    @settings(max_examples=150, deadline=None)
+    @given(_yaml_values())
+    def check(value: object) -> None:
+        text = json.dumps(value)
+        pod = f'{{"apiVersion": "v1", "kind": "Pod", "metadata": {{"name": "p"}}, "spec": {text}}}'
+        compose = f'{{"services": {{"s": {text}}}}}'
+        for kind, source in (("kubernetes", pod), ("compose", compose)):
+            parsed = ParsedFile("in.yaml", kind, source, parse_documents(source, "in.yaml"))
+            result = scan_model(build([parsed], Config()))
+            assert isinstance(result, list)
+
+    check()
+
+
+def scan_model(model: object) -> list[object]:
+    """Every container check over a model, as the engine would run them."""
+    from scanner.catalog import RuleContext, load_rules
+
+    hits: list[object] = []
+    for rule in load_rules():
+        if rule.model == "container":
+            hits.extend(rule.load_check()(model, RuleContext(rule, {})))
+    return hits

@@ -1,7 +1,9 @@
 """Dialect adapters: every workload format read into one list of `ContainerSpec`s.
 
-`build` is the `container` model of the engine. Each adapter is imported only when its file type
-is present, so a Compose-only scan never loads the Kubernetes object reader.
+`build` is the `container` model of the engine: Kubernetes manifests, Compose services, ECS task
+definitions (CloudFormation and Terraform) and Terraform's Kubernetes resources. Each adapter is
+imported only when its file type is present, so a Compose-only scan never loads the Kubernetes
+reader or the Terraform evaluator.
 """
 
 from __future__ import annotations
