@@ -113,6 +113,13 @@ def test_references_name_their_target() -> None:
     assert not isinstance(repo.get("C"), Reference) and isinstance(repo.get("C"), Unknown)
 
 
+def test_resource_with_unknown_properties_is_left_out() -> None:
+    text = ("Parameters:\n  X:\n    Type: String\nConditions:\n  C: !Equals [!Ref X, a]\nResources:\n"
+            "  R:\n    Type: AWS::S3::Bucket\n    Properties: !If [C, {A: 1}, {B: 2}]\n"
+            "  S:\n    Type: AWS::S3::Bucket\n")
+    assert [r.name for r in model_of(text).resources] == ["S"]
+
+
 def test_condition_cycle_is_unknown() -> None:
     text = ("Conditions:\n  A: !Condition B\n  B: !Condition A\nResources:\n  R:\n"
             "    Type: AWS::S3::Bucket\n    Condition: A\n    Properties:\n      V: !If [A, x, y]\n")

@@ -386,3 +386,11 @@ def test_file_and_templatefile_read_inside_the_tree_only() -> None:
     web = one(model, "aws_instance.web")
     assert known(web.get("user_data")) == "#!/bin/sh\nuseradd admin\nlisten 8080\n"
     assert isinstance(web.get("outside"), Unknown) and isinstance(web.get("missing"), Unknown)
+
+
+def test_each_environment_tfvars_is_its_own_variant() -> None:
+    files = {"main.tf": 'variable "public" {\n  default = false\n}\nresource "t" "r" {\n  v = var.public\n}\n',
+             "dev.tfvars": "public = true\n", "prod.tfvars": "public = false\n",
+             "terraform.tfvars": "other = 1\n"}
+    values = [(where(r.get("v")), known(r.get("v"))) for r in model_of(files).resources]
+    assert values == [(("dev.tfvars", 1), True), (("prod.tfvars", 1), False)]
