@@ -11,7 +11,7 @@ from scanner.config import Config
 from scanner.discover import walk
 from scanner.engine import read_source
 from scanner.inputs import ParsedFile
-from scanner.model.cloud import CloudModel, CloudResource, Reference, build
+from scanner.model.cloud import CloudModel, CloudResource, Encoded, Reference, build
 from scanner.nodes import Mapping, Node, Scalar, Sequence, Unknown, dig, known, truth
 from scanner.parse import ParseError
 from scanner.parse.hcl import parse
@@ -377,6 +377,11 @@ resource "aws_ecr_repository_policy" "p" {
         "Resource": ["${aws_ecr_repository.r.arn}"], "Principal": "*"}]
     other = one(model, "aws_ecr_repository_policy.p").get("other")
     assert json.loads(other.value)["Principal"] == {"AWS": "*"}
+    # before encoding, each part keeps its own line: the principal is reported where it is written
+    assert isinstance(policy, Encoded) and isinstance(other, Encoded)
+    principal = dig(policy.document, "Statement", 0, "Principal")
+    assert (known(principal), principal.loc.line) == ("*", 8)
+    assert dig(other.document, "Principal", "AWS").loc.line == 15
 
 
 def test_file_and_templatefile_read_inside_the_tree_only() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
-from scanner.nodes import Location, Mapping, Node, Sequence as NodeSequence, Unknown, dig
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence, Unknown, dig
 
 
 class Reference(Unknown):
@@ -30,6 +30,20 @@ class Reference(Unknown):
         super().__init__(source, loc, reason)
         self.target = target
         self.attribute = attribute
+
+
+class Encoded(Scalar):
+    """A JSON string the template computed (`jsonencode(...)`, an `aws_iam_policy_document`'s
+    `.json`). `document` is the value before encoding, each part located where it was written
+    (a variable default, a `principals` block), so a check that reads the JSON can report the
+    line of the offending part rather than the line of the call. Tag `partial`: some leaves were
+    unknown and are written as `${<source>}` in the text."""
+
+    __slots__ = ("document",)
+
+    def __init__(self, value: str, loc: Location, tag: str, document: Node) -> None:
+        super().__init__(value, loc, tag)
+        self.document = document
 
 
 @dataclass(frozen=True)
