@@ -399,3 +399,31 @@ def test_each_environment_tfvars_is_its_own_variant() -> None:
              "terraform.tfvars": "other = 1\n"}
     values = [(where(r.get("v")), known(r.get("v"))) for r in model_of(files).resources]
     assert values == [(("dev.tfvars", 1), True), (("prod.tfvars", 1), False)]
+
+
+def test_json_documents_keep_their_lines() -> None:
+    from scanner.model.cloud import json_document
+
+    model = model_of({"main.tf": '''variable "who" {
+  default = "*"
+}
+resource "aws_ecr_repository_policy" "p" {
+  heredoc = <<EOF
+{
+  "Statement": [{
+    "Principal": "${var.who}"
+  }]
+}
+EOF
+  quoted  = "{\\"Principal\\": \\"*\\"}"
+  encoded = jsonencode({ Principal = var.who })
+  plain   = "not json"
+}
+'''})
+    policy = one(model, "aws_ecr_repository_policy.p")
+    heredoc = json_document(policy.get("heredoc"))
+    assert dig(heredoc, "Statement", 0, "Principal").loc.line == 8
+    assert where(dig(json_document(policy.get("quoted")), "Principal")) == ("main.tf", 12)
+    assert where(dig(json_document(policy.get("encoded")), "Principal")) == ("main.tf", 2)
+    assert json_document(policy.get("plain")) is None and json_document(None) is None
+    assert json_document(policy.attrs) is policy.attrs

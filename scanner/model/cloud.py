@@ -153,3 +153,48 @@ def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:
     model = terraform.build(files, config)
     model.extend(cloudformation.build(files, config))
     return model
+
+
+def json_document(node: Node | None) -> Node | None:
+    """A JSON document a template holds as a string (a policy, ECS container definitions), as
+    located nodes; None when `node` is not a known JSON object or array.
+
+    `jsonencode(...)` and policy documents give their value before encoding; heredoc JSON is read
+    with its own lines (its text starts on the line after `<<EOF`); any other JSON string is read
+    with every part located at the string. A document already written as an object (CloudFormation's
+    `PolicyDocument`, a `.tf.json` value) is returned as it is."""
+    if isinstance(node, (Mapping, NodeSequence)):
+        return node
+    if isinstance(node, Encoded):
+        return node.document if isinstance(node.document, (Mapping, NodeSequence)) else None
+    if not isinstance(node, Scalar) or not isinstance(node.value, str) \
+            or not node.value.lstrip().startswith(("{", "[")):
+        return None
+    from scanner.parse import ParseError
+    from scanner.parse.yaml import parse_documents
+
+    try:
+        documents = parse_documents(node.value.replace("\t", " "), node.loc.path)
+    except ParseError:
+        return None
+    if len(documents) != 1 or not isinstance(documents[0], (Mapping, NodeSequence)):
+        return None
+    offset = node.loc.line if node.tag == "heredoc" else None
+    return _relocate(documents[0], node.loc, offset)
+
+
+def _relocate(node: Node, at: Location, offset: int | None) -> Node:
+    """Lines moved down by `offset`, or every location set to `at` when there is no offset."""
+    def moved(loc: Location) -> Location:
+        return loc._replace(line=loc.line + offset, end_line=loc.end_line + offset) \
+            if offset is not None else at
+
+    node.loc = moved(node.loc)
+    if isinstance(node, Mapping):
+        node.keys = {key: moved(loc) for key, loc in node.keys.items()}
+        for value in node.values.values():
+            _relocate(value, at, offset)
+    elif isinstance(node, NodeSequence):
+        for item in node.items:
+            _relocate(item, at, offset)
+    return node

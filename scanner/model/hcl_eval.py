@@ -172,7 +172,8 @@ class Evaluator:
             return unknown(expr, "template with unknown parts")
         if sum(len(text) for text in rendered) > MAX_TEXT:  # type: ignore[arg-type]
             return unknown(expr, "text too long")
-        return Scalar("".join(rendered), expr.loc)  # type: ignore[arg-type]
+        tag = expr.args[1] if len(expr.args) > 1 else ""
+        return Scalar("".join(rendered), expr.loc, tag)  # type: ignore[arg-type]
 
     def _cond(self, expr: Expr, env: Env) -> Node:
         test = truth(self.evaluate(expr.args[0], env))
