@@ -5,6 +5,11 @@ evaluators have already put variable defaults, tfvars, locals, module inputs, Pa
 and Mappings in place, and left `Unknown` wherever a value is only known at deploy time. A value
 that came from somewhere else (a variable default, a tfvars file, a module call, a Mapping) keeps
 the location where it was written, so a finding points at the insecure literal itself.
+
+What a check reads: `CloudModel.of_type(...)` and each resource's `attrs` (`blocks()` for nested
+blocks either way they are written); `Reference` to relate an unknown value to the resource it
+comes from (`CloudModel.target_of`); `json_document()` for policies and task definitions kept as
+strings; `CloudModel.variables` and `provider_configs()` for secrets in declarations.
 """
 
 from __future__ import annotations
