@@ -427,3 +427,13 @@ EOF
     assert where(dig(json_document(policy.get("encoded")), "Principal")) == ("main.tf", 2)
     assert json_document(policy.get("plain")) is None and json_document(None) is None
     assert json_document(policy.attrs) is policy.attrs
+
+
+def test_references_through_unknown_count_and_nested_attributes() -> None:
+    model = model_of({"main.tf": 'variable "n" {}\nresource "aws_kms_key" "k" {\n  count = var.n\n}\n'
+                                 'resource "t" "r" {\n  a = aws_kms_key.k[0].arn\n'
+                                 '  b = aws_kms_key.k[var.n].arn\n  c = aws_kms_key.k[0].tags_all.x\n}\n'})
+    resource = one(model, "t.r")
+    for key, attribute in (("a", "arn"), ("b", "arn"), ("c", "tags_all")):
+        value = resource.get(key)
+        assert isinstance(value, Reference) and (value.target, value.attribute) == ("aws_kms_key.k", attribute)
