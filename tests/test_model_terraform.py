@@ -12,7 +12,7 @@ from scanner.discover import walk
 from scanner.engine import read_source
 from scanner.inputs import ParsedFile
 from scanner.model.cloud import CloudModel, CloudResource, Encoded, Reference, build
-from scanner.nodes import Mapping, Node, Scalar, Sequence, Unknown, dig, known, truth
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, dig, known, truth
 from scanner.parse import ParseError
 from scanner.parse.hcl import parse
 
@@ -437,3 +437,20 @@ def test_references_through_unknown_count_and_nested_attributes() -> None:
     for key, attribute in (("a", "arn"), ("b", "arn"), ("c", "tags_all")):
         value = resource.get(key)
         assert isinstance(value, Reference) and (value.target, value.attribute) == ("aws_kms_key.k", attribute)
+
+
+def test_override_files_merge_into_the_blocks_they_name() -> None:
+    model = model_of({
+        "main.tf": 'resource "aws_eks_cluster" "c" {\n  name = "c"\n  vpc_config {\n'
+                   '    endpoint_public_access = false\n  }\n  enabled_cluster_log_types = ["api"]\n}\n'
+                   'locals {\n  x = 1\n}\n',
+        "main_override.tf": 'resource "aws_eks_cluster" "c" {\n  vpc_config {\n'
+                            '    endpoint_public_access = true\n  }\n}\nlocals {\n  x = 2\n}\n'
+                            'resource "t" "r" {\n  v = local.x\n}\n',
+    })
+    cluster = one(model, "aws_eks_cluster.c")
+    assert cluster.loc == Location("main.tf", 1, 1, 1, 33)  # the original block, not the override
+    assert known(cluster.get("name")) == "c" and len(cluster.get("enabled_cluster_log_types")) == 1
+    public = dig(cluster.attrs, "vpc_config", 0, "endpoint_public_access")
+    assert truth(public) is True and where(public) == ("main_override.tf", 3)
+    assert known(one(model, "t.r").get("v")) == 2
