@@ -454,3 +454,15 @@ def test_override_files_merge_into_the_blocks_they_name() -> None:
     public = dig(cluster.attrs, "vpc_config", 0, "endpoint_public_access")
     assert truth(public) is True and where(public) == ("main_override.tf", 3)
     assert known(one(model, "t.r").get("v")) == 2
+
+
+def test_module_calls_and_provider_aliases_are_listed() -> None:
+    model = model_of({"main.tf": 'variable "public" {\n  default = true\n}\n'
+                                 'module "eks" {\n  source  = "terraform-aws-modules/eks/aws"\n'
+                                 '  version = "~> 20.0"\n  cluster_endpoint_public_access = var.public\n}\n'
+                                 'provider "aws" {\n  alias = "west"\n  region = "us-west-2"\n}\n'})
+    (call,) = model.modules
+    assert (call.type, call.name, call.loc.line, known(call.get("version"))) == (
+        "terraform-aws-modules/eks/aws", "module.eks", 4, "~> 20.0")
+    assert where(call.get("cluster_endpoint_public_access")) == ("main.tf", 2)
+    assert [p.name for p in model.provider_configs("aws")] == ["provider.aws.west"]

@@ -8,16 +8,16 @@ and `module.<name>.` before its resource addresses, so a finding names the call 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable, Iterator
 
 from scanner.model.cloud import CloudModel, CloudResource
 from scanner.model.hcl_eval import Budget, Computed, Env, Evaluator, render
+from scanner.model.terraform_dirs import Directory
 from scanner.model.terraform_instances import Key, expand, suffix
 from scanner.model.terraform_policy import policy_json
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown
-from scanner.model.terraform_dirs import Directory
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, text
 from scanner.parse.hcl import Block, Body
 
 MAX_MODULE_DEPTH = 8
@@ -199,7 +199,16 @@ class ModuleInstance:
                 address = f"{self.prefix}provider.{block.labels[0]}" + (f".{alias}" if alias else "")
                 model.providers.append(CloudResource("terraform", block.labels[0], address, attrs,
                                                      block.loc, self.module))
-        for name in self.calls:
+        for name, block in self.calls.items():
+            source = text(self.evaluator.evaluate(block.body.attributes["source"].value)) \
+                if "source" in block.body.attributes else None
+            for key, env in self.instances(block):
+                attrs = self.attributes(block.body, env, block.loc)
+                if "version" in block.body.attributes:
+                    attrs.set("version", block.body.attributes["version"].key_loc,
+                              self.evaluator.evaluate(block.body.attributes["version"].value, env))
+                model.modules.append(CloudResource("terraform", source or "", f"{self.prefix}module.{name}"
+                                                   f"{suffix(key)}", attrs, block.loc, self.module))
             for _, child in self.child_instances(name):
                 child.emit(model)
 
