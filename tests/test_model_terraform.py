@@ -466,3 +466,12 @@ def test_module_calls_and_provider_aliases_are_listed() -> None:
         "terraform-aws-modules/eks/aws", "module.eks", 4, "~> 20.0")
     assert where(call.get("cluster_endpoint_public_access")) == ("main.tf", 2)
     assert [p.name for p in model.provider_configs("aws")] == ["provider.aws.west"]
+
+
+def test_json_tfvars_and_auto_tfvars_order() -> None:
+    files = {"main.tf": 'variable "a" {}\nvariable "b" {}\nresource "t" "r" {\n  a = var.a\n  b = var.b\n}\n',
+             "terraform.tfvars.json": '{"a": "json", "b": "json"}',
+             "z.auto.tfvars": 'b = "auto"\n'}
+    resource = one(model_of(files), "t.r")
+    assert (known(resource.get("a")), known(resource.get("b"))) == ("json", "auto")
+    assert where(resource.get("a")) == ("terraform.tfvars.json", 1)
