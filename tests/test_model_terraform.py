@@ -73,6 +73,9 @@ def evaluate(expression: str, extra: str = "") -> Node | None:
     ('flatten([["a"], ["b"]])', ["a", "b"]),
     ('contains(["a"], "a")', True),
     ('keys({ a = 1 })', ["a"]),
+    ('compact(["a", "", null])', ["a"]),
+    ('zipmap(["a"], [1])', {"a": 1}),
+    ('format("%v/%t", "x", true)', "x/true"),
 ])
 def test_functions_and_operators(expression: str, expected: object) -> None:
     from scanner.model.hcl_functions import plain
