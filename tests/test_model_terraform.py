@@ -78,7 +78,7 @@ def evaluate(expression: str, extra: str = "") -> Node | None:
     ('format("%v/%t", "x", true)', "x/true"),
 ])
 def test_functions_and_operators(expression: str, expected: object) -> None:
-    from scanner.model.hcl_functions import plain
+    from scanner.model.hcl_collections import plain
 
     value = evaluate(expression)
     assert value is not None and plain(value) == expected
