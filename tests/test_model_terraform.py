@@ -478,3 +478,11 @@ def test_json_tfvars_and_auto_tfvars_order() -> None:
     resource = one(model_of(files), "t.r")
     assert (known(resource.get("a")), known(resource.get("b"))) == ("json", "auto")
     assert where(resource.get("a")) == ("terraform.tfvars.json", 1)
+
+
+def test_resources_keep_arguments_named_like_module_meta_arguments() -> None:
+    model = model_of({"main.tf": 'resource "aws_eks_cluster" "c" {\n  version = "1.24"\n  count = 1\n}\n'
+                                 'resource "aws_s3_object" "o" {\n  source = "./file"\n}\n'})
+    assert known(one(model, "aws_eks_cluster.c[0]").get("version")) == "1.24"
+    assert "count" not in one(model, "aws_eks_cluster.c[0]").attrs
+    assert known(one(model, "aws_s3_object.o").get("source")) == "./file"

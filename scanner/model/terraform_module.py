@@ -23,6 +23,9 @@ from scanner.parse.hcl import Block, Body
 MAX_MODULE_DEPTH = 8
 META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "source", "version",
                             "providers"})
+# `source` and `version` are meta-arguments of module calls only: resources have real ones
+# (`aws_eks_cluster.version`, `aws_s3_object.source`).
+RESOURCE_META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider"})
 _BUSY = Unknown("", Location("", 0), "reference cycle")
 
 
@@ -165,7 +168,7 @@ class ModuleInstance:
         """A block body as a Mapping: arguments evaluated, nested blocks as Sequences of Mappings."""
         result = Mapping(loc)
         for name, attribute in body.attributes.items():
-            if name not in META_ARGUMENTS:
+            if name not in RESOURCE_META_ARGUMENTS:
                 result.set(name, attribute.key_loc, self.evaluator.evaluate(attribute.value, env))
         for block in body.blocks:
             for name, content in self.nested(block, env):
@@ -204,9 +207,6 @@ class ModuleInstance:
                 if "source" in block.body.attributes else None
             for key, env in self.instances(block):
                 attrs = self.attributes(block.body, env, block.loc)
-                if "version" in block.body.attributes:
-                    attrs.set("version", block.body.attributes["version"].key_loc,
-                              self.evaluator.evaluate(block.body.attributes["version"].value, env))
                 model.modules.append(CloudResource("terraform", source or "", f"{self.prefix}module.{name}"
                                                    f"{suffix(key)}", attrs, block.loc, self.module))
             for _, child in self.child_instances(name):
