@@ -6,6 +6,7 @@ and CloudFormation spellings of the same setting are judged by the same code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
@@ -181,3 +182,29 @@ def binary_authorization_off(model, ctx: RuleContext) -> Iterator[Hit]:
         if not known or mode in _ENFORCING or True in legacy or None in legacy:
             continue
         yield report(res, node, "binary_authorization")
+
+
+# Where each managed cluster or node pool pins its Kubernetes version.
+_VERSIONS = {
+    "aws_eks_cluster": "version", "AWS::EKS::Cluster": "Version",
+    "aws_eks_node_group": "version", "AWS::EKS::Nodegroup": "Version",
+    GKE: "min_master_version", "google_container_node_pool": "version",
+    AKS: "kubernetes_version", "azurerm_kubernetes_cluster_node_pool": "orchestrator_version",
+}
+
+
+def version_unsupported(model, ctx: RuleContext) -> Iterator[Hit]:
+    """Clusters and node pools pinned to a Kubernetes minor version below the supported floor."""
+    floor = _minor(str(ctx.option("minimum_version")))
+    for res in model.of_type(*_VERSIONS):
+        key = _VERSIONS[res.type]
+        node = lookup(res.attrs, key)
+        pinned = _minor(text(node) or "")
+        if floor and pinned and pinned < floor:
+            yield report(res, node, key, version=text(node) or "", floor=str(ctx.option("minimum_version")))
+
+
+def _minor(version: str) -> tuple[int, int] | None:
+    """(1, 29) from `1.29`, `1.29.3` or `1.29.1-gke.1589018`; None for `latest` or an alias."""
+    match = re.match(r"\s*v?(\d+)\.(\d+)", version)
+    return (int(match.group(1)), int(match.group(2))) if match else None

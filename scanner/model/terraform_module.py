@@ -18,6 +18,9 @@ from scanner.parse.hcl import Block, Body, HclFile
 MAX_MODULE_DEPTH = 8
 META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "source", "version",
                             "providers"})
+# `source` and `version` are meta-arguments of module calls only: resources have real ones
+# (`aws_eks_cluster.version`, `aws_s3_object.source`).
+RESOURCE_META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider"})
 _BUSY = Unknown("", Location("", 0), "reference cycle")
 
 
@@ -193,7 +196,7 @@ class ModuleInstance:
         """A block body as a Mapping: arguments evaluated, nested blocks as Sequences of Mappings."""
         result = Mapping(loc)
         for name, attribute in body.attributes.items():
-            if name not in META_ARGUMENTS:
+            if name not in RESOURCE_META_ARGUMENTS:
                 result.set(name, attribute.key_loc, self.evaluator.evaluate(attribute.value, env))
         for block in body.blocks:
             for name, content in self.nested(block, env):
