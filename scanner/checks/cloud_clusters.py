@@ -40,8 +40,9 @@ def public_endpoint(model, ctx: RuleContext) -> Iterator[Hit]:
         if public:
             yield from _open_ranges(res, lookup(res.attrs, f"{block}.{cidrs_key}"), node, cidrs_key)
     for res in model.of_type(GKE):
-        if flag(res.attrs, "private_cluster_config.enable_private_endpoint", False)[0] is not False or \
-                flag(res.attrs, "control_plane_endpoints_config.ip_endpoints_config.enabled", True)[0] is not True:
+        private = flag(res.attrs, "private_cluster_config.enable_private_endpoint", False)[0]
+        ip_endpoint = flag(res.attrs, "control_plane_endpoints_config.ip_endpoints_config.enabled", True)[0]
+        if private is not False or ip_endpoint is not True:
             continue
         networks = lookup(res.attrs, "master_authorized_networks_config")
         if isinstance(networks, Unknown):
@@ -79,7 +80,8 @@ def secrets_unencrypted(model, ctx: RuleContext) -> Iterator[Hit]:
         configs = lookup(res.attrs, block)
         if unknown_in(configs) or any(unknown_in(b.get(resources_key)) for b in blocks(configs)):
             continue
-        covered = {str(s.value).lower() for b in blocks(configs) for s in scalar_strings(b.get(resources_key))}
+        covered = {str(item.value).lower() for config in blocks(configs)
+                   for item in scalar_strings(config.get(resources_key))}
         if "secrets" not in covered:
             yield report(res, None, block)
     for res in model.of_type(GKE):
@@ -144,7 +146,8 @@ def legacy_auth(model, ctx: RuleContext) -> Iterator[Hit]:
             yield report(res, node, "master_auth.username", problem="basic authentication is on")
         issue, node = flag(res.attrs, "master_auth.client_certificate_config.issue_client_certificate", False)
         if issue:
-            yield report(res, node, "master_auth.client_certificate", problem="a client certificate is issued")
+            yield report(res, node, "master_auth.client_certificate",
+                         problem="a client certificate is issued")
     for res in model.of_type(AKS):
         for path in ("role_based_access_control_enabled", "role_based_access_control.enabled"):
             rbac, node = flag(res.attrs, path, True)

@@ -112,7 +112,8 @@ def refers_to(node: Node | None, resource: Any) -> bool | None:
             address = re.escape(re.sub(r"\[[^\]]*\]$", "", address))
             if re.search(rf"(?<![\w.-]){address}(?:[.\[]|$)", source):
                 return True
-            return False if re.fullmatch(rf"{re.escape(resource.type)}\.[\w-]+(?:\[[^\]]*\])?\.\w+", source) else None
+            other = rf"{re.escape(resource.type)}\.[\w-]+(?:\[[^\]]*\])?\.\w+"
+            return False if re.fullmatch(other, source) else None
         target = re.fullmatch(r"(Ref|Fn::GetAtt) ([\w-]+).*", source)
         if target and target.group(2) == resource.name:
             return True

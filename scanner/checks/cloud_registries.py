@@ -35,7 +35,8 @@ def scan_on_push_off(model, ctx: RuleContext) -> Iterator[Hit]:
     """Images pushed without being scanned for known vulnerabilities."""
     # Registry-wide scanning rules decide for every repository they match; the scanner can't
     # evaluate their filters, so their presence means "can't tell" for each repository.
-    if not model.of_type("aws_ecr_registry_scanning_configuration", "AWS::ECR::RegistryScanningConfiguration"):
+    if not model.of_type("aws_ecr_registry_scanning_configuration",
+                         "AWS::ECR::RegistryScanningConfiguration"):
         for res in model.of_type(*ECR):
             scan, node = flag(res.attrs, _ECR[res.type][0], False)
             if scan is False:
@@ -78,7 +79,8 @@ def public_policy(model, ctx: RuleContext) -> Iterator[Hit]:
                                for kind in ("member", "binding"))):
         if res.type.startswith("google_storage_bucket") and not _gcr_bucket(res, registries):
             continue
-        for member in scalar_strings(lookup(res.attrs, "member")) + scalar_strings(lookup(res.attrs, "members")):
+        members = scalar_strings(lookup(res.attrs, "member")) + scalar_strings(lookup(res.attrs, "members"))
+        for member in members:
             if str(member.value).strip().lower() in _PUBLIC_MEMBERS:
                 yield report(res, member, "members", who=str(member.value))
 
