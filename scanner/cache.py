@@ -20,18 +20,19 @@ from scanner import __version__
 MIN_BYTES = 16 * 1024
 
 
-def cache_dir() -> Path:
+def cache_root() -> Path:
+    """HULLSCAN_CACHE_DIR, else the user's cache folder (XDG_CACHE_HOME or ~/.cache)/hullscan."""
     explicit = os.environ.get("HULLSCAN_CACHE_DIR")
     if explicit:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "hullscan" / "parse"
+    return Path(base) / "hullscan"
 
 
 def _entry(kind: str, text: str) -> Path:
     digest = hashlib.sha256(f"{__version__}\0{kind}\0".encode() + text.encode("utf-8", "surrogatepass"))
     name = digest.hexdigest()
-    return cache_dir() / name[:2] / name[2:]
+    return cache_root() / "parse" / name[:2] / name[2:]
 
 
 def load(kind: str, text: str) -> Any | None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner.catalog import FILE_TYPES, Rule, load_checklist, load_rules, rules_as_json
+from scanner.catalog import FILE_TYPES, Rule, load_checklist, load_rules
 from scanner.rule_docs import sections_markdown, sections_text
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "rules"
@@ -100,7 +100,10 @@ def rules_listing(output_format: str = "table", rules: Sequence[Rule] | None = N
     """`hullscan rules`: aligned columns, or the catalog's JSON listing with `json`."""
     rules = load_rules() if rules is None else rules
     if output_format == "json":
-        return rules_as_json(rules)
+        return json.dumps(
+            [{"id": r.id, "name": r.name, "severity": r.severity, "checklist": list(r.checklist),
+              "kinds": list(r.kinds), "equivalents": {k: list(v) for k, v in r.equivalents.items()}}
+             for r in rules], indent=2)
     rows = [("ID", "NAME", "SEVERITY", "FILE TYPES", "CHECKLIST")] + [
         (r.id, r.name, r.severity, ",".join(r.kinds), ",".join(r.checklist)) for r in rules]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
@@ -117,16 +120,18 @@ def coverage(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]]) -> l
         rows.append({"id": str(item["id"]), "item": str(item.get("item", "")),
                      "static": str(item.get("static", "")),
                      "rules": {kind: ids for kind, ids in by_type.items() if ids},
+                     "covered_by": str(item.get("covered_by", "")),
                      "why_not": str(item.get("check", "")) if item.get("static") == "none" else ""})
     return rows
 
 
 def _coverage_cell(row: Mapping[str, Any], separator: str) -> str:
+    parts = [f"{kind}: {', '.join(ids)}" for kind, ids in row["rules"].items()]
+    if row["covered_by"]:
+        parts.append(f"by hullscan itself: {row['covered_by']}")
     if row["why_not"]:
-        return f"not checkable statically: {row['why_not']}"
-    if not row["rules"]:
-        return "no rule yet"
-    return separator.join(f"{kind}: {', '.join(ids)}" for kind, ids in row["rules"].items())
+        parts.append(f"not checkable statically: {row['why_not']}")
+    return separator.join(parts) or "no rule yet"
 
 
 def checklist_table(output_format: str = "table", rules: Sequence[Rule] | None = None,
@@ -136,9 +141,9 @@ def checklist_table(output_format: str = "table", rules: Sequence[Rule] | None =
                     load_checklist() if checklist is None else checklist)
     if output_format == "json":
         return json.dumps(rows, indent=2)
-    covered = sum(1 for row in rows if row["rules"])
+    covered = sum(1 for row in rows if row["rules"] or row["covered_by"])
     checkable = sum(1 for row in rows if not row["why_not"])
-    total = f"{covered} of {checkable} statically checkable items have rules."
+    total = f"{covered} of {checkable} statically checkable items are covered."
     if output_format == "markdown":
         lines = ["| Item | Static | Rules by file type |", "|---|---|---|"]
         lines += ["| " + " | ".join(cell.replace("|", "&#124;") for cell in (

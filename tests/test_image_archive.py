@@ -12,9 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from imagebuild import E, config, docker_save, layer, oci_dir, oci_files, oci_tar
-from scanner.config import Limits
+from scanner.config import Config, Limits
+from scanner.image import scan_archive
 from scanner.image.layers import ImageError
 from scanner.image.model import ImageModel, open_image
 from scanner.nodes import dig
@@ -121,6 +124,7 @@ def test_hostile_entries_are_recorded_never_followed(tmp_path: Path) -> None:
     outside.write_text("host file\n")
     layers = [layer(
         E("../../escape.txt", b"climb"),
+        E("a/../../escape2.txt", b"climb"),
         E("/etc/absolute", b"abs"),
         E("app/link", kind=tarfile.SYMTYPE, linkname=str(outside)),
         E("app/hard", kind=tarfile.LNKTYPE, linkname="etc/absolute"),
@@ -134,8 +138,10 @@ def test_hostile_entries_are_recorded_never_followed(tmp_path: Path) -> None:
     assert kinds == {"etc/absolute": ("file", ""), "app/link": ("symlink", str(outside)),
                      "app/hard": ("hardlink", "etc/absolute"), "dev/sda": ("device", ""),
                      "dev/null": ("device", ""), "run/fifo": ("fifo", "")}
-    assert any("climbs out of the image root" in note for note in model.notes)
-    assert any("absolute path" in note for note in model.notes)
+    label = model.layers[0].label
+    assert model.notes == [
+        f"{label}: entry `../../escape.txt` climbs out of the image root; skipped (and 1 more)",
+        f"{label}: entry `/etc/absolute` has an absolute path; read relative to the image root"]
     contents = dict((f.path, data) for f, data in model.contents(model.files))
     model.close()
     assert contents == {"etc/absolute": b"abs"}
@@ -178,10 +184,11 @@ def test_huge_pax_header_is_not_read_into_memory(tmp_path: Path) -> None:
     assert len(model.errors) == 1 and "tar header" in model.errors[0]
 
 
-def test_files_over_the_size_limit_are_listed_not_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("limit", ["max_file_bytes", "archive_member_bytes"])
+def test_files_over_the_size_limit_are_listed_not_read(tmp_path: Path, limit: str) -> None:
     big = layer(E("big.txt", b"y" * 5000), E("small.txt", b"z"))
     model = open_image(docker_save(tmp_path / "image.tar", [big]), "image.tar",
-                       replace(LIMITS, max_file_bytes=1000))
+                       replace(LIMITS, **{limit: 2000}))
     assert {f.path: f.size for f in model.files} == {"big.txt": 5000, "small.txt": 1}
     assert [f.path for f, _ in model.contents(model.files)] == ["small.txt"]
     model.close()
@@ -274,3 +281,54 @@ def test_layout_directory_does_not_follow_links_out(tmp_path: Path) -> None:
     (root / "index.json").symlink_to(secret)
     with pytest.raises(ImageError, match="neither manifest.json"):
         _open(root)
+
+
+def test_config_the_yaml_reader_rejects_is_still_read() -> None:
+    from scanner.image.model import _parse_config
+
+    tree = _parse_config("{ not: [yaml", {"config": {"User": "root", "Env": ["A=1"]}}, "x!config")
+    assert dig(tree, "config", "User").value == "root"  # type: ignore[union-attr]
+    assert dig(tree, "config", "Env", 0).loc == ("x!config", 1, 1, 0, 0)  # type: ignore[union-attr]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(position=st.integers(min_value=0, max_value=10**6), value=st.integers(min_value=0, max_value=255),
+       cut=st.booleans())
+def test_damaged_archives_never_raise(tmp_path: Path, position: int, value: int, cut: bool) -> None:
+    """A flipped byte or a cut anywhere gives findings, errors or notes, never a traceback."""
+    layers = [layer(E("app/.env", b"A=1\n"), compress="gzip"), layer(E("app/.wh..env"), E("b", b"2"))]
+    data = bytearray(docker_save(tmp_path / "base.tar", layers).read_bytes())
+    position %= len(data)
+    if cut:
+        del data[position:]
+    else:
+        data[position] = value
+    (tmp_path / "damaged.tar").write_bytes(bytes(data))
+    result = scan_archive(tmp_path / "damaged.tar", Config(root=tmp_path))
+    assert all(isinstance(e.message, str) for e in result.errors)
+    assert not any("stopped early" in e.message for e in result.errors)
+
+
+@pytest.mark.parametrize("manifest", [
+    [{"Config": "c.json", "Layers": "one/layer.tar"}],
+    [{"Config": ["c.json"], "Layers": []}],
+    {"Config": "c.json"},
+    [],
+    [{"Config": "c.json", "Layers": [], "RepoTags": 5}],
+])
+def test_metadata_of_the_wrong_shape_is_one_error(tmp_path: Path, manifest: object) -> None:
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "c.json").write_text(json.dumps({"rootfs": [], "config": "x"}))
+    result = scan_archive(tmp_path, Config(root=tmp_path))
+    assert len(result.errors) <= 1 and not any("stopped early" in e.message for e in result.errors)
+
+
+@pytest.mark.parametrize("index", [
+    {"manifests": [{"digest": "sha256:" + "a" * 64, "platform": "linux", "annotations": []}]},
+    {"manifests": "nope"},
+    [1, 2],
+])
+def test_oci_index_of_the_wrong_shape_is_one_error(tmp_path: Path, index: object) -> None:
+    (tmp_path / "index.json").write_text(json.dumps(index))
+    result = scan_archive(tmp_path, Config(root=tmp_path))
+    assert len(result.errors) == 1

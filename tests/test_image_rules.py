@@ -13,6 +13,7 @@ from scanner.config import Config, Limits
 from scanner.engine import ScanResult
 from scanner.image import scan_archive
 from scanner.image.detect import SecretMatch
+from scanner.secrets.match import digest
 
 TOKEN = github_token()
 KEY = private_key()
@@ -180,9 +181,36 @@ def test_missing_archive(tmp_path: Path) -> None:
 
 def test_generic_matches_are_not_reported_in_third_party_code(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    generic = SecretMatch(1, 1, 5, "secret", "s3cr…(12 chars)", "generic:1", generic=True)
+    generic = SecretMatch(1, 1, 5, "secret-assignment", "secret", "s3cr…(12 chars)", "1", generic=True)
     monkeypatch.setattr("scanner.checks.image.find_secrets", lambda text, name: [generic])
     layers = [layer(E("usr/lib/python3/dist-packages/lib/auth.py", b"token = self.next()\n"),
                     E("app/settings.py", b"token = 'kq8W...'\n"))]
     result = _scan(docker_save(tmp_path / "image.tar", layers), "IMG001")
     assert [f.path.split("/", 1)[1] for f in result.findings] == ["app/settings.py"]
+
+
+def test_no_secret_value_leaves_the_scan(tmp_path: Path) -> None:
+    cfg = config(user="root", env=(f"GH_TOKEN={TOKEN}",), labels={"key": KEY},
+                 history=(f"RUN |1 TOKEN={TOKEN} /bin/sh -c make",))
+    layers = [layer(E("app/.env", f"GH_TOKEN={TOKEN}\n".encode()), E("root/.ssh/id_rsa", KEY.encode()),
+                    compress="gzip"),
+              layer(E("app/.wh..env"), E("root/.ssh/.wh.id_rsa"))]
+    result = scan_archive(docker_save(tmp_path / "image.tar", layers, cfg), Config(root=tmp_path))
+    assert {f.rule for f in result.findings} == {"IMG001", "IMG002", "IMG003", "IMG004"}
+    everything = json.dumps([f.as_dict() for f in result.findings]
+                            + [e.as_dict() for e in result.errors] + result.notes)
+    secret_lines = [TOKEN] + [line for line in KEY.splitlines() if "-----" not in line]
+    assert not [value for value in secret_lines if value[4:] in everything]
+
+
+def test_secret_allow_list(tmp_path: Path) -> None:
+    layers = [layer(E("app/a.ini", f"token = {TOKEN}\n".encode()), E("app/b.ini", f"t = {KEY}".encode()))]
+    path = docker_save(tmp_path / "image.tar", layers)
+    everything = _scan(path, "IMG001").findings
+    assert len(everything) == 2
+    by_path = _scan(path, "IMG001", secret_allow_paths=("app/a.ini",)).findings
+    assert [f.path.rsplit("/", 1)[1] for f in by_path] == ["b.ini"]
+    by_fingerprint = _scan(path, "IMG001", secret_allow_fingerprints=(everything[1].fingerprint,)).findings
+    assert by_fingerprint == everything[:1]
+    by_digest = _scan(path, "IMG001", secret_allow_fingerprints=(digest(TOKEN),)).findings
+    assert [f.path.rsplit("/", 1)[1] for f in by_digest] == ["b.ini"]

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
 from scanner.findings import Hit, hit_at
-from scanner.model.kubernetes import KubeObject, KubernetesObjects, pod_labels, selector_matches
-from scanner.nodes import Mapping, Node, Sequence, dig, strings, text
+from scanner.model.kubernetes import KubeObject, KubernetesObjects, pod_labels, pod_spec, selector_matches
+from scanner.nodes import Mapping, Node, Sequence, dig, strings, text, truth
 
 OTHER_ENGINES = frozenset({"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy",
                            "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"})
@@ -37,7 +37,9 @@ def _other_engine(model: KubernetesObjects, namespace: str) -> bool:
 
 def workload_without_policy(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
     for workload in model.workloads():
-        if workload.patched or _other_engine(model, workload.namespace):
+        # NetworkPolicy does not apply to pods on the host network, so it can't be asked of them.
+        host_network = truth(dig(pod_spec(workload), "hostNetwork")) is True
+        if workload.patched or host_network or _other_engine(model, workload.namespace):
             continue
         labels = pod_labels(workload)
         if any(selector_matches(policy.get("spec", "podSelector"), labels) is not False

@@ -34,6 +34,8 @@ def scan_archive(path: Path, config: Config) -> ScanResult:
     except OSError as exc:
         result.errors.append(ScanError(display, f"cannot read: {exc.strerror or exc}"))
         return result
+    model.allow_paths = config.secret_allow_paths
+    model.allow_fingerprints = frozenset(config.secret_allow_fingerprints)
     try:
         image = ParsedFile(rel=display, type="image", text="", tree=model, path=path)
         scan_parsed([image], config, result)

@@ -120,7 +120,7 @@ def _oci(source: DirSource | TarSource, cap: int) -> ImageRef:
     notes: tuple[str, ...] = ()
     name = ""
     for _ in range(MAX_INDEX_DEPTH):
-        chosen, more = _pick((document or {}).get("manifests") or [] if isinstance(document, dict) else [])
+        chosen, more = _pick(document.get("manifests") or [] if isinstance(document, dict) else [])
         notes += more
         name = name or str((chosen.get("annotations") or {}).get("org.opencontainers.image.ref.name", ""))
         document, _ = read_json(source, blob_name(chosen.get("digest")), cap)
@@ -149,9 +149,13 @@ def _short(digest: str) -> str:
 
 def locate(source: DirSource | TarSource, cap: int) -> ImageRef:
     """The image of a `docker save` archive (manifest.json) or an OCI layout (index.json)."""
-    if source.has("manifest.json"):
-        return _docker(source, cap)
-    if source.has("index.json"):
-        return _oci(source, cap)
+    read = _docker if source.has("manifest.json") else _oci if source.has("index.json") else None
+    if read is not None:
+        try:
+            return read(source, cap)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+            # JSON of the wrong shape somewhere (a list where an object belongs...): one error.
+            raise ImageError("malformed image metadata (manifest, index or config of an "
+                             "unexpected shape)") from None
     raise ImageError("not an image archive: neither manifest.json (docker save) nor index.json "
                      "(OCI image layout) found")

@@ -14,13 +14,15 @@ import fnmatch
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
 from scanner.config import Config, Limits
 from scanner.image.archive import LayerRef, locate
 from scanner.image.layers import Budget, Entry, ImageError, LimitError, read_entries
 from scanner.image.source import DirSource, TarSource, open_source
 from scanner.image.whiteouts import ImageFile, Tracker
 from scanner.inputs import ParsedFile
-from scanner.nodes import Node
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence
 
 
 @dataclass(frozen=True)
@@ -43,24 +45,29 @@ class ImageModel:
     name: str
     layers: tuple[Layer, ...]
     files: tuple[ImageFile, ...]
-    config: Node | None
+    config: Node
     limits: Limits
     source: DirSource | TarSource | None = None
     refs: tuple[LayerRef, ...] = ()
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    allow_paths: tuple[str, ...] = ()
+    allow_fingerprints: frozenset[str] = frozenset()
 
     def close(self) -> None:
         if self.source is not None:
             self.source.close()
             self.source = None
 
-    @property
-    def config_path(self) -> str:
-        return f"{self.archive}!config"
-
     def file_path(self, file: ImageFile) -> str:
         return f"{self.archive}!{self.layers[file.layer].label}/{file.path}"
+
+    def allows(self, file: ImageFile) -> bool:
+        """Whether the secret allow-list names the file (by its path in the image or in reports)."""
+        from scanner.secrets.model import allowed_path
+
+        return bool(self.allow_paths) and (allowed_path(file.path, self.allow_paths)
+                                           or allowed_path(self.file_path(file), self.allow_paths))
 
     def layer_resource(self, file: ImageFile) -> str:
         return f'image "{self.name}" layer {file.layer}'
@@ -118,16 +125,28 @@ def texts(model: ImageModel, files: Iterable[ImageFile], skip: Sequence[str] = (
             yield file, data.decode("utf-8", "replace")
 
 
-def _parse_config(text: str, path: str, notes: list[str]) -> Node | None:
+def _parse_config(text: str, data: Any, path: str) -> Node:
+    """The config as nodes with exact spans; if the YAML reader balks at some JSON corner, the
+    decoded value with every location on line 1 (configs are written on one line anyway)."""
     from scanner.parse import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:
         documents = parse_documents(text, path)
-    except ParseError as exc:
-        notes.append(f"image config could not be located line by line: {exc.message}")
-        return None
-    return documents[0] if documents else None
+    except ParseError:
+        documents = []
+    return documents[0] if documents else _nodes(data, Location(path, 1))
+
+
+def _nodes(value: Any, loc: Location) -> Node:
+    if isinstance(value, dict):
+        mapping = Mapping(loc)
+        for key, item in value.items():
+            mapping.set(str(key), loc, _nodes(item, loc))
+        return mapping
+    if isinstance(value, list):
+        return NodeSequence(loc, [_nodes(item, loc) for item in value])
+    return Scalar(value if isinstance(value, (str, int, float, bool)) or value is None else str(value), loc)
 
 
 def _list_layers(model: ImageModel, source: DirSource | TarSource) -> list[ImageFile]:
@@ -163,23 +182,13 @@ def open_image(path: Path, display: str, limits: Limits) -> ImageModel:
         raise
     layers = tuple(Layer(i, layer.digest) for i, layer in enumerate(ref.layers))
     refs = tuple(LayerRef(i, layer.digest, layer.blob, layer.expect) for i, layer in enumerate(ref.layers))
-    model = ImageModel(display, ref.name, layers, (), None, limits, source, refs, list(ref.notes))
-    model.config = _parse_config(ref.config_text, model.config_path, model.notes)
+    config = _parse_config(ref.config_text, ref.config, f"{display}!config")
+    model = ImageModel(display, ref.name, layers, (), config, limits, source, refs, list(ref.notes))
     model.files = tuple(_list_layers(model, source))
     return model
 
 
 def build(files: Sequence[ParsedFile], config: Config) -> list[ImageModel]:
-    """Every image of the scan. An image's ParsedFile carries the opened model as its tree."""
-    models: list[ImageModel] = []
-    for file in files:
-        if file.type != "image":
-            continue
-        if isinstance(file.tree, ImageModel):
-            models.append(file.tree)
-        elif file.path is not None:
-            try:
-                models.append(open_image(file.path, file.rel, config.limits))
-            except ImageError:
-                continue
-    return models
+    """Every image of the scan: `scan_archive` opens each archive and hands the model over as the
+    ParsedFile's tree, so an unreadable archive is reported once, before any rule runs."""
+    return [file.tree for file in files if file.type == "image" and isinstance(file.tree, ImageModel)]

@@ -148,6 +148,8 @@ class TarSource:
 def open_source(path: Path, limits: Limits, read_cap: int) -> DirSource | TarSource:
     if path.is_dir():
         return DirSource(path)
-    if not path.is_file():
+    if not path.exists():
         raise ImageError("no such file or directory")
+    if not path.is_file():
+        raise ImageError("not a regular file or a directory")
     return TarSource(path, limits, read_cap)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from scanner.model.cloud import Reference
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, dig, text, truth
 
 MAX_DEPTH = 64
@@ -31,12 +32,13 @@ class TemplateEvaluator:
         self.parameters = _mapping(document.get("Parameters"))
         self.mappings = _mapping(document.get("Mappings"))
         self.conditions = _mapping(document.get("Conditions"))
+        self.resources = _mapping(document.get("Resources"))
         self.known_conditions: dict[str, bool | None] = {}
         self.depth = 0
         self.functions: dict[str, Callable[[Node, Mapping], Node]] = {
             "Ref": self._ref, "Fn::Sub": self._sub, "Fn::If": self._if, "Fn::FindInMap": self._find,
             "Fn::Join": self._join, "Fn::Select": self._select, "Fn::Split": self._split,
-            "Fn::Base64": self._base64,
+            "Fn::Base64": self._base64, "Fn::GetAtt": self._get_att,
         }
 
     def evaluate(self, node: Node) -> Node:
@@ -104,8 +106,10 @@ class TemplateEvaluator:
         if name == "AWS::NoValue":
             return NO_VALUE
         declared = self.parameters.get(name)
+        if name in self.resources:
+            return Reference(_source(node), node.loc, "resource reference", name, "")
         if not isinstance(declared, Mapping):
-            return Unknown(_source(node), node.loc, "pseudo parameter or resource reference")
+            return Unknown(_source(node), node.loc, "pseudo parameter")
         default = declared.get("Default")
         if default is None:
             return Unknown(_source(node), node.loc, "parameter without a default")
@@ -114,6 +118,13 @@ class TemplateEvaluator:
             return Sequence(default.loc, [Scalar(part.strip(), default.loc)
                                           for part in default.value.split(",")])
         return default
+
+    def _get_att(self, argument: Node, node: Mapping) -> Node:
+        parts = argument.items if isinstance(argument, Sequence) else []
+        names = [text(part) for part in parts]
+        if len(names) == 2 and names[0] in self.resources:
+            return Reference(_source(node), node.loc, "resource attribute", names[0], names[1] or "")
+        return Unknown(_source(node), node.loc, "Fn::GetAtt is known only at deploy time")
 
     def _sub(self, argument: Node, node: Mapping) -> Node:
         template, variables = argument, Mapping(node.loc)

@@ -17,6 +17,8 @@ from scanner.model.hcl_eval import MAX_TEXT, Env, at, is_error, render, too_larg
 from scanner.nodes import Mapping, Node, Scalar, Sequence, Unknown, truth
 from scanner.parse.hcl_expr import Expr
 
+from scanner.model.terraform_files import FILE_FUNCTIONS, file_call
+
 if TYPE_CHECKING:
     from scanner.model.hcl_eval import Evaluator
 
@@ -82,6 +84,8 @@ def call(evaluator: Evaluator, expr: Expr, env: Env) -> Node:
         if not isinstance(spread, Sequence):
             return unknown(expr, "unknown spread argument")
         args.extend(spread.items)
+    if name in FILE_FUNCTIONS:
+        return file_call(evaluator, expr, env, name, args)
     function = FUNCTIONS.get(name)
     if function is None:
         return unknown(expr, f"function {name}() not evaluated")
@@ -231,7 +235,9 @@ def _format(args: list[Node], expr: Expr) -> Node | None:
 
 
 def _jsonencode(args: list[Node], expr: Expr) -> Node | None:
-    return Scalar(json.dumps(plain(args[0]), separators=(",", ":")), expr.loc)
+    from scanner.model.terraform_policy import encode
+
+    return None if isinstance(args[0], Unknown) else encode(args[0], expr)
 
 
 def _jsondecode(args: list[Node], expr: Expr) -> Node | None:

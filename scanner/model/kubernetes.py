@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from os.path import commonprefix
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
@@ -78,14 +79,14 @@ class KubeObject:
 @dataclass
 class KubernetesObjects:
     objects: list[KubeObject] = field(default_factory=list)
-    _index: dict[tuple[str, str, str], KubeObject] = field(default_factory=dict, repr=False)
+    _index: dict[tuple[str, str, str], list[KubeObject]] = field(default_factory=dict, repr=False)
 
     def __iter__(self) -> Iterator[KubeObject]:
         return iter(self.objects)
 
     def add(self, obj: KubeObject) -> None:
         self.objects.append(obj)
-        self._index.setdefault(obj.key, obj)
+        self._index.setdefault(obj.key, []).append(obj)
 
     def of_kind(self, *kinds: str) -> list[KubeObject]:
         return [obj for obj in self.objects if obj.kind in kinds]
@@ -93,13 +94,13 @@ class KubernetesObjects:
     def unique(self, *kinds: str) -> list[KubeObject]:
         """One object per key (the first seen): for judging relations, where the same object
         rendered twice (base and install.yaml) must not count twice."""
-        return [obj for obj in self._index.values() if obj.kind in kinds]
+        return [same[0] for same in self._index.values() if same[0].kind in kinds]
 
-    def find(self, kind: str, name: str, namespace: str = "") -> KubeObject | None:
-        found = self._index.get((kind, namespace, name))
-        if found is not None or namespace:
-            return found
-        return next((obj for obj in self.objects if obj.kind == kind and obj.name == name), None)
+    def find(self, kind: str, name: str, namespace: str = "", near: str = "") -> KubeObject | None:
+        """The object with this key; of several copies (a base and a rendered install), the one
+        whose path shares most with `near`: the same file, else the nearest folder."""
+        same = self._index.get((kind, namespace, name), [])
+        return max(same, key=lambda obj: len(commonprefix([obj.path, near])), default=None)
 
     def namespaces(self) -> set[str]:
         return {obj.namespace for obj in self.objects if obj.namespace}
@@ -116,7 +117,7 @@ class KubernetesObjects:
         name = text(binding.get("roleRef", "name"))
         if kind not in ("Role", "ClusterRole") or not name:
             return None
-        return self.find(kind, name, binding.namespace if kind == "Role" else "")
+        return self.find(kind, name, binding.namespace if kind == "Role" else "", binding.path)
 
 
 def string_map(node: Node | None) -> dict[str, str]:
