@@ -7,7 +7,7 @@ import pytest
 from scanner.checks.cloud_common import lookup, place, refers_to
 from scanner.checks.cloud_network import ALL_PORTS, _ranges
 from scanner.checks.cloud_secrets import literal_secret, secret_name
-from scanner.model.cloud import CloudResource
+from scanner.model.cloud import CloudResource, Reference
 from scanner.nodes import Location, Mapping, Scalar, Sequence, Unknown
 
 HERE = Location("main.tf", 1)
@@ -17,20 +17,24 @@ def _resource(fmt: str, type_: str, name: str, module: str = "") -> CloudResourc
     return CloudResource(fmt, type_, name, Mapping(HERE), HERE, module)
 
 
+def _ref(target: str, source: str = "") -> Reference:
+    return Reference(source or f"{target}.id", HERE, "known after apply", target, "id")
+
+
+VPC = _resource("terraform", "aws_vpc", "aws_vpc.main")
+
+
 @pytest.mark.parametrize(("node", "resource", "expected"), [
-    (Unknown("aws_vpc.main.id", HERE), _resource("terraform", "aws_vpc", "aws_vpc.main"), True),
-    (Unknown("aws_vpc.main[0].id", HERE), _resource("terraform", "aws_vpc", "aws_vpc.main[0]"), True),
-    (Unknown("aws_vpc.main.id", HERE),
+    (_ref("aws_vpc.main"), VPC, True),
+    (_ref("aws_vpc.main"), _resource("terraform", "aws_vpc", "aws_vpc.main[0]"), True),
+    (_ref("module.net.aws_vpc.main"),
      _resource("terraform", "aws_vpc", "module.net.aws_vpc.main", "module.net"), True),
-    (Unknown("aws_vpc.other.id", HERE), _resource("terraform", "aws_vpc", "aws_vpc.main"), False),
-    (Unknown("data.aws_vpc.main.id", HERE), _resource("terraform", "aws_vpc", "aws_vpc.main"), None),
-    (Unknown("var.vpc_id", HERE), _resource("terraform", "aws_vpc", "aws_vpc.main"), None),
-    (Scalar("vpc-0123", HERE), _resource("terraform", "aws_vpc", "aws_vpc.main"), False),
-    (Unknown("Ref Vpc", HERE, "resource reference"),
-     _resource("cloudformation", "AWS::EC2::VPC", "Vpc"), True),
-    (Unknown("Fn::GetAtt Vpc Arn", HERE), _resource("cloudformation", "AWS::EC2::VPC", "Vpc"), True),
-    (Unknown("Ref Subnet", HERE, "pseudo parameter or resource reference"),
-     _resource("cloudformation", "AWS::EC2::VPC", "Vpc"), False),
+    (_ref("aws_vpc.other"), VPC, False),
+    (_ref("data.aws_vpc.main"), VPC, None),
+    (Unknown("var.vpc_id", HERE), VPC, None),
+    (Scalar("vpc-0123", HERE), VPC, False),
+    (_ref("Vpc", "Ref Vpc"), _resource("cloudformation", "AWS::EC2::VPC", "Vpc"), True),
+    (_ref("Subnet", "Ref Subnet"), _resource("cloudformation", "AWS::EC2::VPC", "Vpc"), False),
     (Unknown("Ref VpcId", HERE, "parameter without a default"),
      _resource("cloudformation", "AWS::EC2::VPC", "Vpc"), None),
 ])

@@ -10,7 +10,6 @@ and is never reported.
 from __future__ import annotations
 
 from collections.abc import Iterator
-import re
 from typing import Any
 
 from scanner.findings import Hit, hit_at
@@ -101,25 +100,16 @@ def scalar_strings(node: Node | None) -> list[Scalar]:
 
 def refers_to(node: Node | None, resource: Any) -> bool | None:
     """Whether a value points at `resource` (`aws_vpc.main.id`, `!Ref Vpc`, `!GetAtt Vpc.Arn`).
-    False for a literal or a plain reference to another resource; None when it is a reference the
-    scanner can't follow (a variable, a data source, an expression)."""
-    if isinstance(node, Unknown):
-        source = node.source.strip()
-        if resource.format == "terraform":
-            address = resource.name
-            if resource.module and address.startswith(resource.module + "."):
-                address = address[len(resource.module) + 1:]
-            address = re.escape(re.sub(r"\[[^\]]*\]$", "", address))
-            if re.search(rf"(?<![\w.-]){address}(?:[.\[]|$)", source):
-                return True
-            other = rf"{re.escape(resource.type)}\.[\w-]+(?:\[[^\]]*\])?\.\w+"
-            return False if re.fullmatch(other, source) else None
-        target = re.fullmatch(r"(Ref|Fn::GetAtt) ([\w-]+).*", source)
-        if target and target.group(2) == resource.name:
+    False for a literal or a reference to another managed resource; None when the scanner can't
+    follow it (a variable without a value, a data source, an expression)."""
+    from scanner.model.cloud import Reference
+
+    if isinstance(node, Reference):
+        if node.target == resource.name or resource.name.startswith(node.target + "["):
             return True
-        if target:  # another resource is False; a parameter without a default can't be followed
-            return False if target.group(1) != "Ref" or "resource" in node.reason else None
-        return True if re.search(rf"(?<![\w:-]){re.escape(resource.name)}\b", source) else None
+        return None if node.target.startswith("data.") or ".data." in node.target else False
+    if isinstance(node, Unknown):
+        return None
     return False if text(node) is not None else None
 
 

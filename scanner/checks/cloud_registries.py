@@ -6,7 +6,6 @@ encrypts the layers.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +14,7 @@ from scanner.catalog import RuleContext
 from scanner.checks.cloud_common import (blocks, flag, items, lookup, place, refers_to, report,
                                          scalar_strings, setting)
 from scanner.findings import Hit
+from scanner.model.cloud import json_document
 from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, text
 
 ECR = ("aws_ecr_repository", "AWS::ECR::Repository")
@@ -96,23 +96,11 @@ def _gcr_bucket(res, registries: list[Any]) -> bool:
 
 def _public_statements(policy: Node | None) -> Iterator[tuple[int, Node | Location]]:
     """(statement index, where) for each statement of an IAM policy document that allows the `*`
-    principal without a condition; a policy written as a JSON string is reported as a whole."""
-    if isinstance(policy, Scalar) and isinstance(policy.value, str):
-        try:
-            document = json.loads(policy.value)
-        except ValueError:
-            return
-        if any(_public(statement) for statement in _statements(document)):
-            yield 0, policy
-        return
-    for index, statement in enumerate(blocks(policy, "Statement")):
+    principal without a condition, however the document was written (object, JSON string,
+    `jsonencode`, policy document data source)."""
+    for index, statement in enumerate(blocks(json_document(policy), "Statement")):
         if _public(_plain(statement)):
             yield index, place(statement, "Principal") or statement
-
-
-def _statements(document: Any) -> list[Any]:
-    found = document.get("Statement", []) if isinstance(document, dict) else []
-    return found if isinstance(found, list) else [found]
 
 
 def _public(statement: Any) -> bool:
