@@ -122,7 +122,7 @@ def _linked(model, bucket, places: tuple[tuple[str, str], ...]) -> bool:
         for other in model.of_type(kind):
             for value in items(lookup(other.attrs, path)):
                 written = text(value)
-                if refers_to(value, bucket) or (name and written and name in written):
+                if refers_to(value, bucket) or (name and written in (name, f"arn:aws:s3:::{name}")):
                     return True
     return False
 

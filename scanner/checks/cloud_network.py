@@ -107,8 +107,8 @@ def _ranges(spec: str) -> tuple[int, int] | None:
 
 def _gcp(res) -> Iterator[Opening]:
     attrs = res.attrs
-    direction, _, _ = setting(attrs, "direction")
-    if direction not in (None, "ingress") or flag(attrs, "disabled", False)[0] is not False:
+    direction, _, known = setting(attrs, "direction")
+    if not known or direction not in (None, "ingress") or flag(attrs, "disabled", False)[0] is not False:
         return
     sources = lookup(attrs, "source_ranges")
     if sources is None:

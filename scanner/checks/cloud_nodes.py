@@ -64,8 +64,9 @@ def node_image(model, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(*AKS_POOLS):
         for prefix, pool in aks_pools(res):
             sku, node, known = setting(pool, "os_sku")
-            os_type, _, _ = setting(pool, "os_type")
-            if not known or (os_type or "linux") != "linux" or (sku or "").startswith("windows"):
+            os_type, _, os_known = setting(pool, "os_type")
+            windows = (os_type or "linux") != "linux" or (sku or "").startswith("windows")
+            if not known or not os_known or windows:
                 continue
             if sku is None or not sku.startswith(_AZURE_LINUX):
                 yield report(res, node, f"{prefix}os_sku", image=text(node) or "Ubuntu (the default)")
