@@ -20,7 +20,9 @@ WORLD = frozenset({"0.0.0.0/0", "::/0", "*", "internet", "any", "0.0.0.0"})
 
 def lookup(node: Node | None, path: str) -> Node | None:
     """The node at a dotted path. A block written as a sequence stands for its first item; an
-    `Unknown` met on the way is returned as is, so the caller can tell it from absence."""
+    `Unknown` met on the way is returned as is, so the caller can tell it from absence. `null`
+    is absence: Terraform reads `x = null` as "not set", and plan JSON lists unset arguments
+    as null."""
     for step in path.split("."):
         node = _single(node)
         if isinstance(node, Unknown):
@@ -28,7 +30,7 @@ def lookup(node: Node | None, path: str) -> Node | None:
         if not isinstance(node, Mapping):
             return None
         node = node.get(step)
-    return node
+    return None if isinstance(node, Scalar) and node.value is None else node
 
 
 def _single(node: Node | None) -> Node | None:
@@ -56,7 +58,7 @@ def items(node: Node | None) -> list[Node]:
     """A list attribute's items; a single value stands for a one-item list."""
     if isinstance(node, Sequence):
         return list(node.items)
-    return [] if node is None else [node]
+    return [] if node is None or (isinstance(node, Scalar) and node.value is None) else [node]
 
 
 def flag(node: Node | None, path: str, default: bool | None) -> tuple[bool | None, Node | None]:
