@@ -27,6 +27,9 @@ _ECR = {
     "AWS::ECR::Repository": ("ImageScanningConfiguration.ScanOnPush", "ImageTagMutability",
                              "EncryptionConfiguration.EncryptionType"),
 }
+# Resource policies of ECR: where each type keeps its policy document.
+_POLICIES = {"aws_ecr_repository_policy": "policy", "aws_ecr_registry_policy": "policy",
+             "AWS::ECR::Repository": "RepositoryPolicyText", "AWS::ECR::RegistryPolicy": "PolicyText"}
 _PUBLIC_MEMBERS = frozenset({"allusers", "allauthenticatedusers"})
 _GCR_BUCKET = re.compile(r"(?:^|\.)artifacts\.[\w.-]+\.appspot\.com$", re.IGNORECASE)
 
@@ -70,16 +73,18 @@ def mutable_tags(model, ctx: RuleContext) -> Iterator[Hit]:
 
 def public_policy(model, ctx: RuleContext) -> Iterator[Hit]:
     """Registry policies and IAM bindings that let anyone pull (or push)."""
-    for res in model.of_type("aws_ecr_repository_policy", "AWS::ECR::Repository"):
-        key = "policy" if res.format == "terraform" else "RepositoryPolicyText"
+    for res in model.of_type(*_POLICIES):
+        key = _POLICIES[res.type]
         for index, node in _public_statements(lookup(res.attrs, key)):
             yield report(res, node, f"{key}.Statement[{index}]", who='"*"')
     registries = model.of_type("google_container_registry")
     for res in model.of_type(*(f"{prefix}_iam_{kind}" for prefix in (ARTIFACT, "google_storage_bucket")
-                               for kind in ("member", "binding"))):
+                               for kind in ("member", "binding", "policy"))):
         if res.type.startswith("google_storage_bucket") and not _gcr_bucket(res, registries):
             continue
         members = scalar_strings(lookup(res.attrs, "member")) + scalar_strings(lookup(res.attrs, "members"))
+        members += [m for binding in blocks(json_document(lookup(res.attrs, "policy_data")), "bindings")
+                    for m in scalar_strings(binding.get("members"))]
         for member in members:
             if str(member.value).strip().lower() in _PUBLIC_MEMBERS:
                 yield report(res, member, "members", who=str(member.value))
