@@ -103,7 +103,8 @@ def bucket_logging_off(model, ctx: RuleContext) -> Iterator[Hit]:
             continue
         if any(refers_to(lookup(log.attrs, "bucket"), res) is not False for log in separate):
             continue
-        words = re.split(r"[^a-z0-9]+", f"{res.name} {text(_bucket_name(res)) or ''}".lower())
+        names = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", f"{res.name} {text(_bucket_name(res)) or ''}")
+        words = re.split(r"[^a-z0-9]+", names.lower())
         if "access" in words:
             continue  # by its name, the bucket that receives access logs
         if markers.intersection(words) or _linked(model, res, _LOG_DESTINATIONS):
