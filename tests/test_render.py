@@ -92,3 +92,16 @@ def test_kustomize_overlay_is_rendered_and_mapped_to_its_patch(tmp_path: Path) -
         assert places(result) == {("CTR002", "overlays/prod/debug-patch.yaml", 12)}
         assert "kustomize overlays/prod" in result.findings[0].message
     assert result.errors == []
+
+
+def test_chart_that_renders_nothing_is_an_error_unless_its_dependencies_explain_it(chart: Path) -> None:
+    templates = chart / "charts/shop/templates"
+    for template in ("deployment.yaml", "service.yaml"):
+        (templates / template).write_text("{{- if .Values.enabled }}\nkind: Pod\n{{- end }}\n")
+    (chart / "charts/shop/values-debug.yaml").unlink()
+    with_dependency = run(chart, chart)
+    assert with_dependency.errors == []
+    chart_file = chart / "charts/shop/Chart.yaml"
+    chart_file.write_text(chart_file.read_text().split("dependencies:")[0])
+    without = run(chart, chart)
+    assert [e.message for e in without.errors] == ["chart shop, default values: rendered no Kubernetes objects"]
