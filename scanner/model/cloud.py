@@ -113,9 +113,14 @@ class CloudVariable:
 
 @dataclass
 class CloudModel:
+    """`modules`: Terraform module calls, each a CloudResource whose `type` is the call's `source`
+    (`terraform-aws-modules/eks/aws`) and whose `attrs` are its evaluated inputs (and `version`):
+    a registry module's resources are not in the scan, but the inputs given to it are."""
+
     resources: list[CloudResource] = field(default_factory=list)
     variables: list[CloudVariable] = field(default_factory=list)
     providers: list[CloudResource] = field(default_factory=list)
+    modules: list[CloudResource] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[CloudResource]:
         return iter(self.resources)
@@ -149,6 +154,7 @@ class CloudModel:
         self.resources.extend(other.resources)
         self.variables.extend(other.variables)
         self.providers.extend(other.providers)
+        self.modules.extend(other.modules)
 
 
 def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:

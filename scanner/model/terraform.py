@@ -16,7 +16,8 @@ from scanner.config import Config
 from scanner.inputs import ParsedFile
 from scanner.model.cloud import CloudModel, CloudVariable
 from scanner.model.hcl_eval import Budget, Env, Evaluator
-from scanner.model.terraform_module import Context, Directory, ModuleInstance
+from scanner.model.terraform_dirs import Directory
+from scanner.model.terraform_module import Context, ModuleInstance
 from scanner.nodes import Node, Unknown, truth
 from scanner.parse.hcl import HclFile
 
