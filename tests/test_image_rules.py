@@ -214,3 +214,37 @@ def test_secret_allow_list(tmp_path: Path) -> None:
     assert by_fingerprint == everything[:1]
     by_digest = _scan(path, "IMG001", secret_allow_fingerprints=(digest(TOKEN),)).findings
     assert [f.path.rsplit("/", 1)[1] for f in by_digest] == ["b.ini"]
+
+
+def test_a_realistic_build(tmp_path: Path) -> None:
+    """Base OS layer, dependencies, the app copied with its secrets, then a cleanup layer: every
+    rule reports what a reviewer would want to see, and nothing from the base or the libraries."""
+    base = layer(E("etc/", kind=tarfile.DIRTYPE), E("etc/os-release", b"ID=debian\n"),
+                 E("root/.bash_history", kind=tarfile.SYMTYPE, linkname="/dev/null"),
+                 E("usr/share/doc/openssl/demo.pem", KEY.encode()), compress="gzip")
+    deps = layer(E("usr/lib/python3/dist-packages/auth/client.py",
+                   b"def login(token):\n    password = self.prompt()\n    token = get_token()\n"),
+                 compress="gzip")
+    app = layer(E("app/", kind=tarfile.DIRTYPE), E("app/main.py", b"print('hi')\n"),
+                E("app/.env", f"DEBUG=0\nGITHUB_TOKEN={TOKEN}\n".encode()),
+                E("app/.git/HEAD", b"ref: refs/heads/main\n"), E("app/.env.example", b"GITHUB_TOKEN=\n"),
+                compress="gzip")
+    cleanup = layer(E("app/.wh..env"), E("app/.wh..git"), compress="gzip")
+    cfg = config(user="", healthcheck=False, env=("PATH=/usr/local/bin:/usr/bin", "GPG_KEY=A035C8C19219BA821E"),
+                 history=("ADD rootfs.tar.xz / # buildkit", f"RUN |1 GH={TOKEN} /bin/sh -c pip install . # buildkit"))
+    path = oci_dir(tmp_path / "layout", [base, deps, app, cleanup], cfg)
+    result = scan_archive(path, Config(root=tmp_path))
+    assert not result.errors
+    found = sorted((f.rule, f.path.split("!", 1)[1], f.line) for f in result.findings)
+    app_layer = found[0][1].split("/", 1)[0]
+    assert app_layer.startswith("layer-2-")
+    assert found == [
+        ("IMG001", f"{app_layer}/app/.env", 2),
+        ("IMG002", f"{app_layer}/app/.env", 1),
+        ("IMG002", f"{app_layer}/app/.git", 1),
+        ("IMG003", "config", 1),
+        ("IMG004", "config", 1),
+        ("IMG005", "config", 1),
+    ]
+    assert all(f.message.endswith("(deleted in a later layer but still in the image)")
+               for f in result.findings if "/app/" in f.path)

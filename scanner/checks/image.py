@@ -14,7 +14,7 @@ from dataclasses import replace
 from scanner.catalog import RuleContext
 from scanner.findings import Hit, fingerprint
 from scanner.image.detect import find_secrets
-from scanner.image.model import ImageFile, ImageModel, ignored, texts
+from scanner.image.model import ImageFile, ImageModel, matcher, texts
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence, dig, known
 
 STATE = {
@@ -39,13 +39,13 @@ def _allowed(model: ImageModel, ctx: RuleContext, hit: Hit, digest: str) -> bool
 
 def secrets_in_layers(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[Hit]:
     skip = tuple(ctx.option("skip_paths") or ())
-    generic_skip = tuple(ctx.option("generic_skip_paths") or ())
+    third_party = matcher(tuple(ctx.option("generic_skip_paths") or ()))
     for model in models:
         files = [file for file in model.files if not model.allows(file)]
         for file, text in texts(model, files, skip):
-            third_party = ignored(file.path, generic_skip)
+            library = third_party(file.path)
             for match in find_secrets(text, file.path):
-                if match.generic and third_party:
+                if match.generic and library:
                     continue
                 loc = Location(model.file_path(file), match.line, match.column, match.line,
                                match.end_column)

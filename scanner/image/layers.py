@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -58,13 +59,13 @@ class Budget:
         self.bytes += count
         if self.bytes > self.limits.archive_total_bytes:
             raise LimitError(f"more than {self.limits.archive_total_bytes} bytes once decompressed "
-                             "(archive_total_bytes limit); the rest of the image was not read")
+                             "(limits: archive-total-size); the rest of the image was not read")
 
     def spend_member(self) -> None:
         self.members += 1
         if self.members > self.limits.archive_members:
-            raise LimitError(f"more than {self.limits.archive_members} entries (archive_members "
-                             "limit); the rest of the image was not read")
+            raise LimitError(f"more than {self.limits.archive_members} entries (limits: archive-members); "
+                             "the rest of the image was not read")
 
 
 class _Guarded:
@@ -137,6 +138,14 @@ def _kind(info: tarfile.TarInfo) -> str:
     return "fifo" if info.isfifo() else "other"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def visible(name: str) -> str:
+    """A name with control characters escaped: a layer's file names end up on terminals."""
+    return _CONTROL.sub(lambda found: found.group(0).encode("unicode_escape").decode("ascii"), name)
+
+
 def printable(name: str, limit: int = 120) -> str:
     """A name safe to print: control characters escaped, long names shortened."""
     text = name.encode("unicode_escape", "backslashreplace").decode("ascii")
@@ -186,7 +195,8 @@ def read_entries(raw: BinaryIO, budget: Budget, problems: list[str],
                     odd.setdefault(message, [0, info.name])[0] += 1
                     if path is None:
                         continue
-                entry = Entry(ordinal, path, _kind(info), info.size, info.mode, info.linkname)
+                entry = Entry(ordinal, visible(path), _kind(info), info.size, info.mode,
+                              visible(info.linkname))
                 data = None
                 if entry.type == "file" and info.size <= cap and wanted(ordinal):
                     member = tar.extractfile(info)
