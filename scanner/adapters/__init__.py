@@ -10,20 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from typing import Any
+
 from scanner.config import Config
 from scanner.inputs import ParsedFile
 from scanner.model.container import Containers, ContainerSpec
 from scanner.nodes import truth
 
 
-def build(files: Sequence[ParsedFile], config: Config) -> Containers:
+def build(files: Sequence[ParsedFile], config: Config, kubernetes: Any = None, cloud: Any = None) -> Containers:
+    """`kubernetes` and `cloud` are the scan's own object set and cloud model when the engine has
+    them; built here otherwise."""
     result = Containers(trusted_registries=tuple(config.trusted_registries))
     types = {parsed.type for parsed in files}
     if "kubernetes" in types:
         from scanner.adapters.kubernetes import from_object
         from scanner.model.kubernetes import build as kubernetes_objects
 
-        objects = kubernetes_objects(files, config)
+        objects = kubernetes if kubernetes is not None else kubernetes_objects(files, config)
         for obj in objects:
             result.containers.extend(from_object(obj))
         result.tokenless_service_accounts = {
@@ -37,11 +41,11 @@ def build(files: Sequence[ParsedFile], config: Config) -> Containers:
                 for document in parsed.tree or ():
                     result.containers.extend(from_document(document))
     if types.intersection(("terraform", "cloudformation")):
-        result.containers.extend(_from_cloud(files, config))
+        result.containers.extend(_from_cloud(files, config, cloud))
     return result
 
 
-def _from_cloud(files: Sequence[ParsedFile], config: Config) -> Iterator[ContainerSpec]:
+def _from_cloud(files: Sequence[ParsedFile], config: Config, model: Any) -> Iterator[ContainerSpec]:
     """ECS task definitions and Terraform's Kubernetes workloads, from the evaluated Terraform
     and CloudFormation resources."""
     from scanner.adapters import terraform_k8s
@@ -49,7 +53,7 @@ def _from_cloud(files: Sequence[ParsedFile], config: Config) -> Iterator[Contain
     from scanner.adapters.ecs import TASK_TYPES, from_definitions, task_of
     from scanner.model.cloud import build as cloud_model
 
-    model = cloud_model(files, config)
+    model = model if model is not None else cloud_model(files, config)
     defaults = {variable.name: variable.default for variable in model.variables
                 if variable.format == "terraform" and variable.default is not None}
     for resource in model.of_type(*TASK_TYPES):
