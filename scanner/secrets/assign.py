@@ -18,7 +18,7 @@ from scanner.secrets.detectors import GENERIC_FILTERS, Detector
 # A key's last word names the secret; each alternative starts with a literal (see detectors.py).
 _LAST_WORDS = {"p": r"ass(?:word|wd|phrase)?|wd", "s": "ecret", "t": "oken", "c": "redentials?", "k": "ey"}
 _KEYWORD = "|".join(
-    f"{first}(?i:{rest})(?i:[_-]?(?:base|value|b64|base64))?[\"']?[ \t]*(?::=|=>|[:=])"
+    f"{first}(?i:{rest})(?i:[_-]?(?:base|value|b64|base64))?[\"']?\\]?[ \t]*(?::=|=>|[:=])"
     for letter, rest in _LAST_WORDS.items() for first in (letter, letter.upper()))
 
 GENERIC = Detector("secret-assignment", "SEC017", "secret", _KEYWORD,
@@ -32,6 +32,7 @@ _KEY_QUALIFIERS = frozenset({"api", "access", "private", "secret", "auth", "clie
                              "master", "account", "storage", "app", "service", "license", "webhook", "shared"})
 _TRAILING = frozenset({"base", "value", "b64", "base64"})
 _KEY_CHARS = re.compile(r"[\w.-]")
+_UNQUOTED = re.compile(r"\S*")
 _AWS_SECRET_NAME = re.compile(r"aws.?secret|secret.?access.?key", re.IGNORECASE)
 _AWS_SECRET_VALUE = re.compile(r"[A-Za-z0-9/+]{40}")
 _AZURE_KEY_NAME = re.compile(r"azure|storage|account.?key", re.IGNORECASE)
@@ -52,23 +53,30 @@ def secret_name(key: str) -> bool:
     return last.endswith(_SECRET_SUFFIXES) and len(words) == 1 and len(last) > 6
 
 
+MAX_KEY = 200  # characters: a longer "key" is not a name anyone assigns a secret to
+MAX_VALUE = 1024  # nor is a longer one-line value a password
+
+
 def key_before(text: str, pos: int) -> int:
     """Where the key that ends at or after `pos` starts: back over name characters."""
-    start = pos
-    while start > 0 and _KEY_CHARS.match(text[start - 1]):
+    start, limit = pos, max(pos - MAX_KEY, 0)
+    while start > limit and _KEY_CHARS.match(text[start - 1]):
         start -= 1
     return start
 
 
-def _line_end(text: str, pos: int) -> int:
-    end = text.find("\n", pos)
-    return len(text) if end < 0 else end
+def _line_end(text: str, pos: int) -> tuple[int, bool]:
+    """Where reading a value stops: the end of the line, or MAX_VALUE on (True) for a longer one."""
+    end = text.find("\n", pos, pos + MAX_VALUE)
+    if end >= 0 or len(text) <= pos + MAX_VALUE:
+        return (len(text) if end < 0 else end), False
+    return pos + MAX_VALUE, True
 
 
 def read_value(text: str, pos: int) -> tuple[int, int] | None:
     """The span of a literal value starting at `pos` (after the operator), quotes excluded; None
     for anything that is not a one-line literal (a block, a list, a tag, a comparison)."""
-    end_of_line = _line_end(text, pos)
+    end_of_line, too_long = _line_end(text, pos)
     i = pos
     while i < end_of_line and text[i] in " \t":
         i += 1
@@ -81,12 +89,10 @@ def read_value(text: str, pos: int) -> tuple[int, int] | None:
             return (start, close) if close > start else None
     if text[i] in "[{|>&*!#":  # YAML collections, block scalars, anchors, aliases, tags, comments
         return None
-    end = i
-    while end < end_of_line and not text[end].isspace():
-        end += 1
+    end = _UNQUOTED.match(text, i, end_of_line).end()  # type: ignore[union-attr]
     while end > i and text[end - 1] in ",;":
         end -= 1
-    return (i, end) if end > i else None
+    return (i, end) if end > i and not (too_long and end == end_of_line) else None
 
 
 def _closing(text: str, quote: str, start: int, limit: int) -> int:

@@ -76,7 +76,7 @@ def is_user_password(value: str) -> bool:
     return bool(sep and user and password and (user + password).isprintable())
 
 
-_B = r"(?<![A-Za-z0-9_+/=-])"  # a token starts at a boundary, so scans never restart inside one
+_B = r"(?<![A-Za-z0-9_+/-])"  # a token starts at a boundary (`KEY=token` is one), never inside a word
 _E = r"(?![A-Za-z0-9_-])"
 
 DETECTORS: tuple[Detector, ...] = (

@@ -19,10 +19,14 @@ from scanner.secrets.detectors import BY_ID, DETECTORS, Detector
 from scanner.secrets.filters import fired
 from scanner.secrets.match import SecretMatch
 
-_RANK = {"SEC016": 1, "SEC017": 2}  # lower is more specific
+# Lower is more specific; rank 0 (every provider token) is the default. A URL's password may be a
+# provider token, and either may be what a Secret or a secret-named key holds.
+_RANK = {"SEC015": 1, "SEC016": 2, "SEC017": 3}
 _PRIVATE_KEY_END = re.compile(r"-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----")
 _KEY_BODY = re.compile(r"(?:\\[nr]|[\sA-Za-z0-9+/=\"',:-]){1,20000}")
 _NOT_BASE64 = re.compile(r"\\[nr]|[^A-Za-z0-9+/=]")
+_PEM_ARMOR = re.compile(r"-----(?:BEGIN|END)[ A-Z0-9]{0,30}-----")
+_KEY_BEFORE = re.compile(r"([A-Za-z_][\w.-]{0,100})[\"']?[ \t]*(?::=|=>|[:=])[ \t]*[\"']?$")
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])[A-Za-z0-9/+]{40}"
                          r"(?![A-Za-z0-9/+=])")
 
@@ -44,11 +48,42 @@ class LineIndex:
         return Location(path, *self.position(start), *self.position(end))
 
 
+def alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a pattern (split at `|` outside groups and classes)."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return [*parts, pattern[start:]]
+
+
 @lru_cache(maxsize=1)
-def combined() -> tuple[re.Pattern[str], tuple[Detector, ...]]:
-    """All anchors in one flat alternation, and the detectors that have one."""
-    detectors = tuple(d for d in (*DETECTORS, assign.GENERIC) if d.anchor)
-    return re.compile("|".join(d.anchor for d in detectors)), detectors
+def combined() -> tuple[re.Pattern[str], dict[str, tuple[Detector, ...]]]:
+    """All anchors in one alternation, and the detectors an anchor's first character can belong to.
+
+    Every anchor alternative starts with a literal character; grouping them by it
+    (`k(?:ey...)|g(?:h[pousr]_|l[a-z]{2,6}-)|...`) lets the engine test one character per branch
+    at each position instead of one per alternative (measured: 26 MB/s against 15 MB/s)."""
+    tails: dict[str, list[str]] = {}
+    by_first: dict[str, list[Detector]] = {}
+    for detector in (*DETECTORS, assign.GENERIC):
+        for alternative in alternatives(detector.anchor) if detector.anchor else ():
+            tails.setdefault(alternative[0], []).append(alternative[1:])
+            if detector not in by_first.setdefault(alternative[0], []):
+                by_first[alternative[0]].append(detector)
+    pattern = "|".join(f"{re.escape(first)}(?:{'|'.join(rest)})" for first, rest in tails.items())
+    return re.compile(pattern), {first: tuple(found) for first, found in by_first.items()}
 
 
 class TextScan:
@@ -58,6 +93,7 @@ class TextScan:
         self.text = text
         self.path = path
         self._index: LineIndex | None = None
+        self.generic_until = 0
 
     @property
     def index(self) -> LineIndex:
@@ -69,9 +105,18 @@ class TextScan:
              resource: str = "") -> SecretMatch:
         """A match for text[start:end]; `value` when the secret is not that text verbatim."""
         value = self.text[start:end] if value is None else value
+        if value.startswith("-----BEGIN"):  # a key's identity is its body, however it is spelled
+            value = _NOT_BASE64.sub("", _PEM_ARMOR.sub("", value))
+        name = name or self.key_on_line(start)
         return SecretMatch(detector=detector.id, rule=detector.rule, description=detector.description,
                            loc=self.index.location(self.path, start, end), value=value, start=start, end=end,
                            name=name, resource=resource, filtered_by=fired(value, name, detector.filters))
+
+    def key_on_line(self, start: int) -> str:
+        """The key a token is assigned to on its line (`GITHUB_TOKEN=ghp_...`), to name it by."""
+        line_start = self.text.rfind("\n", 0, start) + 1
+        found = _KEY_BEFORE.search(self.text, max(line_start, start - 200), start)
+        return found.group(1) if found else ""
 
     def span(self, loc: Location) -> tuple[int, int]:
         """Offsets of a parsed value, without the quotes around a quoted one."""
@@ -81,13 +126,15 @@ class TextScan:
             return start + 1, end - 1
         return start, end
 
-    def at(self, found: re.Match[str], detectors: tuple[Detector, ...]) -> SecretMatch | None:
+    def at(self, found: re.Match[str], by_first: dict[str, tuple[Detector, ...]]) -> SecretMatch | None:
         """The match of the first detector whose anchor and full pattern match here."""
-        for detector in detectors:
+        for detector in by_first.get(self.text[found.start()], ()):
             anchored = detector.anchor_regex.match(self.text, found.start())
             if anchored is None:
                 continue
             if detector is assign.GENERIC:
+                if found.start() < self.generic_until:  # `password=password=...`: inside a value
+                    continue
                 match = self.assignment(anchored)
             elif detector.id == "private-key":
                 match = self.private_key(anchored.start())
@@ -107,7 +154,7 @@ class TextScan:
             return None
         if detector.requires and not re.search(detector.requires, self.text):
             return None
-        return self.make(detector, start, end)
+        return self.make(detector, start, end, name=self.key_on_line(assign.key_before(self.text, full.start())))
 
     def private_key(self, start: int) -> SecretMatch | None:
         """The key spans header to footer, whether its lines are real, indented (a YAML block) or
@@ -122,10 +169,9 @@ class TextScan:
         else:
             body = _KEY_BODY.match(self.text, header_end)
             end = body.end() if body else header_end
-        value = _NOT_BASE64.sub("", self.text[header_end:footer.start() if footer else end])
-        if len(value) < 64:
+        if len(_NOT_BASE64.sub("", self.text[header_end:footer.start() if footer else end])) < 64:
             return None
-        return self.make(BY_ID["private-key"], start, end, value=value)
+        return self.make(BY_ID["private-key"], start, end)
 
     def assignment(self, found: re.Match[str]) -> SecretMatch | None:
         word = re.match(r"[\w.-]*", found.group())
@@ -137,6 +183,11 @@ class TextScan:
         span = assign.read_value(self.text, found.end())
         if span is None or not assign.secret_name(name):
             return None
+        quote = self.text[key_start - 1] if key_start > 0 else ""
+        if quote in ("'", '"') and self.text[span[0] - 1] != quote:  # `"--password=x"`: ends at the quote
+            cut = self.text.find(quote, span[0], span[1])
+            span = (span[0], cut) if cut > span[0] else span
+        self.generic_until = span[1]
         return self.make(assign.detector_for(name, self.text[span[0]:span[1]]), *span, name=name)
 
     def legacy_env(self) -> list[SecretMatch]:
@@ -144,15 +195,15 @@ class TextScan:
 
     def run(self, kind: str = "text") -> list[SecretMatch]:
         """The one pass: search for any anchor, judge it, go on after what it matched."""
-        regex, detectors = combined()
+        regex, by_first = combined()
         matches: list[SecretMatch] = []
         found = regex.search(self.text)
         while found is not None:
-            match = self.at(found, detectors)
+            match = self.at(found, by_first)
             if match is not None:
                 matches.append(match)
-            # A provider's match is skipped whole; a generic one only to its operator, so a token
-            # assigned to a secret-named key is still seen by its provider's pattern.
+            # A token's match is skipped whole; a wider one (a URL, an assignment) only to its anchor,
+            # so a token inside it is still seen by its own pattern.
             resume = match.end if match is not None and match.rule not in _RANK else found.end()
             found = regex.search(self.text, max(resume, found.end()))
         if kind == "dockerfile":
@@ -189,12 +240,17 @@ def scan_text(text: str, path: str, kind: str = "text") -> list[SecretMatch]:
 
 
 def dedupe(matches: list[SecretMatch]) -> list[SecretMatch]:
-    """One finding per stretch of text. Where matches overlap, a provider's wins over Kubernetes
-    Secret data, which wins over a generic assignment; at equal rank the earlier in `matches`
-    wins (callers put what the parsed structure found before what the text pass guessed)."""
+    """One finding per stretch of text. Where matches overlap, the more specific wins (a provider
+    token, then a URL's password, then Kubernetes Secret data, then a generic assignment); at equal
+    rank the earlier in `matches` wins (callers put what the parsed structure found first).
+    Kept spans never overlap, so a new one needs comparing with its two neighbours only."""
+    starts: list[int] = []
     kept: list[SecretMatch] = []
     for match in sorted(matches, key=lambda m: _RANK.get(m.rule, 0)):
-        if not any(k.start < match.end and match.start < k.end or (k.start, k.end) == (match.start, match.end)
-                   for k in kept):
-            kept.append(match)
-    return sorted(kept, key=lambda m: (m.start, m.end, m.rule))
+        at = bisect.bisect_left(starts, match.start)
+        if (at > 0 and kept[at - 1].end > match.start) or (at < len(kept) and kept[at].start < max(match.end,
+                                                                                                  match.start + 1)):
+            continue
+        starts.insert(at, match.start)
+        kept.insert(at, match)
+    return kept
