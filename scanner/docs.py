@@ -18,6 +18,8 @@ from scanner.catalog import FILE_TYPES, Rule, load_checklist, load_rules
 from scanner.rule_docs import sections_markdown, sections_text
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "rules"
+README = DOCS_DIR.parent.parent / "README.md"
+TABLE_START, TABLE_END = "<!-- checklist-table:start -->", "<!-- checklist-table:end -->"
 GENERATED = "Generated from the rule catalog by `python -m scanner.docs`; do not edit by hand."
 
 
@@ -156,6 +158,13 @@ def checklist_table(output_format: str = "table", rules: Sequence[Rule] | None =
     return "\n".join([*lines, "", total])
 
 
+def readme_with_table(readme: str, table: str) -> str:
+    """The README with its coverage table (between the two markers) replaced by `table`."""
+    head, _, rest = readme.partition(TABLE_START)
+    _, _, tail = rest.partition(TABLE_END)
+    return f"{head}{TABLE_START}\n{table}\n{TABLE_END}{tail}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Regenerate `docs/rules/`; `--check`: exit 1 when it is stale; `--checklist`: print the
     README's coverage table."""
@@ -165,13 +174,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(checklist_table("markdown", rules, checklist))
         return 0
     expected = pages(rules, checklist)
+    readme = README.read_text(encoding="utf-8")
+    fresh_readme = readme_with_table(readme, checklist_table("markdown", rules, checklist))
     if "--check" in args:
-        changed = stale(DOCS_DIR, expected)
+        changed = stale(DOCS_DIR, expected) + (["README.md (checklist table)"] if fresh_readme != readme else [])
         for name in changed:
             print(f"docs/rules/{name} is stale; run `python -m scanner.docs`", file=sys.stderr)
         return 1 if changed else 0
     for name in write_pages(DOCS_DIR, expected):
         print(f"updated docs/rules/{name}", file=sys.stderr)
+    if fresh_readme != readme:
+        README.write_text(fresh_readme, encoding="utf-8")
+        print("updated the checklist table in README.md", file=sys.stderr)
     return 0
 
 

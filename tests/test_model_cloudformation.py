@@ -105,12 +105,23 @@ def test_unknowns_never_raise(value: str) -> None:
 
 def test_references_name_their_target() -> None:
     text = ("Resources:\n  Key:\n    Type: AWS::KMS::Key\n  Repo:\n    Type: AWS::ECR::Repository\n"
-            "    Properties:\n      A: !Ref Key\n      B: !GetAtt Key.Arn\n      C: !Ref AWS::Region\n")
+            "    Properties:\n      A: !Ref Key\n      B: !GetAtt Key.Arn\n      C: !Ref AWS::Region\n"
+            "      D: !Sub '${Key.Arn}'\n      E: !Ref Ssm\n"
+            "Parameters:\n  Ssm:\n    Type: AWS::SSM::Parameter::Value<String>\n    Default: /app/password\n")
     model = model_of(text)
     repo = resource(model, "Repo")
     assert [(n.target, n.attribute) for n in (repo.get("A"), repo.get("B"))] == [("Key", ""), ("Key", "Arn")]
     assert model.target_of(repo.get("B")) is resource(model, "Key")
     assert not isinstance(repo.get("C"), Reference) and isinstance(repo.get("C"), Unknown)
+    assert (repo.get("D").target, repo.get("D").attribute) == ("Key", "Arn")
+    assert isinstance(repo.get("E"), Unknown)  # the default names an SSM parameter, not the value
+
+
+def test_resource_with_unknown_properties_is_left_out() -> None:
+    text = ("Parameters:\n  X:\n    Type: String\nConditions:\n  C: !Equals [!Ref X, a]\nResources:\n"
+            "  R:\n    Type: AWS::S3::Bucket\n    Properties: !If [C, {A: 1}, {B: 2}]\n"
+            "  S:\n    Type: AWS::S3::Bucket\n")
+    assert [r.name for r in model_of(text).resources] == ["S"]
 
 
 def test_condition_cycle_is_unknown() -> None:

@@ -11,8 +11,8 @@ from scanner.config import Config
 from scanner.discover import walk
 from scanner.engine import read_source
 from scanner.inputs import ParsedFile
-from scanner.model.cloud import CloudModel, CloudResource, Reference, build
-from scanner.nodes import Mapping, Node, Scalar, Sequence, Unknown, dig, known, truth
+from scanner.model.cloud import CloudModel, CloudResource, Encoded, Reference, build
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, dig, known, truth
 from scanner.parse import ParseError
 from scanner.parse.hcl import parse
 
@@ -73,9 +73,12 @@ def evaluate(expression: str, extra: str = "") -> Node | None:
     ('flatten([["a"], ["b"]])', ["a", "b"]),
     ('contains(["a"], "a")', True),
     ('keys({ a = 1 })', ["a"]),
+    ('compact(["a", "", null])', ["a"]),
+    ('zipmap(["a"], [1])', {"a": 1}),
+    ('format("%v/%t", "x", true)', "x/true"),
 ])
 def test_functions_and_operators(expression: str, expected: object) -> None:
-    from scanner.model.hcl_functions import plain
+    from scanner.model.hcl_collections import plain
 
     value = evaluate(expression)
     assert value is not None and plain(value) == expected
@@ -377,6 +380,11 @@ resource "aws_ecr_repository_policy" "p" {
         "Resource": ["${aws_ecr_repository.r.arn}"], "Principal": "*"}]
     other = one(model, "aws_ecr_repository_policy.p").get("other")
     assert json.loads(other.value)["Principal"] == {"AWS": "*"}
+    # before encoding, each part keeps its own line: the principal is reported where it is written
+    assert isinstance(policy, Encoded) and isinstance(other, Encoded)
+    principal = dig(policy.document, "Statement", 0, "Principal")
+    assert (known(principal), principal.loc.line) == ("*", 8)
+    assert dig(other.document, "Principal", "AWS").loc.line == 15
 
 
 def test_file_and_templatefile_read_inside_the_tree_only() -> None:
@@ -386,3 +394,95 @@ def test_file_and_templatefile_read_inside_the_tree_only() -> None:
     web = one(model, "aws_instance.web")
     assert known(web.get("user_data")) == "#!/bin/sh\nuseradd admin\nlisten 8080\n"
     assert isinstance(web.get("outside"), Unknown) and isinstance(web.get("missing"), Unknown)
+
+
+def test_each_environment_tfvars_is_its_own_variant() -> None:
+    files = {"main.tf": 'variable "public" {\n  default = false\n}\nresource "t" "r" {\n  v = var.public\n}\n',
+             "dev.tfvars": "public = true\n", "prod.tfvars": "public = false\n",
+             "terraform.tfvars": "other = 1\n"}
+    values = [(where(r.get("v")), known(r.get("v"))) for r in model_of(files).resources]
+    assert values == [(("dev.tfvars", 1), True), (("prod.tfvars", 1), False)]
+
+
+def test_json_documents_keep_their_lines() -> None:
+    from scanner.model.cloud import json_document
+
+    model = model_of({"main.tf": '''variable "who" {
+  default = "*"
+}
+resource "aws_ecr_repository_policy" "p" {
+  heredoc = <<EOF
+{
+  "Statement": [{
+    "Principal": "${var.who}"
+  }]
+}
+EOF
+  quoted  = "{\\"Principal\\": \\"*\\"}"
+  encoded = jsonencode({ Principal = var.who })
+  plain   = "not json"
+}
+'''})
+    policy = one(model, "aws_ecr_repository_policy.p")
+    heredoc = json_document(policy.get("heredoc"))
+    assert dig(heredoc, "Statement", 0, "Principal").loc.line == 8
+    assert where(dig(json_document(policy.get("quoted")), "Principal")) == ("main.tf", 12)
+    assert where(dig(json_document(policy.get("encoded")), "Principal")) == ("main.tf", 2)
+    assert json_document(policy.get("plain")) is None and json_document(None) is None
+    assert json_document(policy.attrs) is policy.attrs
+
+
+def test_references_through_unknown_count_and_nested_attributes() -> None:
+    model = model_of({"main.tf": 'variable "n" {}\nresource "aws_kms_key" "k" {\n  count = var.n\n}\n'
+                                 'resource "t" "r" {\n  a = aws_kms_key.k[0].arn\n'
+                                 '  b = aws_kms_key.k[var.n].arn\n  c = aws_kms_key.k[0].tags_all.x\n}\n'})
+    resource = one(model, "t.r")
+    for key, attribute in (("a", "arn"), ("b", "arn"), ("c", "tags_all")):
+        value = resource.get(key)
+        assert isinstance(value, Reference) and (value.target, value.attribute) == ("aws_kms_key.k", attribute)
+
+
+def test_override_files_merge_into_the_blocks_they_name() -> None:
+    model = model_of({
+        "main.tf": 'resource "aws_eks_cluster" "c" {\n  name = "c"\n  vpc_config {\n'
+                   '    endpoint_public_access = false\n  }\n  enabled_cluster_log_types = ["api"]\n}\n'
+                   'locals {\n  x = 1\n}\n',
+        "main_override.tf": 'resource "aws_eks_cluster" "c" {\n  vpc_config {\n'
+                            '    endpoint_public_access = true\n  }\n}\nlocals {\n  x = 2\n}\n'
+                            'resource "t" "r" {\n  v = local.x\n}\n',
+    })
+    cluster = one(model, "aws_eks_cluster.c")
+    assert cluster.loc == Location("main.tf", 1, 1, 1, 33)  # the original block, not the override
+    assert known(cluster.get("name")) == "c" and len(cluster.get("enabled_cluster_log_types")) == 1
+    public = dig(cluster.attrs, "vpc_config", 0, "endpoint_public_access")
+    assert truth(public) is True and where(public) == ("main_override.tf", 3)
+    assert known(one(model, "t.r").get("v")) == 2
+
+
+def test_module_calls_and_provider_aliases_are_listed() -> None:
+    model = model_of({"main.tf": 'variable "public" {\n  default = true\n}\n'
+                                 'module "eks" {\n  source  = "terraform-aws-modules/eks/aws"\n'
+                                 '  version = "~> 20.0"\n  cluster_endpoint_public_access = var.public\n}\n'
+                                 'provider "aws" {\n  alias = "west"\n  region = "us-west-2"\n}\n'})
+    (call,) = model.modules
+    assert (call.type, call.name, call.loc.line, known(call.get("version"))) == (
+        "terraform-aws-modules/eks/aws", "module.eks", 4, "~> 20.0")
+    assert where(call.get("cluster_endpoint_public_access")) == ("main.tf", 2)
+    assert [p.name for p in model.provider_configs("aws")] == ["provider.aws.west"]
+
+
+def test_json_tfvars_and_auto_tfvars_order() -> None:
+    files = {"main.tf": 'variable "a" {}\nvariable "b" {}\nresource "t" "r" {\n  a = var.a\n  b = var.b\n}\n',
+             "terraform.tfvars.json": '{"a": "json", "b": "json"}',
+             "z.auto.tfvars": 'b = "auto"\n'}
+    resource = one(model_of(files), "t.r")
+    assert (known(resource.get("a")), known(resource.get("b"))) == ("json", "auto")
+    assert where(resource.get("a")) == ("terraform.tfvars.json", 1)
+
+
+def test_resources_keep_arguments_named_like_module_meta_arguments() -> None:
+    model = model_of({"main.tf": 'resource "aws_eks_cluster" "c" {\n  version = "1.24"\n  count = 1\n}\n'
+                                 'resource "aws_s3_object" "o" {\n  source = "./file"\n}\n'})
+    assert known(one(model, "aws_eks_cluster.c[0]").get("version")) == "1.24"
+    assert "count" not in one(model, "aws_eks_cluster.c[0]").attrs
+    assert known(one(model, "aws_s3_object.o").get("source")) == "./file"

@@ -64,8 +64,9 @@ def node_image(model, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(*AKS_POOLS):
         for prefix, pool in aks_pools(res):
             sku, node, known = setting(pool, "os_sku")
-            os_type, _, _ = setting(pool, "os_type")
-            if not known or (os_type or "linux") != "linux" or (sku or "").startswith("windows"):
+            os_type, _, os_known = setting(pool, "os_type")
+            windows = (os_type or "linux") != "linux" or (sku or "").startswith("windows")
+            if not known or not os_known or windows:
                 continue
             if sku is None or not sku.startswith(_AZURE_LINUX):
                 yield report(res, node, f"{prefix}os_sku", image=text(node) or "Ubuntu (the default)")
@@ -77,18 +78,19 @@ def auto_upgrade_off(model, ctx: RuleContext) -> Iterator[Hit]:
         for prefix, pool in gke_pools(res):
             upgrade, node = flag(pool, "management.auto_upgrade", True)
             if upgrade is False:
-                yield report(res, node, f"{prefix}management.auto_upgrade", what="node auto-upgrade")
+                yield report(res, node, f"{prefix}management.auto_upgrade", what="its nodes automatically")
     for res in model.of_type(AKS):
         for key in ("automatic_upgrade_channel", "automatic_channel_upgrade"):
             channel, node, known = setting(res.attrs, key)
             if channel is not None or not known:
                 break
         if known and channel in (None, "none"):
-            yield report(res, node, "automatic_upgrade_channel", what="the cluster upgrade channel")
+            yield report(res, node, "automatic_upgrade_channel",
+                         what="its Kubernetes version automatically: no upgrade channel is set")
         for key in ("node_os_upgrade_channel", "node_os_channel_upgrade"):
             channel, node, _ = setting(res.attrs, key)
             if channel in ("none", "unmanaged"):
-                yield report(res, node, "node_os_upgrade_channel", what="node OS upgrades")
+                yield report(res, node, "node_os_upgrade_channel", what="the node OS image automatically")
 
 
 def sandbox_off(model, ctx: RuleContext) -> Iterator[Hit]:

@@ -18,7 +18,8 @@ from scanner.nodes import Location, Mapping, Node, Scalar, walk
 # Argument names (lower case, without `_`) that hold a secret in resources and providers.
 _SECRET_ARGUMENTS = frozenset({
     "password", "masterpassword", "masteruserpassword", "adminpassword", "administratorloginpassword",
-    "rootpassword", "authtoken", "clientsecret", "secretkey", "accesskey", "secretaccesskey",
+    "rootpassword", "authtoken", "clientsecret", "secretkey", "accesskey", "secretaccesskey", "token",
+    "apikey", "plaintextvalue",
 })
 _SECRET_WORD = re.compile(r"password|passwd|passphrase|pwd|secret|token|api_?key|access_?key|private_?key|"
                           r"credential", re.IGNORECASE)

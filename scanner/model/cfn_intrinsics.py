@@ -111,9 +111,11 @@ class TemplateEvaluator:
         if not isinstance(declared, Mapping):
             return Unknown(_source(node), node.loc, "pseudo parameter")
         default = declared.get("Default")
+        kind = text(declared.get("Type")) or ""
         if default is None:
             return Unknown(_source(node), node.loc, "parameter without a default")
-        kind = text(declared.get("Type")) or ""
+        if kind.startswith("AWS::SSM::Parameter::Value"):  # the default names the value, in SSM
+            return Unknown(_source(node), node.loc, "read from SSM Parameter Store at deploy time")
         if kind.startswith(_LIST_TYPES) and isinstance(default, Scalar) and isinstance(default.value, str):
             return Sequence(default.loc, [Scalar(part.strip(), default.loc)
                                           for part in default.value.split(",")])
@@ -142,15 +144,23 @@ class TemplateEvaluator:
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
             given = variables.get(name)
-            value = self.evaluate(given) if given is not None else self._ref(
-                Scalar(name, node.loc), node) if "." not in name else Unknown(name, node.loc, "GetAtt")
+            if given is not None:
+                value = self.evaluate(given)
+            elif "." in name:
+                target, _, attribute = name.partition(".")
+                value = Reference(_source(node), node.loc, "resource attribute", target, attribute) \
+                    if target in self.resources else Unknown(name, node.loc, "GetAtt")
+            else:
+                value = self._ref(Scalar(name, node.loc), node)
             values.append(value)
             return _plain(value) or "\0"
 
         result = _SUB.sub(replace, written)
         if len(values) == 1 and _SUB.fullmatch(written):
-            return values[0] if not isinstance(values[0], Unknown) else Unknown(_source(node), node.loc,
-                                                                              values[0].reason)
+            value = values[0]
+            if isinstance(value, Reference):
+                return Reference(_source(node), node.loc, value.reason, value.target, value.attribute)
+            return value if not isinstance(value, Unknown) else Unknown(_source(node), node.loc, value.reason)
         if "\0" in result:
             return Unknown(_source(node), node.loc, "Fn::Sub with unknown parts")
         return Scalar(result, node.loc)

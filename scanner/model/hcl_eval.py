@@ -137,6 +137,8 @@ class Evaluator:
 
     def traverse(self, value: Node, steps: list[object], expr: Expr, env: Env) -> Node:
         for position, step in enumerate(steps):
+            if isinstance(value, Reference):  # `aws_x.y.arn[0]`: still about aws_x.y
+                return Reference(expr.source, expr.loc, value.reason, value.target, value.attribute)
             if isinstance(value, Unknown):
                 return unknown(expr, value.reason or "unknown")
             if step == SPLAT:
@@ -148,9 +150,11 @@ class Evaluator:
         return value
 
     def index(self, value: Node, key: str | Node, expr: Expr) -> Node:
+        raw = key.value if isinstance(key, Scalar) else key
+        if isinstance(value, Computed) and (isinstance(key, Unknown) or isinstance(raw, int)):
+            return value  # an instance of a resource whose count is unknown: the resource itself
         if isinstance(key, Unknown):
             return unknown(expr, "unknown index")
-        raw = key.value if isinstance(key, Scalar) else key
         if isinstance(value, Mapping):
             found = value.get(str(raw if not isinstance(raw, bool) else render(key)))  # type: ignore[arg-type]
             if found is not None:
@@ -172,7 +176,8 @@ class Evaluator:
             return unknown(expr, "template with unknown parts")
         if sum(len(text) for text in rendered) > MAX_TEXT:  # type: ignore[arg-type]
             return unknown(expr, "text too long")
-        return Scalar("".join(rendered), expr.loc)  # type: ignore[arg-type]
+        tag = expr.args[1] if len(expr.args) > 1 else ""
+        return Scalar("".join(rendered), expr.loc, tag)  # type: ignore[arg-type]
 
     def _cond(self, expr: Expr, env: Env) -> Node:
         test = truth(self.evaluate(expr.args[0], env))

@@ -8,62 +8,25 @@ and `module.<name>.` before its resource addresses, so a finding names the call 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable, Iterator
 
 from scanner.model.cloud import CloudModel, CloudResource
 from scanner.model.hcl_eval import Budget, Computed, Env, Evaluator, render
+from scanner.model.terraform_dirs import Directory
 from scanner.model.terraform_instances import Key, expand, suffix
 from scanner.model.terraform_policy import policy_json
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown
-from scanner.parse.hcl import Block, Body, HclFile
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, text
+from scanner.parse.hcl import Block, Body
 
 MAX_MODULE_DEPTH = 8
 META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "source", "version",
                             "providers"})
+# `source` and `version` are meta-arguments of module calls only: resources have real ones
+# (`aws_eks_cluster.version`, `aws_s3_object.source`).
+RESOURCE_META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider"})
 _BUSY = Unknown("", Location("", 0), "reference cycle")
-
-
-class Directory:
-    """The `.tf` files of one folder (one module) and the tfvars files beside them; `disk` is the
-    folder on disk when known (for `file()` and `templatefile()`)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.files: list[HclFile] = []
-        self.tfvars: list[HclFile] = []
-        self.disk: Path | None = None
-
-    def add(self, tree: HclFile, on_disk: Path | None = None) -> None:
-        name = tree.path.lower()
-        (self.tfvars if name.endswith((".tfvars", ".tfvars.json")) else self.files).append(tree)
-        if self.disk is None and on_disk is not None:
-            self.disk = on_disk.resolve().parent
-
-    def has_config(self) -> bool:
-        return bool(self.files)
-
-    def blocks(self, block_type: str) -> Iterator[Block]:
-        for tree in self.files:
-            yield from tree.body.blocks_of(block_type)
-
-    def local_calls(self) -> Iterator[str]:
-        """Folders this module calls with a literal local `source`."""
-        for block in self.blocks("module"):
-            target = self.source_dir(block)
-            if target is not None:
-                yield target
-
-    def source_dir(self, block: Block) -> str | None:
-        source = block.body.attributes.get("source")
-        value = source.value.value if source and isinstance(source.value, Scalar) else None
-        if not isinstance(value, str) or not value.startswith(("./", "../")):
-            return None
-        target = posixpath.normpath(posixpath.join(self.path, value))
-        if target.startswith(".."):
-            return None
-        return "" if target == "." else target
 
 
 @dataclass
@@ -205,7 +168,7 @@ class ModuleInstance:
         """A block body as a Mapping: arguments evaluated, nested blocks as Sequences of Mappings."""
         result = Mapping(loc)
         for name, attribute in body.attributes.items():
-            if name not in META_ARGUMENTS:
+            if name not in RESOURCE_META_ARGUMENTS:
                 result.set(name, attribute.key_loc, self.evaluator.evaluate(attribute.value, env))
         for block in body.blocks:
             for name, content in self.nested(block, env):
@@ -239,7 +202,13 @@ class ModuleInstance:
                 address = f"{self.prefix}provider.{block.labels[0]}" + (f".{alias}" if alias else "")
                 model.providers.append(CloudResource("terraform", block.labels[0], address, attrs,
                                                      block.loc, self.module))
-        for name in self.calls:
+        for name, block in self.calls.items():
+            source = text(self.evaluator.evaluate(block.body.attributes["source"].value)) \
+                if "source" in block.body.attributes else None
+            for key, env in self.instances(block):
+                attrs = self.attributes(block.body, env, block.loc)
+                model.modules.append(CloudResource("terraform", source or "", f"{self.prefix}module.{name}"
+                                                   f"{suffix(key)}", attrs, block.loc, self.module))
             for _, child in self.child_instances(name):
                 child.emit(model)
 

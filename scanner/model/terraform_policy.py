@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from scanner.model.cloud import Encoded
 from scanner.nodes import Mapping, Node, Scalar, Sequence, Unknown
 
 PARTIAL = "partial"
@@ -29,10 +30,10 @@ def with_placeholders(node: Node, holes: list[str]) -> object:
     return "${" + source + "}"
 
 
-def encode(node: Node, loc_node: Node) -> Scalar:
+def encode(node: Node, loc_node: Node) -> Encoded:
     holes: list[str] = []
     data = with_placeholders(node, holes)
-    return Scalar(json.dumps(data, separators=(",", ":")), loc_node.loc, PARTIAL if holes else "")
+    return Encoded(json.dumps(data, separators=(",", ":")), loc_node.loc, PARTIAL if holes else "", node)
 
 
 def _blocks(attrs: Mapping, name: str) -> list[Mapping]:
@@ -59,7 +60,7 @@ _STATEMENT_KEYS = (("sid", "Sid"), ("effect", "Effect"), ("actions", "Action"),
                    ("not_resources", "NotResource"))
 
 
-def policy_json(attrs: Mapping) -> Scalar:
+def policy_json(attrs: Mapping) -> Encoded:
     """The policy document the data source renders, from its evaluated arguments."""
     document = Mapping(attrs.loc)
     document.set("Version", attrs.loc, attrs.get("version") or Scalar("2012-10-17", attrs.loc))

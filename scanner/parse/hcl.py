@@ -12,7 +12,7 @@ from typing import Any
 
 from scanner.nodes import Location, Mapping, Node
 from scanner.parse import ParseError
-from scanner.parse.hcl_expr import ExprConverter
+from scanner.parse.hcl_expr import ExprConverter, unescape
 
 @dataclass
 class Attribute:
@@ -126,8 +126,6 @@ class _BodyConverter(ExprConverter):
 
 
 def unescape_part(part: Any) -> str:
-    from scanner.parse.hcl_expr import unescape
-
     child = part.children[0]
     return unescape(str(child)) if not hasattr(child, "data") else ""
 
