@@ -54,7 +54,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This checkout's working tree, committed as it stands into a repository of its own.
+    """This checkout's working tree, committed as it stands into a repository of its own: what
+    pre-commit clones and what a runner checks out as the action's path. (Installing straight
+    from the checkout would also leave setuptools' build/ folder in it, whose stale files a later
+    install picks up.)
 
     `pre-commit try-repo` on a checkout with uncommitted changes snapshots it under a new
     revision each time, and each new revision is a fresh virtualenv and pip install; one committed
@@ -118,13 +121,13 @@ def test_pre_commit_file_pattern_takes_every_dockerfile_name() -> None:
 _EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
 
 
-def _action_steps(inputs: dict[str, str]) -> list[tuple[str, str, dict[str, str]]]:
+def _action_steps(inputs: dict[str, str], action_path: Path) -> list[tuple[str, str, dict[str, str]]]:
     """Each composite step's script and environment, expressions filled in as the runner would."""
     action = YAML(typ="safe").load(ROOT / "action.yml")
     assert action["runs"]["using"] == "composite"
     values = {f"inputs.{name}": str(spec.get("default", "")) for name, spec in action["inputs"].items()}
     values.update({f"inputs.{name}": value for name, value in inputs.items()})
-    values["github.action_path"] = str(ROOT)
+    values["github.action_path"] = str(action_path)
 
     def fill(text: str) -> str:
         return _EXPRESSION.sub(lambda m: values[m.group(1)], text)
@@ -145,12 +148,13 @@ def action_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv
 
 
-def _run_action(venv: Path, workspace: Path, inputs: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
+def _run_action(venv: Path, action_path: Path, workspace: Path,
+                inputs: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(venv)
     runs = []
-    for name, script, step_env in _action_steps(inputs):
+    for _name, script, step_env in _action_steps(inputs, action_path):
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
                               cwd=workspace, env={**env, **step_env}, capture_output=True, text=True, timeout=900)
         runs.append(done)
@@ -159,8 +163,9 @@ def _run_action(venv: Path, workspace: Path, inputs: dict[str, str]) -> list[sub
     return runs
 
 
-def test_github_action_writes_valid_sarif_and_fails_on_findings(action_venv: Path, project: Path) -> None:
-    runs = _run_action(action_venv, project, {"paths": "insecure hardened", "category": "hullscan/containers"})
+def test_github_action_writes_valid_sarif_and_fails_on_findings(action_venv: Path, hook_repo: Path,
+                                                                project: Path) -> None:
+    runs = _run_action(action_venv, hook_repo, project, {"paths": "insecure hardened", "category": "hullscan/containers"})
     install, scan = runs
     assert install.returncode == 0, install.stderr
     assert (action_venv / "bin" / "hullscan").exists()
@@ -175,8 +180,8 @@ def test_github_action_writes_valid_sarif_and_fails_on_findings(action_venv: Pat
     assert not {f for f in files if f.startswith("hardened/")}
 
 
-def test_github_action_passes_a_hardened_tree(action_venv: Path, project: Path) -> None:
-    runs = _run_action(action_venv, project, {"paths": "hardened", "sarif-file": "out/hardened.sarif"})
+def test_github_action_passes_a_hardened_tree(action_venv: Path, hook_repo: Path, project: Path) -> None:
+    runs = _run_action(action_venv, hook_repo, project, {"paths": "hardened", "sarif-file": "out/hardened.sarif"})
     assert [r.returncode for r in runs] == [0, 0], runs[-1].stdout + runs[-1].stderr
     log = json.loads((project / "out" / "hardened.sarif").read_text())
     jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text()))
