@@ -6,7 +6,7 @@ lines printed here and names the pattern that went quiet.
 
 Patterns are found three ways, so new modules are covered without being listed anywhere:
 compiled patterns anywhere in a module's globals (inside tuples, dicts, dataclass rows and class
-attributes too), regex-valued fields of registry rows (`pattern`, `anchor`, `requires` and their
+attributes too, and what a module's zero-argument cached builders return), regex-valued fields of registry rows (`pattern`, `anchor`, `requires` and their
 compiled `cached_property` forms), and string literals passed to `re.*` calls in the source.
 """
 
@@ -16,6 +16,7 @@ import ast
 import dataclasses
 import functools
 import importlib
+import inspect
 import json
 import pkgutil
 import re
@@ -112,6 +113,14 @@ def _flags(node: ast.AST) -> int:
     return value
 
 
+def _cached_builder(value: Any, module: str) -> bool:
+    """A module's own zero-argument `functools.cache`/`lru_cache` function: how a pattern that
+    must not be compiled at import time is usually built."""
+    wrapped = getattr(value, "__wrapped__", None)
+    return (hasattr(value, "cache_info") and callable(wrapped) and getattr(wrapped, "__module__", "") == module
+            and not inspect.signature(wrapped).parameters)
+
+
 def _usage(source: str, name: str) -> str:
     """How a module-level pattern is applied: a pattern only ever anchored with `.match` or
     `.fullmatch` is timed that way (searching it would try every start and measure a cost the
@@ -129,6 +138,8 @@ def collect() -> list[tuple[str, re.Pattern[Any], str]]:
         source = Path(module.__file__).read_text(encoding="utf-8") if getattr(module, "__file__", None) else ""
         seen: set[int] = set()
         for name, value in vars(module).items():
+            if _cached_builder(value, module.__name__):
+                value = value()  # a pattern built on first use, e.g. all secret anchors in one
             if not name.startswith("__") and not isinstance(value, type(sys)):
                 how = _usage(source, name) if isinstance(value, re.Pattern) else "search"
                 for where, pattern in _walk(value, f"{module.__name__}.{name}", 0, seen):

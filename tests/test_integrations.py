@@ -77,7 +77,8 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _try_repo(hook_repo: Path, project: Path, hook: str, *files: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRE_COMMIT_HOME": str(project.parent / "pre-commit-home")}
+    env = {**os.environ, "PRE_COMMIT_HOME": str(project.parent / "pre-commit-home"),
+           "HULLSCAN_CACHE_DIR": str(project.parent / "hullscan-cache")}
     env.pop("PYTHONPATH", None)  # the hook must run the copy pre-commit installed, not this checkout
     return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook,
                            "--files", *files], cwd=project, env=env, capture_output=True, text=True, timeout=900)
@@ -153,6 +154,7 @@ def _run_action(venv: Path, action_path: Path, workspace: Path,
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(venv)
+    env["HULLSCAN_CACHE_DIR"] = str(workspace.parent / "hullscan-cache")
     runs = []
     for _name, script, step_env in _action_steps(inputs, action_path):
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
@@ -216,6 +218,7 @@ def _run_gitlab_job(template: dict, name: str, project: Path, bin_dir: Path) -> 
     GitLab sets them; the install line of before_script is left out (hullscan is on PATH)."""
     job = _gitlab_job(template, name)
     env = {**os.environ, **{k: str(v) for k, v in template["variables"].items()}, "PYTHONPATH": str(ROOT),
+           "HULLSCAN_CACHE_DIR": str(project.parent / "hullscan-cache"),
            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     lines = [line for line in job.get("before_script", []) if "pip install" not in line] + job["script"]
     runs = []

@@ -97,4 +97,5 @@ def test_the_probe_finds_the_patterns_it_should(
     assert "scanner.discover._DOCKERFILE_NAME" in where
     assert any(w.startswith("scanner.parse.yaml.") for w in where)
     assert any(w.startswith("scanner.") and ":" in w for w in where), "no inline re.* call found"
+    assert any(w.startswith("scanner.secrets.") for w in where), "no secret detector pattern found"
     assert len(results) == header["patterns"]

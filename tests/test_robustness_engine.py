@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import scanner.engine
 from hostile import CASES, FILE_NAMES, ROOT, Case, available_kinds, bounded, fixture_files, tokens_for
 from scanner.cli import main
-from scanner.config import Config
+from scanner.config import Config, Limits
 from scanner.discover import classify_name, walk
 from scanner.engine import ScanResult, scan
 from scanner.findings import ScanError
@@ -57,7 +57,7 @@ def scan_tree(files: dict[str, bytes | str]) -> ScanResult:
                 target.write_text(content, encoding="utf-8", newline="")
             else:
                 target.write_bytes(content)
-        result = scan(walk([str(root)], root.resolve()), Config(root=root.resolve()))
+        result = scan(walk([str(root)], root.resolve()), Config(root=root.resolve(), use_cache=False))
     assert all(isinstance(error, ScanError) for error in result.errors)
     assert {error.path for error in result.errors} <= set(files), [e.as_dict() for e in result.errors]
     assert {finding.path for finding in result.findings} <= set(files)
@@ -146,7 +146,7 @@ def _hostile_tree(root: Path) -> list[str]:
 
 def test_cli_reports_one_error_line_per_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = _hostile_tree(tmp_path)
-    code = main(["scan", str(tmp_path), "--root", str(tmp_path), "--format", "text", "--no-color"])
+    code = main(["scan", str(tmp_path), "--root", str(tmp_path), "--format", "text", "--no-color", "--no-cache"])
     out, err = capsys.readouterr()
     assert code == 1, (out, err)
     assert "Traceback" not in out + err and "internal error" not in err
@@ -161,8 +161,28 @@ def test_cli_process_never_shows_a_traceback(tmp_path: Path) -> None:
     bad = _hostile_tree(tmp_path)
     done = subprocess.run([sys.executable, "-m", "scanner", "scan", ".", "--format", "json"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "HULLSCAN_CACHE_DIR": str(tmp_path / "cache")})
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     errors = json.loads(done.stdout)["errors"]
     assert sorted(error["path"] for error in errors) == bad
+
+
+def test_a_runaway_parse_becomes_an_error_and_the_scan_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--file-timeout: a parser that never returns costs one error, not the run."""
+    import scanner.parse
+
+    real = scanner.parse.parser_for
+
+    def spin(text: str, path: str) -> object:
+        while True:
+            pass
+
+    monkeypatch.setattr(scanner.parse, "parser_for", lambda kind: spin if kind == "dockerfile" else real(kind))
+    (tmp_path / "Dockerfile").write_text("FROM alpine\n")
+    (tmp_path / "ok.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n")
+    config = Config(root=tmp_path, limits=Limits(file_timeout=0.5), use_cache=False)
+    with bounded(20):
+        result = scan(walk([str(tmp_path)], tmp_path), config)
+    assert [(e.path, "took longer" in e.message) for e in result.errors] == [("Dockerfile", True)]
+    assert result.types == {"kubernetes": 1}
