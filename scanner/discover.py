@@ -104,10 +104,16 @@ def relative_name(path: Path, root: Path) -> str:
     """`path` relative to the project root when it is inside it, as written otherwise."""
     for candidate in (os.path.abspath(path), os.path.realpath(path)):
         try:
-            return Path(candidate).relative_to(root).as_posix()
+            return _printable(Path(candidate).relative_to(root).as_posix())
         except ValueError:
             continue
-    return path.as_posix()
+    return _printable(path.as_posix())
+
+
+def _printable(name: str) -> str:
+    """A name that is not valid UTF-8 shows its stray bytes escaped (`\\xff`): reports must be
+    valid text, and SourceFile.path, not this name, is what opens the file."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def walk(targets: Iterable[str], root: Path, excludes: tuple[str, ...] = ()) -> Iterator[SourceFile]:

@@ -186,3 +186,29 @@ def test_a_runaway_parse_becomes_an_error_and_the_scan_goes_on(tmp_path: Path, m
         result = scan(walk([str(tmp_path)], tmp_path), config)
     assert [(e.path, "took longer" in e.message) for e in result.errors] == [("Dockerfile", True)]
     assert result.types == {"kubernetes": 1}
+
+
+HOSTILE_NAMES = ["evil\x1b[31mred\n.yaml", "sp ace.yaml", "ü-ñí.yaml", "a" * 200 + ".yaml", "Dockerfile.\r\x07",
+                 "[x]*?.yaml", "pct%s%n.yaml"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "gitlab-sast", "codeclimate", "markdown"])
+def test_hostile_file_names_in_every_format(tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    """Control characters, wildcards, format specifiers and undecodable bytes in paths: every
+    report is written, structured ones still parse, and no raw escape reaches a terminal."""
+    pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n    - name: a\n" \
+          "      image: busybox\n      securityContext:\n        privileged: true\n"
+    for name in HOSTILE_NAMES:
+        (tmp_path / name).write_text(pod if name.endswith(".yaml") else "FROM alpine\nUSER root\n")
+    undecodable = os.path.join(os.fsencode(tmp_path), b"dir\xff")
+    os.mkdir(undecodable)
+    with open(os.path.join(undecodable, b"x\xfe.yaml"), "w") as handle:
+        handle.write(pod)
+    code = main(["scan", str(tmp_path), "--root", str(tmp_path), "--format", fmt, "--no-color", "--no-cache"])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert "Traceback" not in out + err and "internal error" not in err
+    if fmt in ("json", "sarif", "gitlab-sast", "codeclimate"):
+        json.loads(out)
+    if fmt in ("text", "markdown"):
+        assert "\x1b" not in out and "\x07" not in out

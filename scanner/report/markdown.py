@@ -18,12 +18,14 @@ if TYPE_CHECKING:
 
 MAX_CHARS = 60_000
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f]")  # the rest are whitespace, joined below
 
 
 def escape(text: str) -> str:
     """Plain text safe inside a table cell: no Markdown, no HTML, no line breaks, no @mentions."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _SPECIAL.sub(r"\\\1", text).replace("@", "&#64;")
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)  # no escape sequence reaches a terminal
     return " ".join(text.split())
 
 
