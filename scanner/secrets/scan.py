@@ -215,7 +215,7 @@ class TextScan:
     def paired_aws(self, matches: list[SecretMatch]) -> list[SecretMatch]:
         """An access key id is rarely alone: its 40-character secret is usually within a few lines
         (a credentials file, a CSV export, two env entries); report both and link them."""
-        taken = {(m.start, m.end) for m in matches}
+        taken = {(m.start, m.end) for m in matches if m.rule not in _RANK}
         result = []
         for match in matches:
             if match.detector != "aws-access-key-id":
