@@ -189,3 +189,12 @@ def test_same_secret_twice_in_a_file_is_two_findings(tmp_path: Path) -> None:
     value = password()
     (tmp_path / "app.env").write_text(f"DB_PASSWORD={value}\nexport DB_PASSWORD={value}\n")
     assert [f.line for f in _sec(tmp_path)] == [1, 2]
+
+
+def test_inline_suppression_in_a_text_file_covers_its_own_line(tmp_path: Path) -> None:
+    first, second = password(), password()
+    (tmp_path / "app.env").write_text(f"DB_PASSWORD={first}  # hullscan:ignore SEC017 rotated, kept for tests\n"
+                                      f"API_TOKEN={second}\n")
+    result = scan(walk([str(tmp_path)], tmp_path), Config(root=tmp_path, select=("SEC",)))
+    assert [(f.rule, f.line) for f in result.findings] == [("SEC017", 2)]
+    assert [(f.rule, f.line) for f in result.suppressed] == [("SEC017", 1)]
