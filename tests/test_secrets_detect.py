@@ -79,7 +79,8 @@ def test_lookalikes_are_not_secrets(text: str) -> None:
 
 
 def test_documented_example_keys_are_placeholders() -> None:
-    text = "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+    text = ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
     matches = scan_text(text, "f")
     assert {m.detector for m in matches} == {"aws-access-key-id", "aws-secret-access-key"}
     assert all("well-known-example" in m.filtered_by for m in matches)

@@ -164,7 +164,8 @@ def _write(folder: Path, value: str) -> None:
 
 
 def _sec(folder: Path, **config: object) -> list:
-    return scan(walk([str(folder)], folder), Config(root=folder, select=("SEC",), **config)).findings  # type: ignore[arg-type]
+    settings = Config(root=folder, select=("SEC",), **config)  # type: ignore[arg-type]
+    return scan(walk([str(folder)], folder), settings).findings
 
 
 def test_allow_paths_and_fingerprints(tmp_path: Path) -> None:
