@@ -216,6 +216,7 @@ def run_image(options: ScanOptions) -> int:
             result = one
         else:
             result.findings.extend(one.findings)
+            result.suppressed.extend(one.suppressed)
             result.errors.extend(one.errors)
             result.notes.extend(one.notes)
             result.files += one.files

@@ -9,18 +9,20 @@ when a scan has input of the rule's kinds.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner import __version__
 from scanner.findings import SEVERITIES
 
 FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "image", "text")
-MODELS = ("dockerfile", "container", "kubernetes", "compose", "terraform", "cloudformation", "cloud",
-          "image", "text", "suppressions")
+MODELS = ("dockerfile", "container", "kubernetes", "cloud", "image", "text", "suppressions")
 DOC_SECTIONS = ("what", "why", "example", "use_instead")
 EQUIVALENT_TOOLS = ("checkov", "trivy", "kics", "hadolint", "detect-secrets", "gitleaks")
 
@@ -91,10 +93,37 @@ def _load_yaml(path: Path) -> Any:
     from ruamel.yaml.error import YAMLError
 
     try:
-        # The pure loader: libyaml rejects `a:1.1` in flow sequences, which the checklist uses.
-        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        try:
+            return YAML(typ="safe").load(text)
+        except YAMLError:  # libyaml's YAML 1.1 flow rules; the pure loader reads YAML 1.2
+            return YAML(typ="safe", pure=True).load(text)
     except (OSError, UnicodeDecodeError, YAMLError) as exc:
         raise CatalogError(f"{path}: cannot read rule: {exc}") from None
+
+
+def _folder(directory: Path) -> dict[str, Any]:
+    """Every YAML entry of a rules folder by file name, through a cache keyed by the files' names,
+    sizes and modification times: reading ~150 YAML files costs more than a small scan does."""
+    from scanner.cache import cache_root
+
+    paths = sorted(directory.glob("*.yaml"))
+    stamp = json.dumps([[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in paths])
+    key = hashlib.sha256(f"{__version__}\0{directory.resolve()}\0{stamp}".encode()).hexdigest()[:32]
+    cached = cache_root() / f"catalog-{key}.json"
+    try:
+        return json.loads(cached.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        pass
+    entries = {path.name: _load_yaml(path) for path in paths}
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(entries), encoding="utf-8")
+        os.replace(temporary, cached)
+    except (OSError, TypeError, ValueError):
+        pass
+    return entries
 
 
 def _require(data: Mapping[str, Any], key: str, path: Path) -> Any:
@@ -152,31 +181,26 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
 
 
 def load_checklist(directory: Path | None = None) -> list[dict[str, Any]]:
-    items = _load_yaml((directory or builtin_dir()) / "checklist.yaml")
+    items = _folder(directory or builtin_dir()).get("checklist.yaml")
     return list(items or [])
 
 
 def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
     """The built-in catalog plus any user rule folders, sorted by id; a reused id is an error."""
-    checklist_ids = frozenset(item["id"] for item in load_checklist())
+    builtin = _folder(builtin_dir())
+    checklist_ids = frozenset(item["id"] for item in builtin.get("checklist.yaml") or [])
     rules: dict[str, Rule] = {}
     for directory in (builtin_dir(), *extra_dirs):
         if not directory.is_dir():
             raise CatalogError(f"{directory}: rules folder not found")
-        for path in sorted(directory.glob("*.yaml")):
-            if path.name == "checklist.yaml":
+        for name, data in (builtin if directory == builtin_dir() else _folder(directory)).items():
+            if name == "checklist.yaml":
                 continue
-            rule = parse_rule(_load_yaml(path), path, checklist_ids)
+            path = directory / name
+            rule = parse_rule(data, path, checklist_ids)
             if rule.id in rules:
                 raise CatalogError(f"{path}: rule id {rule.id} is already used by {rules[rule.id].source}")
             rules[rule.id] = rule
     return sorted(rules.values(), key=lambda rule: rule.id)
 
 
-def rules_as_json(rules: Iterable[Rule]) -> str:
-    return json.dumps(
-        [{"id": r.id, "name": r.name, "severity": r.severity, "checklist": list(r.checklist),
-          "kinds": list(r.kinds), "equivalents": {k: list(v) for k, v in r.equivalents.items()}}
-         for r in rules],
-        indent=2,
-    )

@@ -64,14 +64,14 @@ _JSON_CFN = re.compile(r'"AWSTemplateFormatVersion"\s*:|"Type"\s*:\s*"AWS::')
 def classify_content(name: str, text: str) -> str:
     """For YAML and JSON: kubernetes, cloudformation, compose, or "" (none of them)."""
     if name.lower().endswith(".json"):
+        if _TF_PLAN_START.match(text) and '"planned_values"' in text:
+            return "terraform"  # `terraform show -json` output: a fully evaluated plan
         # JSON may sit on one line, so keys are looked for anywhere, not at line starts.
         if _JSON_CFN.search(text):
             return "cloudformation"
         if all(pattern.search(text) for pattern in _JSON_K8S):
             return "kubernetes"
         return ""
-    if name.lower().endswith(".json") and _TF_PLAN_START.match(text) and '"planned_values"' in text:
-        return "terraform"  # `terraform show -json` output: a fully evaluated plan
     if _CFN_VERSION.search(text) or (_CFN_RESOURCES.search(text) and _CFN_AWS_TYPE.search(text)):
         return "cloudformation"
     if _K8S_API.search(text) and _K8S_KIND.search(text):

@@ -14,10 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner.catalog import FILE_TYPES, Rule, load_checklist, load_rules, rules_as_json
+from scanner.catalog import FILE_TYPES, Rule, load_checklist, load_rules
 from scanner.rule_docs import sections_markdown, sections_text
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "rules"
+README = DOCS_DIR.parent.parent / "README.md"
+TABLE_START, TABLE_END = "<!-- checklist-table:start -->", "<!-- checklist-table:end -->"
 GENERATED = "Generated from the rule catalog by `python -m scanner.docs`; do not edit by hand."
 
 
@@ -100,7 +102,10 @@ def rules_listing(output_format: str = "table", rules: Sequence[Rule] | None = N
     """`hullscan rules`: aligned columns, or the catalog's JSON listing with `json`."""
     rules = load_rules() if rules is None else rules
     if output_format == "json":
-        return rules_as_json(rules)
+        return json.dumps(
+            [{"id": r.id, "name": r.name, "severity": r.severity, "checklist": list(r.checklist),
+              "kinds": list(r.kinds), "equivalents": {k: list(v) for k, v in r.equivalents.items()}}
+             for r in rules], indent=2)
     rows = [("ID", "NAME", "SEVERITY", "FILE TYPES", "CHECKLIST")] + [
         (r.id, r.name, r.severity, ",".join(r.kinds), ",".join(r.checklist)) for r in rules]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
@@ -117,16 +122,18 @@ def coverage(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]]) -> l
         rows.append({"id": str(item["id"]), "item": str(item.get("item", "")),
                      "static": str(item.get("static", "")),
                      "rules": {kind: ids for kind, ids in by_type.items() if ids},
+                     "covered_by": str(item.get("covered_by", "")),
                      "why_not": str(item.get("check", "")) if item.get("static") == "none" else ""})
     return rows
 
 
 def _coverage_cell(row: Mapping[str, Any], separator: str) -> str:
+    parts = [f"{kind}: {', '.join(ids)}" for kind, ids in row["rules"].items()]
+    if row["covered_by"]:
+        parts.append(f"by hullscan itself: {row['covered_by']}")
     if row["why_not"]:
-        return f"not checkable statically: {row['why_not']}"
-    if not row["rules"]:
-        return "no rule yet"
-    return separator.join(f"{kind}: {', '.join(ids)}" for kind, ids in row["rules"].items())
+        parts.append(f"not checkable statically: {row['why_not']}")
+    return separator.join(parts) or "no rule yet"
 
 
 def checklist_table(output_format: str = "table", rules: Sequence[Rule] | None = None,
@@ -136,9 +143,9 @@ def checklist_table(output_format: str = "table", rules: Sequence[Rule] | None =
                     load_checklist() if checklist is None else checklist)
     if output_format == "json":
         return json.dumps(rows, indent=2)
-    covered = sum(1 for row in rows if row["rules"])
+    covered = sum(1 for row in rows if row["rules"] or row["covered_by"])
     checkable = sum(1 for row in rows if not row["why_not"])
-    total = f"{covered} of {checkable} statically checkable items have rules."
+    total = f"{covered} of {checkable} statically checkable items are covered."
     if output_format == "markdown":
         lines = ["| Item | Static | Rules by file type |", "|---|---|---|"]
         lines += ["| " + " | ".join(cell.replace("|", "&#124;") for cell in (
@@ -151,6 +158,13 @@ def checklist_table(output_format: str = "table", rules: Sequence[Rule] | None =
     return "\n".join([*lines, "", total])
 
 
+def readme_with_table(readme: str, table: str) -> str:
+    """The README with its coverage table (between the two markers) replaced by `table`."""
+    head, _, rest = readme.partition(TABLE_START)
+    _, _, tail = rest.partition(TABLE_END)
+    return f"{head}{TABLE_START}\n{table}\n{TABLE_END}{tail}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Regenerate `docs/rules/`; `--check`: exit 1 when it is stale; `--checklist`: print the
     README's coverage table."""
@@ -160,13 +174,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(checklist_table("markdown", rules, checklist))
         return 0
     expected = pages(rules, checklist)
+    readme = README.read_text(encoding="utf-8")
+    fresh_readme = readme_with_table(readme, checklist_table("markdown", rules, checklist))
     if "--check" in args:
-        changed = stale(DOCS_DIR, expected)
+        changed = stale(DOCS_DIR, expected) + (["README.md (checklist table)"] if fresh_readme != readme else [])
         for name in changed:
             print(f"docs/rules/{name} is stale; run `python -m scanner.docs`", file=sys.stderr)
         return 1 if changed else 0
     for name in write_pages(DOCS_DIR, expected):
         print(f"updated docs/rules/{name}", file=sys.stderr)
+    if fresh_readme != readme:
+        README.write_text(fresh_readme, encoding="utf-8")
+        print("updated the checklist table in README.md", file=sys.stderr)
     return 0
 
 

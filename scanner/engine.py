@@ -23,13 +23,13 @@ MODEL_BUILDERS = {
     "dockerfile": "scanner.model.dockerfile:build",
     "container": "scanner.adapters:build",
     "kubernetes": "scanner.model.kubernetes:build",
-    "compose": "scanner.model.compose:build",
-    "terraform": "scanner.model.terraform:build",
-    "cloudformation": "scanner.model.cloudformation:build",
     "cloud": "scanner.model.cloud:build",
     "text": "scanner.secrets.model:build",
     "image": "scanner.image.model:build",
 }
+# Models built from other models receive them (when the scan has their file types), so that each
+# model is built once per scan.
+MODEL_INPUTS = {"container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation"}}}
 
 
 @dataclass
@@ -144,7 +144,10 @@ class Models:
 
     def get(self, name: str) -> Any:
         if name not in self.built:
-            self.built[name] = _import(MODEL_BUILDERS[name])(self.files, self.config)
+            types = {parsed.type for parsed in self.files}
+            inputs = {dependency: self.get(dependency)
+                      for dependency, kinds in MODEL_INPUTS.get(name, {}).items() if types & kinds}
+            self.built[name] = _import(MODEL_BUILDERS[name])(self.files, self.config, **inputs)
         return self.built[name]
 
 

@@ -93,11 +93,19 @@ def _tar_of(files: dict[str, bytes]) -> bytes:
 def docker_save(path: Path, layers: list[bytes], cfg: dict[str, Any] | None = None,
                 tag: str = "app:1") -> Path:
     """A legacy `docker save` tar: `<id>/layer.tar`, `<config>.json`, `manifest.json`."""
-    config_bytes = json.dumps(_diff_ids(cfg or config(), layers), separators=(",", ":")).encode()
-    files = {f"{sha(data)}/layer.tar": data for data in layers}
-    files[f"{sha(config_bytes)}.json"] = config_bytes
-    manifest = [{"Config": f"{sha(config_bytes)}.json", "RepoTags": [tag],
-                 "Layers": [f"{sha(data)}/layer.tar" for data in layers]}]
+    return docker_save_many(path, [(tag, layers, cfg or config())])
+
+
+def docker_save_many(path: Path, images: list[tuple[str, list[bytes], dict[str, Any]]]) -> Path:
+    """`docker save a b`: one manifest entry per image; a layer shared by both is stored once."""
+    files: dict[str, bytes] = {}
+    manifest = []
+    for tag, layers, cfg in images:
+        config_bytes = json.dumps(_diff_ids(cfg, layers), separators=(",", ":")).encode()
+        files.update({f"{sha(data)}/layer.tar": data for data in layers})
+        files[f"{sha(config_bytes)}.json"] = config_bytes
+        manifest.append({"Config": f"{sha(config_bytes)}.json", "RepoTags": [tag],
+                         "Layers": [f"{sha(data)}/layer.tar" for data in layers]})
     files["manifest.json"] = json.dumps(manifest).encode()
     path.write_bytes(_tar_of(files))
     return path

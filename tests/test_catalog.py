@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from expectations import expected_findings, expected_in_tree
 from scanner.catalog import CatalogError, builtin_dir, load_checklist, load_rules, parse_rule
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
@@ -28,18 +29,24 @@ def test_every_checklist_id_is_known_and_every_static_item_is_covered() -> None:
     items = {item["id"]: item for item in load_checklist()}
     enforced = {item for rule in RULES for item in rule.checklist}
     assert enforced <= set(items)
-    uncovered = sorted(i for i, item in items.items()
-                       if item["static"] != "none" and item.get("targets") and i not in enforced)
+    uncovered = sorted(i for i, item in items.items() if item["static"] != "none" and item.get("targets")
+                       and i not in enforced and not item.get("covered_by"))
     assert uncovered == []
 
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.id not in ENGINE_RULES and r.model != "image"],
                          ids=lambda r: r.id)
 def test_every_rule_has_insecure_and_hardened_fixtures(rule) -> None:
+    """At least one input that must yield the rule's finding and one that must yield none."""
     folder = FIXTURES / rule.id
     assert folder.is_dir(), f"no fixtures for {rule.id}"
-    names = [p.name for p in folder.iterdir()]
-    assert any(n.startswith("bad") for n in names) and any(n.startswith("good") for n in names), names
+    expected = []
+    for item in folder.iterdir():
+        if item.is_dir():
+            expected.append(any(r == rule.id for _, r, _ in expected_in_tree(item)))
+        elif not item.name.endswith(".expect"):
+            expected.append(any(r == rule.id for r, _ in expected_findings(item)))
+    assert any(expected) and not all(expected), f"{rule.id} needs an insecure and a hardened fixture"
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)

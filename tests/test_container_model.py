@@ -210,3 +210,264 @@ def test_socket_mount_is_not_reported_again_as_a_sensitive_path(tmp_path: Path) 
                        "      - /var/run/docker.sock:/var/run/docker.sock\n")
     config = Config(select=("CTR010", "CTR011", "CTR012"), root=tmp_path)
     assert _scan(compose, config) == [("CTR010", 5)]
+
+
+TERRAFORM_ECS = '''\
+variable "image" {
+  type = string
+}
+
+variable "user" {
+  default = "root"
+}
+
+resource "aws_ecs_task_definition" "partly_known" {
+  family = "app"
+  container_definitions = jsonencode([
+    {
+      name       = "app"
+      image      = var.image
+      privileged = true
+      user       = var.user
+    }
+  ])
+}
+
+resource "aws_ecs_task_definition" "heredoc" {
+  family                = "web"
+  container_definitions = <<DEFS
+[
+  {
+    "name": "web",
+    "image": "nginx:1.27",
+    "privileged": true
+  }
+]
+DEFS
+}
+'''
+
+
+def test_terraform_container_definitions_keep_the_lines_they_were_written_on(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(TERRAFORM_ECS)
+    findings = _scan(tmp_path / "main.tf", Config(select=("CTR002", "CTR022"), root=tmp_path))
+    # var.image is unknown, so not judged; the literal privileged flags are, at their own lines
+    assert findings == [("CTR002", 15), ("CTR002", 28), ("CTR022", 27)]
+
+
+def test_a_variable_default_is_judged_where_the_default_is_written(tmp_path: Path) -> None:
+    known_image = TERRAFORM_ECS.replace("  type = string\n", '  default = "nginx:1.27"\n')
+    (tmp_path / "main.tf").write_text(known_image)
+    assert _scan(tmp_path / "main.tf", Config(select=("CTR001",), root=tmp_path)) == [
+        ("CTR001", 6), ("CTR001", 25)]
+
+
+CLOUDFORMATION_ECS = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Image:
+    Type: String
+  User:
+    Type: String
+    Default: root
+Resources:
+  App:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      NetworkMode: host
+      Memory: "512"
+      Volumes:
+        - Name: sock
+          Host:
+            SourcePath: /var/run/docker.sock
+      ContainerDefinitions:
+        - Name: app
+          Image: !Ref Image
+          User: !Ref User
+          MountPoints:
+            - SourceVolume: sock
+              ContainerPath: /var/run/docker.sock
+              ReadOnly: true
+          Secrets:
+            - Name: DB_PASSWORD
+              ValueFrom: arn:aws:ssm:eu-west-1:123456789012:parameter/db
+"""
+
+
+def test_cloudformation_task_definition_reads_task_and_container_settings() -> None:
+    parsed = ParsedFile(rel="t.yaml", type="cloudformation", text=CLOUDFORMATION_ECS,
+                        tree=parse_documents(CLOUDFORMATION_ECS, "t.yaml"))
+    [app] = build([parsed], Config())
+    assert (app.dialect, app.resource, app.loc.line) == ("ecs", 'TaskDefinition/App container "app"', 19)
+    assert isinstance(app.image, Unknown)
+    assert (known(app.user), app.user.loc.line) == ("root", 7)  # the parameter's default
+    assert (known(app.host_network), known(app.memory_limit)) == (True, "512")
+    [mount] = app.host_mounts
+    assert (known(mount.path), known(mount.read_only)) == ("/var/run/docker.sock", True)
+    assert [(v.name, v.source) for v in app.env] == [("DB_PASSWORD", "secret")]
+
+
+def test_a_value_written_outside_the_container_points_back_at_it(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(CLOUDFORMATION_ECS)
+    result = scan(walk([str(tmp_path / "t.yaml")], tmp_path), Config(select=("CTR001",), root=tmp_path))
+    [finding] = result.findings
+    assert finding.line == 7 and [loc.line for loc in finding.related] == [19]
+
+
+POD_YAML = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      securityContext:
+        runAsUser: 0
+      volumes:
+        - name: logs
+          hostPath:
+            path: /etc
+      containers:
+        - name: web
+          image: nginx:latest
+          securityContext:
+            privileged: true
+            capabilities:
+              add: [NET_ADMIN]
+          volumeMounts:
+            - name: logs
+              mountPath: /logs
+          env:
+            - name: API_TOKEN
+              value: abc123def456
+"""
+
+POD_TERRAFORM = """\
+resource "kubernetes_deployment" "api" {
+  metadata {
+    name = "api"
+  }
+  spec {
+    template {
+      metadata {}
+      spec {
+        host_network = true
+        security_context {
+          run_as_user = 0
+        }
+        volume {
+          name = "logs"
+          host_path {
+            path = "/etc"
+          }
+        }
+        container {
+          name  = "web"
+          image = "nginx:latest"
+          security_context {
+            privileged = true
+            capabilities {
+              add = ["NET_ADMIN"]
+            }
+          }
+          volume_mount {
+            name       = "logs"
+            mount_path = "/logs"
+          }
+          env {
+            name  = "API_TOKEN"
+            value = "abc123def456"
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def test_a_terraform_kubernetes_resource_gets_the_findings_of_its_yaml_twin(tmp_path: Path) -> None:
+    (tmp_path / "deployment.yaml").write_text(POD_YAML)
+    (tmp_path / "main.tf").write_text(POD_TERRAFORM)
+    result = scan(walk([str(tmp_path)], tmp_path), Config(select=("CTR",), root=tmp_path))
+    by_file: dict[str, set[str]] = {}
+    for finding in result.findings:
+        by_file.setdefault(finding.path, set()).add(finding.rule)
+    assert by_file["main.tf"] == by_file["deployment.yaml"]
+    assert {"CTR001", "CTR002", "CTR006", "CTR008", "CTR011", "CTR025"} <= by_file["main.tf"]
+
+
+@pytest.mark.parametrize("condition", [
+    {"field": "privileged"},                                   # no test
+    {"field": "privileged", "is": True, "missing": True},      # two tests
+    {"field": "no_such_field", "is": True},
+    {"field": "privileged", "is": True, "when": {"colour": ["red"]}},
+    {"field": "privileged", "equals": True},
+])
+def test_a_malformed_condition_is_refused_when_the_rule_loads(condition: dict) -> None:
+    from scanner.catalog import CatalogError
+    from scanner.checks.declarative import compile_condition
+
+    with pytest.raises(CatalogError):
+        compile_condition("container", condition)
+
+
+def test_conditions_never_report_unknown_values() -> None:
+    from scanner.checks.declarative import compile_condition
+
+    check = compile_condition("container", {"field": "read_only_root_fs", "is_not": True})
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+           "    - name: templated\n      securityContext: {readOnlyRootFilesystem: \"{{ .Values.ro }}\"}\n"
+           "    - name: missing\n")
+    model = build([ParsedFile("in.yaml", "kubernetes", pod, parse_documents(pod, "in.yaml"))], Config())
+    hits = list(check(model, None))
+    assert [(hit.resource, hit.loc.line) for hit in hits] == [('Pod/p container "missing"', 8)]
+
+
+def test_definitions_read_from_a_json_file_point_into_that_file(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_ecs_task_definition" "app" {\n'
+                                      '  family                = "app"\n'
+                                      '  container_definitions = file("${path.module}/defs.json")\n}\n')
+    (tmp_path / "defs.json").write_text('[\n  {\n    "name": "app",\n    "privileged": true\n  }\n]\n')
+    result = scan(walk([str(tmp_path)], tmp_path), Config(select=("CTR002",), root=tmp_path))
+    assert [(f.path, f.line) for f in result.findings] == [("defs.json", 4)]
+
+
+def _yaml_values():
+    from hypothesis import strategies as st
+
+    leaves = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from(
+        ["host", "ALL", "root", "0", "/var/run/docker.sock", "${X}", "{{ .Values.x }}", "a:b:ro", "x=y"]))
+    keys = st.sampled_from(["containers", "securityContext", "capabilities", "drop", "add", "volumes",
+                            "hostPath", "path", "volumeMounts", "name", "env", "valueFrom", "image",
+                            "security_opt", "environment", "healthcheck", "deploy", "resources",
+                            "limits", "privileged", "user", "readOnly", "test", "disable"])
+    return st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                        st.dictionaries(keys, inner, max_size=4)),
+                        max_leaves=20)
+
+
+def test_adapters_never_fail_on_odd_shapes() -> None:
+    import json
+
+    from hypothesis import given, settings
+
+    from scanner.catalog import RuleContext, load_rules
+
+    rules = [rule for rule in load_rules() if rule.model == "container"]
+    checks = [(rule.load_check(), RuleContext(rule, {})) for rule in rules]
+
+    @settings(max_examples=100, deadline=None)
+    @given(_yaml_values())
+    def check(value: object) -> None:
+        text = json.dumps(value)
+        pod = f'{{"apiVersion": "v1", "kind": "Pod", "metadata": {{"name": "p"}}, "spec": {text}}}'
+        compose = f'{{"services": {{"s": {text}}}}}'
+        for kind, source in (("kubernetes", pod), ("compose", compose)):
+            model = build([ParsedFile("in.yaml", kind, source, parse_documents(source, "in.yaml"))], Config())
+            for function, context in checks:
+                list(function(model, context))
+
+    check()

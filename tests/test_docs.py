@@ -131,3 +131,9 @@ def test_check_mode_reports_stale_docs(tmp_path, monkeypatch, capsys):
     assert "README.md" in capsys.readouterr().err
     assert docs.main(["--checklist"]) == 0
     assert capsys.readouterr().out.startswith("| Item | Static | Rules by file type |")
+
+
+def test_readme_carries_the_current_checklist_table():
+    readme = docs.README.read_text(encoding="utf-8")
+    table = docs.checklist_table("markdown")
+    assert docs.readme_with_table(readme, table) == readme, "README's table is stale: run `python -m scanner.docs`"

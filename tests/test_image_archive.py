@@ -8,24 +8,35 @@ import json
 import os
 import sys
 import tarfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from imagebuild import E, config, docker_save, layer, oci_dir, oci_files, oci_tar
-from scanner.config import Limits
+from imagebuild import E, config, docker_save, docker_save_many, layer, oci_dir, oci_files, oci_tar
+from scanner.config import Config, Limits
+from scanner.image import scan_archive
 from scanner.image.layers import ImageError
-from scanner.image.model import ImageModel, open_image
+from scanner.image.model import ImageModel, opened
 from scanner.nodes import dig
 
 LIMITS = Limits()
 
 
 def _open(path: Path, limits: Limits = LIMITS) -> ImageModel:
-    model = open_image(path, path.name, limits)
-    model.close()
+    with opened(path, path.name, limits) as models:
+        (model,) = models
     return model
+
+
+def _read(path: Path, limits: Limits = LIMITS) -> tuple[ImageModel, dict[str, bytes]]:
+    """The image and the contents it gives on demand, read while the archive is open."""
+    with opened(path, path.name, limits) as models:
+        (model,) = models
+        return model, {f.path: data for f, data in model.contents(model.files)}
 
 
 def _fates(model: ImageModel) -> dict[tuple[int, str], str]:
@@ -58,12 +69,10 @@ def test_layouts_give_the_same_files(tmp_path: Path, layout: str) -> None:
 
 
 def test_file_paths_and_contents_on_demand(tmp_path: Path) -> None:
-    model = open_image(docker_save(tmp_path / "image.tar", _two_layers()), "image.tar", LIMITS)
+    model, contents = _read(docker_save(tmp_path / "image.tar", _two_layers()))
     main = next(f for f in model.files if f.path == "app/main.py")
     assert model.file_path(main) == f"image.tar!{model.layers[0].label}/app/main.py"
-    assert dict((f.path, data) for f, data in model.contents(model.files)) == {
-        "app/main.py": b"print(1)\n", "app/.env": b"A=1\n", "etc/motd": b"hi\n"}
-    model.close()
+    assert contents == {"app/main.py": b"print(1)\n", "app/.env": b"A=1\n", "etc/motd": b"hi\n"}
 
 
 def test_gzip_compressed_docker_save(tmp_path: Path) -> None:
@@ -121,6 +130,7 @@ def test_hostile_entries_are_recorded_never_followed(tmp_path: Path) -> None:
     outside.write_text("host file\n")
     layers = [layer(
         E("../../escape.txt", b"climb"),
+        E("a/../../escape2.txt", b"climb"),
         E("/etc/absolute", b"abs"),
         E("app/link", kind=tarfile.SYMTYPE, linkname=str(outside)),
         E("app/hard", kind=tarfile.LNKTYPE, linkname="etc/absolute"),
@@ -129,15 +139,15 @@ def test_hostile_entries_are_recorded_never_followed(tmp_path: Path) -> None:
         E("run/fifo", kind=tarfile.FIFOTYPE),
     )]
     before = sorted(os.listdir(tmp_path))
-    model = open_image(docker_save(tmp_path / "image.tar", layers), "image.tar", LIMITS)
+    model, contents = _read(docker_save(tmp_path / "image.tar", layers))
     kinds = {f.path: (f.type, f.linkname) for f in model.files}
     assert kinds == {"etc/absolute": ("file", ""), "app/link": ("symlink", str(outside)),
                      "app/hard": ("hardlink", "etc/absolute"), "dev/sda": ("device", ""),
                      "dev/null": ("device", ""), "run/fifo": ("fifo", "")}
-    assert any("climbs out of the image root" in note for note in model.notes)
-    assert any("absolute path" in note for note in model.notes)
-    contents = dict((f.path, data) for f, data in model.contents(model.files))
-    model.close()
+    label = model.layers[0].label
+    assert model.notes == [
+        f"{label}: entry `../../escape.txt` climbs out of the image root; skipped (and 1 more)",
+        f"{label}: entry `/etc/absolute` has an absolute path; read relative to the image root"]
     assert contents == {"etc/absolute": b"abs"}
     assert sorted(os.listdir(tmp_path)) == sorted(before + ["image.tar"])
 
@@ -158,14 +168,14 @@ def test_decompression_bomb_is_bounded(tmp_path: Path) -> None:
     bomb = layer(E("zeros", b"\0" * 2_000_000), compress="gzip")
     assert len(bomb) < 10_000
     model = _open(docker_save(tmp_path / "image.tar", [bomb]), replace(LIMITS, archive_total_bytes=500_000))
-    assert len(model.errors) == 1 and "archive_total_bytes" in model.errors[0]
+    assert len(model.errors) == 1 and "archive-total-size" in model.errors[0]
 
 
 def test_member_count_is_bounded(tmp_path: Path) -> None:
     many = layer(*(E(f"f{i}", b"x") for i in range(50)))
     model = _open(docker_save(tmp_path / "image.tar", [many, layer(E("later", b"y"))]),
                   replace(LIMITS, archive_members=20))
-    assert len(model.errors) == 1 and "archive_members" in model.errors[0]
+    assert len(model.errors) == 1 and "archive-members" in model.errors[0]
     assert len(model.files) == 20 and all(f.layer == 0 for f in model.files)
 
 
@@ -178,13 +188,12 @@ def test_huge_pax_header_is_not_read_into_memory(tmp_path: Path) -> None:
     assert len(model.errors) == 1 and "tar header" in model.errors[0]
 
 
-def test_files_over_the_size_limit_are_listed_not_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("limit", ["max_file_bytes", "archive_member_bytes"])
+def test_files_over_the_size_limit_are_listed_not_read(tmp_path: Path, limit: str) -> None:
     big = layer(E("big.txt", b"y" * 5000), E("small.txt", b"z"))
-    model = open_image(docker_save(tmp_path / "image.tar", [big]), "image.tar",
-                       replace(LIMITS, max_file_bytes=1000))
+    model, contents = _read(docker_save(tmp_path / "image.tar", [big]), replace(LIMITS, **{limit: 2000}))
     assert {f.path: f.size for f in model.files} == {"big.txt": 5000, "small.txt": 1}
-    assert [f.path for f, _ in model.contents(model.files)] == ["small.txt"]
-    model.close()
+    assert list(contents) == ["small.txt"]
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -274,3 +283,103 @@ def test_layout_directory_does_not_follow_links_out(tmp_path: Path) -> None:
     (root / "index.json").symlink_to(secret)
     with pytest.raises(ImageError, match="neither manifest.json"):
         _open(root)
+
+
+def test_config_the_yaml_reader_rejects_is_still_read() -> None:
+    from scanner.image.model import _parse_config
+
+    tree = _parse_config("{ not: [yaml", {"config": {"User": "root", "Env": ["A=1"]}}, "x!config")
+    assert dig(tree, "config", "User").value == "root"  # type: ignore[union-attr]
+    assert dig(tree, "config", "Env", 0).loc == ("x!config", 1, 1, 0, 0)  # type: ignore[union-attr]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(position=st.integers(min_value=0, max_value=10**6), value=st.integers(min_value=0, max_value=255),
+       cut=st.booleans(), save=st.sampled_from([docker_save, oci_tar]))
+def test_damaged_archives_never_raise(tmp_path: Path, position: int, value: int, cut: bool,
+                                      save: Callable[..., Path]) -> None:
+    """A flipped byte or a cut anywhere gives findings, errors or notes, never a traceback."""
+    layers = [layer(E("app/.env", b"A=1\n"), compress="gzip"), layer(E("app/.wh..env"), E("b", b"2"))]
+    data = bytearray(save(tmp_path / "base.tar", layers).read_bytes())
+    position %= len(data)
+    if cut:
+        del data[position:]
+    else:
+        data[position] = value
+    (tmp_path / "damaged.tar").write_bytes(bytes(data))
+    result = scan_archive(tmp_path / "damaged.tar", Config(root=tmp_path))
+    assert all(isinstance(e.message, str) for e in result.errors)
+    assert not any("stopped early" in e.message for e in result.errors)
+
+
+@pytest.mark.parametrize("manifest", [
+    [{"Config": "c.json", "Layers": "one/layer.tar"}],
+    [{"Config": ["c.json"], "Layers": []}],
+    {"Config": "c.json"},
+    [],
+    [{"Config": "c.json", "Layers": [], "RepoTags": 5}],
+])
+def test_metadata_of_the_wrong_shape_is_one_error(tmp_path: Path, manifest: object) -> None:
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "c.json").write_text(json.dumps({"rootfs": [], "config": "x"}))
+    result = scan_archive(tmp_path, Config(root=tmp_path))
+    assert len(result.errors) <= 1 and not any("stopped early" in e.message for e in result.errors)
+
+
+@pytest.mark.parametrize("index", [
+    {"manifests": [{"digest": "sha256:" + "a" * 64, "platform": "linux", "annotations": []}]},
+    {"manifests": "nope"},
+    [1, 2],
+])
+def test_oci_index_of_the_wrong_shape_is_one_error(tmp_path: Path, index: object) -> None:
+    (tmp_path / "index.json").write_text(json.dumps(index))
+    result = scan_archive(tmp_path, Config(root=tmp_path))
+    assert len(result.errors) == 1
+
+
+def test_control_characters_in_names_are_escaped(tmp_path: Path) -> None:
+    model = _open(docker_save(tmp_path / "image.tar", [layer(E("app/\x1b[31mred\nx", b"1"))]))
+    assert [f.path for f in model.files] == ["app/\\x1b[31mred\\nx"]
+
+
+def test_every_image_of_a_docker_save_is_read(tmp_path: Path) -> None:
+    base = layer(E("etc/os-release", b"ID=debian\n"))
+    path = docker_save_many(tmp_path / "images.tar", [
+        ("api:1", [base, layer(E("srv/api", b"x"))], config(user="root")),
+        ("worker:1", [base, layer(E("srv/worker", b"y"))], config()),
+    ])
+    with opened(path, "images.tar", LIMITS) as models:
+        assert [(m.name, [(f.layer, f.path) for f in m.files]) for m in models] == [
+            ("api:1", [(0, "etc/os-release"), (1, "srv/api")]),
+            ("worker:1", [(0, "etc/os-release"), (1, "srv/worker")]),
+        ]
+    result = scan_archive(path, Config(root=tmp_path, select=("IMG004",)))
+    assert [f.resource for f in result.findings] == ['image "api:1" config']
+
+
+def _oci_layout(root: Path, images: list[tuple[str, dict[str, str] | None]]) -> Path:
+    """An OCI layout whose index lists one entry per (tag, platform)."""
+    manifests = []
+    for tag, platform in images:
+        files = oci_files([layer(E(f"srv/{tag}", b"x"))], tag=tag)
+        (entry,) = json.loads(files.pop("index.json"))["manifests"]
+        manifests.append({**entry, **({"platform": platform} if platform else {})})
+        for name, data in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(data)
+    (root / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": manifests}))
+    return root
+
+
+def test_every_tagged_image_of_an_oci_layout_is_read(tmp_path: Path) -> None:
+    with opened(_oci_layout(tmp_path, [("api", None), ("worker", None)]), "layout", LIMITS) as models:
+        assert [(m.name, [f.path for f in m.files]) for m in models] == [
+            ("api", ["srv/api"]), ("worker", ["srv/worker"])]
+
+
+def test_one_platform_of_a_multi_platform_index_is_read(tmp_path: Path) -> None:
+    layout = _oci_layout(tmp_path, [("arm", {"os": "linux", "architecture": "arm64"}),
+                                    ("amd", {"os": "linux", "architecture": "amd64"})])
+    with opened(layout, "layout", LIMITS) as models:
+        assert [(m.name, [f.path for f in m.files]) for m in models] == [("amd", ["srv/amd"])]
+        assert [note.split(";")[0] for note in models[0].notes] == ["the index lists 2 platforms"]

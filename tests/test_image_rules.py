@@ -13,6 +13,7 @@ from scanner.config import Config, Limits
 from scanner.engine import ScanResult
 from scanner.image import scan_archive
 from scanner.image.detect import SecretMatch
+from scanner.secrets.match import digest
 
 TOKEN = github_token()
 KEY = private_key()
@@ -180,9 +181,70 @@ def test_missing_archive(tmp_path: Path) -> None:
 
 def test_generic_matches_are_not_reported_in_third_party_code(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    generic = SecretMatch(1, 1, 5, "secret", "s3cr…(12 chars)", "generic:1", generic=True)
+    generic = SecretMatch(1, 1, 5, "secret-assignment", "secret", "s3cr…(12 chars)", "1", generic=True)
     monkeypatch.setattr("scanner.checks.image.find_secrets", lambda text, name: [generic])
     layers = [layer(E("usr/lib/python3/dist-packages/lib/auth.py", b"token = self.next()\n"),
                     E("app/settings.py", b"token = 'kq8W...'\n"))]
     result = _scan(docker_save(tmp_path / "image.tar", layers), "IMG001")
     assert [f.path.split("/", 1)[1] for f in result.findings] == ["app/settings.py"]
+
+
+def test_no_secret_value_leaves_the_scan(tmp_path: Path) -> None:
+    cfg = config(user="root", env=(f"GH_TOKEN={TOKEN}",), labels={"key": KEY},
+                 history=(f"RUN |1 TOKEN={TOKEN} /bin/sh -c make",))
+    layers = [layer(E("app/.env", f"GH_TOKEN={TOKEN}\n".encode()), E("root/.ssh/id_rsa", KEY.encode()),
+                    compress="gzip"),
+              layer(E("app/.wh..env"), E("root/.ssh/.wh.id_rsa"))]
+    result = scan_archive(docker_save(tmp_path / "image.tar", layers, cfg), Config(root=tmp_path))
+    assert {f.rule for f in result.findings} == {"IMG001", "IMG002", "IMG003", "IMG004"}
+    everything = json.dumps([f.as_dict() for f in result.findings]
+                            + [e.as_dict() for e in result.errors] + result.notes)
+    secret_lines = [TOKEN] + [line for line in KEY.splitlines() if "-----" not in line]
+    assert not [value for value in secret_lines if value[4:] in everything]
+
+
+def test_secret_allow_list(tmp_path: Path) -> None:
+    layers = [layer(E("app/a.ini", f"token = {TOKEN}\n".encode()), E("app/b.ini", f"t = {KEY}".encode()))]
+    path = docker_save(tmp_path / "image.tar", layers)
+    everything = _scan(path, "IMG001").findings
+    assert len(everything) == 2
+    by_path = _scan(path, "IMG001", secret_allow_paths=("app/a.ini",)).findings
+    assert [f.path.rsplit("/", 1)[1] for f in by_path] == ["b.ini"]
+    by_fingerprint = _scan(path, "IMG001", secret_allow_fingerprints=(everything[1].fingerprint,)).findings
+    assert by_fingerprint == everything[:1]
+    by_digest = _scan(path, "IMG001", secret_allow_fingerprints=(digest(TOKEN),)).findings
+    assert [f.path.rsplit("/", 1)[1] for f in by_digest] == ["b.ini"]
+
+
+def test_a_realistic_build(tmp_path: Path) -> None:
+    """Base OS layer, dependencies, the app copied with its secrets, then a cleanup layer: every
+    rule reports what a reviewer would want to see, and nothing from the base or the libraries."""
+    base = layer(E("etc/", kind=tarfile.DIRTYPE), E("etc/os-release", b"ID=debian\n"),
+                 E("root/.bash_history", kind=tarfile.SYMTYPE, linkname="/dev/null"),
+                 E("usr/share/doc/openssl/demo.pem", KEY.encode()), compress="gzip")
+    deps = layer(E("usr/lib/python3/dist-packages/auth/client.py",
+                   b"def login(token):\n    password = self.prompt()\n    token = get_token()\n"),
+                 compress="gzip")
+    app = layer(E("app/", kind=tarfile.DIRTYPE), E("app/main.py", b"print('hi')\n"),
+                E("app/.env", f"DEBUG=0\nGITHUB_TOKEN={TOKEN}\n".encode()),
+                E("app/.git/HEAD", b"ref: refs/heads/main\n"), E("app/.env.example", b"GITHUB_TOKEN=\n"),
+                compress="gzip")
+    cleanup = layer(E("app/.wh..env"), E("app/.wh..git"), compress="gzip")
+    cfg = config(user="", healthcheck=False, env=("PATH=/usr/local/bin:/usr/bin", "GPG_KEY=A035C8C19219BA821E"),
+                 history=("ADD rootfs.tar.xz / # buildkit", f"RUN |1 GH={TOKEN} /bin/sh -c pip install . # buildkit"))
+    path = oci_dir(tmp_path / "layout", [base, deps, app, cleanup], cfg)
+    result = scan_archive(path, Config(root=tmp_path))
+    assert not result.errors
+    found = sorted((f.rule, f.path.split("!", 1)[1], f.line) for f in result.findings)
+    app_layer = found[0][1].split("/", 1)[0]
+    assert app_layer.startswith("layer-2-")
+    assert found == [
+        ("IMG001", f"{app_layer}/app/.env", 2),
+        ("IMG002", f"{app_layer}/app/.env", 1),
+        ("IMG002", f"{app_layer}/app/.git", 1),
+        ("IMG003", "config", 1),
+        ("IMG004", "config", 1),
+        ("IMG005", "config", 1),
+    ]
+    assert all(f.message.endswith("(deleted in a later layer but still in the image)")
+               for f in result.findings if "/app/" in f.path)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
-from scanner.model.cloud import CloudModel, CloudResource, build
+from scanner.model.cloud import CloudModel, CloudResource, Reference, build
 from scanner.nodes import Unknown, dig, known, truth
 from scanner.parse.yaml import parse_documents
 
@@ -101,7 +103,57 @@ def test_unknowns_never_raise(value: str) -> None:
     assert isinstance(found, Unknown) and found.loc.line == 5
 
 
+def test_references_name_their_target() -> None:
+    text = ("Resources:\n  Key:\n    Type: AWS::KMS::Key\n  Repo:\n    Type: AWS::ECR::Repository\n"
+            "    Properties:\n      A: !Ref Key\n      B: !GetAtt Key.Arn\n      C: !Ref AWS::Region\n"
+            "      D: !Sub '${Key.Arn}'\n      E: !Ref Ssm\n"
+            "Parameters:\n  Ssm:\n    Type: AWS::SSM::Parameter::Value<String>\n    Default: /app/password\n")
+    model = model_of(text)
+    repo = resource(model, "Repo")
+    assert [(n.target, n.attribute) for n in (repo.get("A"), repo.get("B"))] == [("Key", ""), ("Key", "Arn")]
+    assert model.target_of(repo.get("B")) is resource(model, "Key")
+    assert not isinstance(repo.get("C"), Reference) and isinstance(repo.get("C"), Unknown)
+    assert (repo.get("D").target, repo.get("D").attribute) == ("Key", "Arn")
+    assert isinstance(repo.get("E"), Unknown)  # the default names an SSM parameter, not the value
+
+
+def test_resource_with_unknown_properties_is_left_out() -> None:
+    text = ("Parameters:\n  X:\n    Type: String\nConditions:\n  C: !Equals [!Ref X, a]\nResources:\n"
+            "  R:\n    Type: AWS::S3::Bucket\n    Properties: !If [C, {A: 1}, {B: 2}]\n"
+            "  S:\n    Type: AWS::S3::Bucket\n")
+    assert [r.name for r in model_of(text).resources] == ["S"]
+
+
 def test_condition_cycle_is_unknown() -> None:
     text = ("Conditions:\n  A: !Condition B\n  B: !Condition A\nResources:\n  R:\n"
             "    Type: AWS::S3::Bucket\n    Condition: A\n    Properties:\n      V: !If [A, x, y]\n")
     assert isinstance(resource(model_of(text), "R").get("V"), Unknown)
+
+
+_NAMES = st.sampled_from(["P", "NoDefault", "AWS::Region", "AWS::NoValue", "R", "C", "Missing", "M", ""])
+_VALUES = st.recursive(
+    st.one_of(st.sampled_from(["a", "1", "true", "${P}", "${R.Arn}", "${!x}", ","]), st.integers(-2, 3),
+              st.booleans(), st.none()),
+    lambda inner: st.one_of(
+        st.builds(lambda n: {"Ref": n}, _NAMES),
+        st.builds(lambda f, a: {f: a}, st.sampled_from(
+            ["Fn::Sub", "Fn::If", "Fn::FindInMap", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::Base64",
+             "Fn::GetAtt", "Fn::Equals", "Fn::And", "Fn::Not", "Condition", "Fn::GetAZs"]),
+            st.one_of(inner, st.lists(inner, max_size=4))),
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["k", "Fn::If", "Ref"]), inner, max_size=2),
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_VALUES, _VALUES)
+def test_evaluation_never_raises(condition: object, value: object) -> None:
+    template = {
+        "Parameters": {"P": {"Type": "String", "Default": "a"}, "NoDefault": {"Type": "String"}},
+        "Mappings": {"M": {"a": {"b": "c"}}},
+        "Conditions": {"C": condition},
+        "Resources": {"R": {"Type": "AWS::S3::Bucket", "Condition": "C", "Properties": {"V": value}}},
+    }
+    model_of(json.dumps(template), "fuzz.json")

@@ -223,4 +223,16 @@ def test_binding_finding_names_the_role_location_in_another_file() -> None:
     (hit,) = dangerous_role_binding(model, RuleContext(rule, {}))
     assert (hit.loc.path, hit.loc.line) == ("binding.yaml", 6)
     assert [(loc.path, loc.line) for loc in hit.related] == [("role.yaml", 6)]
-    assert hit.args["where"] == "role.yaml:6"
+    assert hit.args["where"] == " (defined at role.yaml:6)"
+
+
+def test_the_helm_release_namespace_placeholder_is_not_a_written_namespace() -> None:
+    from scanner.render.helm import NAMESPACE
+    from scanner.render.sourcemap import Origin
+
+    text = f"apiVersion: v1\nkind: Service\nmetadata: {{name: web, namespace: {NAMESPACE}}}\n"
+    rendered = ParsedFile(rel="chart/<rendered: default values>", type="kubernetes", text=text,
+                          tree=parse_documents(text, "x"), origin=Origin("chart shop, default values", ()))
+    piped = _file("helm-output.yaml", text)
+    assert [(obj.namespace, obj.explicit_namespace) for obj in _model(rendered, piped)] == [
+        ("default", False), ("default", True)]

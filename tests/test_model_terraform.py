@@ -11,8 +11,8 @@ from scanner.config import Config
 from scanner.discover import walk
 from scanner.engine import read_source
 from scanner.inputs import ParsedFile
-from scanner.model.cloud import CloudModel, CloudResource, build
-from scanner.nodes import Mapping, Node, Sequence, Unknown, dig, known, truth
+from scanner.model.cloud import CloudModel, CloudResource, Encoded, Reference, build
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, dig, known, truth
 from scanner.parse import ParseError
 from scanner.parse.hcl import parse
 
@@ -73,9 +73,12 @@ def evaluate(expression: str, extra: str = "") -> Node | None:
     ('flatten([["a"], ["b"]])', ["a", "b"]),
     ('contains(["a"], "a")', True),
     ('keys({ a = 1 })', ["a"]),
+    ('compact(["a", "", null])', ["a"]),
+    ('zipmap(["a"], [1])', {"a": 1}),
+    ('format("%v/%t", "x", true)', "x/true"),
 ])
 def test_functions_and_operators(expression: str, expected: object) -> None:
-    from scanner.model.hcl_functions import plain
+    from scanner.model.hcl_collections import plain
 
     value = evaluate(expression)
     assert value is not None and plain(value) == expected
@@ -199,6 +202,14 @@ def test_project_with_module_and_tfvars() -> None:
     assert '"Principal":"*"' in known(policy.get("policy"))
 
 
+def test_no_expression_survives_evaluation() -> None:
+    from scanner.nodes import walk as walk_nodes
+    from scanner.parse.hcl_expr import Expr
+
+    for resource in project("project").resources:
+        assert not any(isinstance(node, Expr) for _, node in walk_nodes(resource.attrs))
+
+
 def test_module_directories_are_not_scanned_again_as_roots() -> None:
     names = [r.name for r in project("project").resources]
     assert not any(n.startswith("aws_ecr_repository") for n in names)
@@ -229,6 +240,11 @@ def test_plan_json() -> None:
     cluster = one(model, "module.eks.aws_eks_cluster.this[0]")
     assert truth(dig(cluster.attrs, "vpc_config", 0, "endpoint_public_access")) is True
     assert cluster.loc.path == "plan.json"
+    repo = one(model, "aws_ecr_repository.app")
+    assert isinstance(repo.get("arn"), Unknown)  # known after apply, not absent
+    assert isinstance(dig(repo.attrs, "encryption_configuration", 0, "kms_key"), Unknown)
+    assert truth(dig(repo.attrs, "image_scanning_configuration", 0, "scan_on_push")) is False
+    assert where(dig(repo.attrs, "image_scanning_configuration", 0, "scan_on_push")) == ("plan.json", 15)
 
 
 def test_never_raises_on_odd_input() -> None:
@@ -278,7 +294,7 @@ def test_module_outputs_count_and_nesting() -> None:
 
 def test_remote_modules_are_skipped_and_json_syntax_evaluates() -> None:
     model = model_of({
-        "main.tf.json": '{\n  "variable": {"mutable": {"default": "MUTABLE"}},\n'
+        "main.tf.json": '{\n  "variable": {"mutable": {"default": "MUTABLE"}}, "//": "comment",\n'
                         '  "module": {"vpc": {"source": "terraform-aws-modules/vpc/aws"}},\n'
                         '  "resource": {"aws_ecr_repository": {"r": {\n'
                         '    "image_tag_mutability": "${var.mutable}",\n'
@@ -321,3 +337,152 @@ def test_evaluation_never_raises(first: str, second: str) -> None:
         model_of({"main.tf": source})
     except ParseError:  # the generator can write what HCL's grammar rejects; parsing is tested apart
         pass
+
+
+def test_references_name_their_target() -> None:
+    model = model_of({
+        "main.tf": 'module "app" {\n  source = "./app"\n}\n',
+        "app/main.tf": 'resource "aws_kms_key" "k" {\n  count = 1\n}\n'
+                       'resource "aws_eks_cluster" "c" {\n  encryption_config {\n'
+                       '    provider {\n      key_arn = aws_kms_key.k[0].arn\n    }\n  }\n}\n',
+    })
+    cluster = one(model, "module.app.aws_eks_cluster.c")
+    key_arn = dig(cluster.attrs, "encryption_config", 0, "provider", 0, "key_arn")
+    assert isinstance(key_arn, Reference) and key_arn.reason == "known after apply"
+    assert (key_arn.target, key_arn.attribute) == ("module.app.aws_kms_key.k[0]", "arn")
+    assert model.target_of(key_arn) is one(model, "module.app.aws_kms_key.k[0]")
+
+
+def test_policy_documents_keep_known_parts() -> None:
+    model = model_of({"main.tf": '''
+data "aws_iam_policy_document" "pull" {
+  statement {
+    actions   = ["ecr:BatchGetImage"]
+    resources = [aws_ecr_repository.r.arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+  }
+}
+resource "aws_ecr_repository" "r" {}
+resource "aws_ecr_repository_policy" "p" {
+  policy = data.aws_iam_policy_document.pull.json
+  other  = jsonencode({ Principal = { AWS = "*" }, Resource = aws_ecr_repository.r.arn })
+}
+'''})
+    import json
+
+    policy = one(model, "aws_ecr_repository_policy.p").get("policy")
+    assert isinstance(policy, Scalar) and policy.tag == "partial" and policy.loc.line == 2
+    assert json.loads(policy.value)["Statement"] == [{
+        "Effect": "Allow", "Action": ["ecr:BatchGetImage"],
+        "Resource": ["${aws_ecr_repository.r.arn}"], "Principal": "*"}]
+    other = one(model, "aws_ecr_repository_policy.p").get("other")
+    assert json.loads(other.value)["Principal"] == {"AWS": "*"}
+    # before encoding, each part keeps its own line: the principal is reported where it is written
+    assert isinstance(policy, Encoded) and isinstance(other, Encoded)
+    principal = dig(policy.document, "Statement", 0, "Principal")
+    assert (known(principal), principal.loc.line) == ("*", 8)
+    assert dig(other.document, "Principal", "AWS").loc.line == 15
+
+
+def test_file_and_templatefile_read_inside_the_tree_only() -> None:
+    model = project("files")
+    policy = one(model, "aws_ecr_repository_policy.p").get("policy")
+    assert '"Principal": "*"' in known(policy) and where(policy) == ("main.tf", 3)
+    web = one(model, "aws_instance.web")
+    assert known(web.get("user_data")) == "#!/bin/sh\nuseradd admin\nlisten 8080\n"
+    assert isinstance(web.get("outside"), Unknown) and isinstance(web.get("missing"), Unknown)
+
+
+def test_each_environment_tfvars_is_its_own_variant() -> None:
+    files = {"main.tf": 'variable "public" {\n  default = false\n}\nresource "t" "r" {\n  v = var.public\n}\n',
+             "dev.tfvars": "public = true\n", "prod.tfvars": "public = false\n",
+             "terraform.tfvars": "other = 1\n"}
+    values = [(where(r.get("v")), known(r.get("v"))) for r in model_of(files).resources]
+    assert values == [(("dev.tfvars", 1), True), (("prod.tfvars", 1), False)]
+
+
+def test_json_documents_keep_their_lines() -> None:
+    from scanner.model.cloud import json_document
+
+    model = model_of({"main.tf": '''variable "who" {
+  default = "*"
+}
+resource "aws_ecr_repository_policy" "p" {
+  heredoc = <<EOF
+{
+  "Statement": [{
+    "Principal": "${var.who}"
+  }]
+}
+EOF
+  quoted  = "{\\"Principal\\": \\"*\\"}"
+  encoded = jsonencode({ Principal = var.who })
+  plain   = "not json"
+}
+'''})
+    policy = one(model, "aws_ecr_repository_policy.p")
+    heredoc = json_document(policy.get("heredoc"))
+    assert dig(heredoc, "Statement", 0, "Principal").loc.line == 8
+    assert where(dig(json_document(policy.get("quoted")), "Principal")) == ("main.tf", 12)
+    assert where(dig(json_document(policy.get("encoded")), "Principal")) == ("main.tf", 2)
+    assert json_document(policy.get("plain")) is None and json_document(None) is None
+    assert json_document(policy.attrs) is policy.attrs
+
+
+def test_references_through_unknown_count_and_nested_attributes() -> None:
+    model = model_of({"main.tf": 'variable "n" {}\nresource "aws_kms_key" "k" {\n  count = var.n\n}\n'
+                                 'resource "t" "r" {\n  a = aws_kms_key.k[0].arn\n'
+                                 '  b = aws_kms_key.k[var.n].arn\n  c = aws_kms_key.k[0].tags_all.x\n}\n'})
+    resource = one(model, "t.r")
+    for key, attribute in (("a", "arn"), ("b", "arn"), ("c", "tags_all")):
+        value = resource.get(key)
+        assert isinstance(value, Reference) and (value.target, value.attribute) == ("aws_kms_key.k", attribute)
+
+
+def test_override_files_merge_into_the_blocks_they_name() -> None:
+    model = model_of({
+        "main.tf": 'resource "aws_eks_cluster" "c" {\n  name = "c"\n  vpc_config {\n'
+                   '    endpoint_public_access = false\n  }\n  enabled_cluster_log_types = ["api"]\n}\n'
+                   'locals {\n  x = 1\n}\n',
+        "main_override.tf": 'resource "aws_eks_cluster" "c" {\n  vpc_config {\n'
+                            '    endpoint_public_access = true\n  }\n}\nlocals {\n  x = 2\n}\n'
+                            'resource "t" "r" {\n  v = local.x\n}\n',
+    })
+    cluster = one(model, "aws_eks_cluster.c")
+    assert cluster.loc == Location("main.tf", 1, 1, 1, 33)  # the original block, not the override
+    assert known(cluster.get("name")) == "c" and len(cluster.get("enabled_cluster_log_types")) == 1
+    public = dig(cluster.attrs, "vpc_config", 0, "endpoint_public_access")
+    assert truth(public) is True and where(public) == ("main_override.tf", 3)
+    assert known(one(model, "t.r").get("v")) == 2
+
+
+def test_module_calls_and_provider_aliases_are_listed() -> None:
+    model = model_of({"main.tf": 'variable "public" {\n  default = true\n}\n'
+                                 'module "eks" {\n  source  = "terraform-aws-modules/eks/aws"\n'
+                                 '  version = "~> 20.0"\n  cluster_endpoint_public_access = var.public\n}\n'
+                                 'provider "aws" {\n  alias = "west"\n  region = "us-west-2"\n}\n'})
+    (call,) = model.modules
+    assert (call.type, call.name, call.loc.line, known(call.get("version"))) == (
+        "terraform-aws-modules/eks/aws", "module.eks", 4, "~> 20.0")
+    assert where(call.get("cluster_endpoint_public_access")) == ("main.tf", 2)
+    assert [p.name for p in model.provider_configs("aws")] == ["provider.aws.west"]
+
+
+def test_json_tfvars_and_auto_tfvars_order() -> None:
+    files = {"main.tf": 'variable "a" {}\nvariable "b" {}\nresource "t" "r" {\n  a = var.a\n  b = var.b\n}\n',
+             "terraform.tfvars.json": '{"a": "json", "b": "json"}',
+             "z.auto.tfvars": 'b = "auto"\n'}
+    resource = one(model_of(files), "t.r")
+    assert (known(resource.get("a")), known(resource.get("b"))) == ("json", "auto")
+    assert where(resource.get("a")) == ("terraform.tfvars.json", 1)
+
+
+def test_resources_keep_arguments_named_like_module_meta_arguments() -> None:
+    model = model_of({"main.tf": 'resource "aws_eks_cluster" "c" {\n  version = "1.24"\n  count = 1\n}\n'
+                                 'resource "aws_s3_object" "o" {\n  source = "./file"\n}\n'})
+    assert known(one(model, "aws_eks_cluster.c[0]").get("version")) == "1.24"
+    assert "count" not in one(model, "aws_eks_cluster.c[0]").attrs
+    assert known(one(model, "aws_s3_object.o").get("source")) == "./file"

@@ -129,6 +129,7 @@ def test_plan_json_is_kept_whole() -> None:
     ('a = 1\nb = [1, 2\nc = 3\n', 3),
     ('resource "a" "b" {\n  x = "unterminated\n}\n', 2),
     ("a = 1\n}\n", 2),
+    ('resource "a" "b" {\n  bucket = "x"\n', 2),  # left open: reported at the last line
 ])
 def test_bad_hcl_reports_its_line(source: str, line: int) -> None:
     with pytest.raises(ParseError) as error:

@@ -62,6 +62,19 @@ def test_remap_moves_finding_and_keeps_a_related_location_in_the_stream() -> Non
     assert moved.fingerprint != "f" * 32
 
 
+def test_related_locations_inside_a_rendering_move_to_their_source() -> None:
+    from dataclasses import replace
+
+    from scanner.nodes import Location
+
+    rendered_lines = (FIXTURES / "rendered" / "helm-debug.yaml").read_text().splitlines()
+    origin = Origin("chart shop, default values", (Segment(2, 35, (TEMPLATE,)),))
+    line = _rendered_line(rendered_lines, "hostNetwork: true")
+    finding = replace(_finding("plain.yaml", 3), related=(Location("shop/<rendered>", line),))
+    (moved,) = remap([finding], {"shop/<rendered>": (origin, rendered_lines)})
+    assert [(loc.path, loc.line) for loc in moved.related] == [(TEMPLATE.rel, 17)]
+
+
 def test_unmapped_findings_are_left_alone() -> None:
     finding = _finding("plain.yaml", 3)
     assert remap([finding], {}) == [finding]

@@ -16,6 +16,7 @@ from expectations import expected_findings, expected_in_tree
 from scanner.config import Config
 from scanner.discover import walk
 from scanner.engine import scan
+from scanner.settings import find_config, load_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -34,6 +35,8 @@ def _rule_cases() -> list[pytest.param]:
 
 def _findings(target: Path, root: Path, select: tuple[str, ...] = ()) -> set[tuple[str, str, int]]:
     config = Config(select=select, root=root)
+    if target.is_dir():  # a case folder may configure its scan (e.g. trusted registries)
+        config = load_settings(find_config(target), config)
     result = scan(walk([str(target)], root), config)
     assert not result.errors, [e.as_dict() for e in result.errors]
     return {(f.path, f.rule, f.line) for f in result.findings}

@@ -1,11 +1,14 @@
-"""Small readers the dialect adapters share: templated values, synthetic values, env sources."""
+"""Small readers the dialect adapters share: templated values, values a dialect spells differently,
+and Docker's option strings, which Compose and ECS both use."""
 
 from __future__ import annotations
 
 import re
 
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown
+from scanner.model.container import ContainerSpec
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, strings, text
 
+_OPTION = re.compile(r"^\s*([a-z-]+)\s*[:=]\s*(.*?)\s*$")
 # `${VAR}` (Compose, Terraform), `{{ .Values.x }}` (Helm), `$(VAR)` (Kubernetes env expansion).
 _TEMPLATE = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|^\$[A-Za-z_]\w*$")
 
@@ -35,6 +38,15 @@ def items(node: Node | None) -> list[Node]:
     return list(node.items) if isinstance(node, Sequence) else []
 
 
+def first_line(node: Mapping) -> Location:
+    """Where a finding about a missing setting points: the object's first key (YAML) or its header
+    line (an HCL block, a JSON object), not its whole span."""
+    start = next(iter(node.keys.values()), None)
+    if start is not None and start.line == node.loc.line:
+        return start
+    return node.loc._replace(end_line=node.loc.line, end_column=node.loc.column + 1)
+
+
 def pick(*nodes: Node | None) -> Node | None:
     """The first setting that is present: container level before pod level."""
     for node in nodes:
@@ -53,3 +65,33 @@ def keyed(parent: Node | None, key: str) -> Node | None:
         return Sequence(where._replace(end_line=value.loc.end_line, end_column=value.loc.end_column),
                         value.items)
     return value
+
+
+def host_mode(node: Node | None) -> Node | None:
+    """Docker's namespace modes (`pid: host`, `network_mode: host`, ECS `networkMode: host`) as
+    "shares the host's namespace": True for `host`, False for anything else that is known."""
+    node = settled(node)
+    value = text(node)
+    if node is None or value is None:
+        return node
+    return synthetic(value.strip().lower() == "host", node.loc)
+
+
+def docker_security_options(item: ContainerSpec, options: Node | None) -> None:
+    """Docker's `--security-opt` strings (Compose `security_opt`, ECS `dockerSecurityOptions`)
+    into the model: no-new-privileges, seccomp, AppArmor and SELinux label settings."""
+    for option in strings(options):
+        if isinstance(settled(option), Unknown):
+            continue
+        match = _OPTION.match(str(option.value))
+        word, value = (match.group(1), match.group(2).lower()) if match else (str(option.value).strip(), "")
+        if word == "no-new-privileges" and value in ("", "true", "false"):
+            item.allow_privilege_escalation = synthetic(value == "false", option.loc)
+        elif word == "seccomp":
+            item.seccomp = synthetic("Unconfined" if value == "unconfined" else "Localhost", option.loc)
+        elif word == "apparmor":
+            item.apparmor = synthetic("Unconfined" if value == "unconfined" else "Localhost", option.loc)
+        elif word == "label" and value == "disable":
+            item.selinux_disabled = synthetic(True, option.loc)
+        elif word == "label" and value.startswith("type:"):
+            item.selinux_type = synthetic(value[len("type:"):], option.loc)

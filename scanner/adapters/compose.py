@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scanner.adapters.common import items, keyed, mapping, pick, settled, synthetic
+from scanner.adapters.common import (docker_security_options, host_mode, items, keyed, mapping, pick,
+                                     settled, synthetic)
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
-from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, dig, strings, text, truth
+from scanner.nodes import Location, Mapping, Node, Scalar, dig, strings, text, truth
 
 _HOST_PATH = re.compile(r"^(?:/|\./|\.\./|~|\.$|[A-Za-z]:[\\/])")
-_OPTION = re.compile(r"^\s*([a-z-]+)\s*[:=]\s*(.*?)\s*$")
 
 
 def from_document(document: Node) -> Iterator[ContainerSpec]:
@@ -38,41 +38,15 @@ def from_service(name: str, service: Mapping, loc: Location) -> ContainerSpec:
     item.cap_add = strings(service.get("cap_add"))
     item.cap_drop_node = keyed(service, "cap_drop")
     item.cap_drop = strings(item.cap_drop_node)
-    item.host_pid = _is_host(service.get("pid"))
-    item.host_ipc = _is_host(service.get("ipc"))
-    item.host_network = _is_host(service.get("network_mode"))
-    _security_options(item, service.get("security_opt"))
+    item.host_pid = host_mode(service.get("pid"))
+    item.host_ipc = host_mode(service.get("ipc"))
+    item.host_network = host_mode(service.get("network_mode"))
+    docker_security_options(item, service.get("security_opt"))
     item.host_mounts = list(_binds(service.get("volumes")))
     _resources(item, service)
     _healthcheck(item, service.get("healthcheck"))
     item.env = list(_env(service.get("environment")))
     return item
-
-
-def _is_host(node: Node | None) -> Node | None:
-    node = settled(node)
-    value = text(node)
-    if node is None or value is None:
-        return node
-    return synthetic(value.strip().lower() == "host", node.loc)
-
-
-def _security_options(item: ContainerSpec, options: Node | None) -> None:
-    for option in strings(options):
-        if isinstance(settled(option), Unknown):
-            continue
-        match = _OPTION.match(str(option.value))
-        word, value = (match.group(1), match.group(2).lower()) if match else (str(option.value).strip(), "")
-        if word == "no-new-privileges" and value in ("", "true", "false"):
-            item.allow_privilege_escalation = synthetic(value == "false", option.loc)
-        elif word == "seccomp":
-            item.seccomp = synthetic("Unconfined" if value == "unconfined" else "Localhost", option.loc)
-        elif word == "apparmor":
-            item.apparmor = synthetic("Unconfined" if value == "unconfined" else "Localhost", option.loc)
-        elif word == "label" and value == "disable":
-            item.selinux_disabled = synthetic(True, option.loc)
-        elif word == "label" and value.startswith("type:"):
-            item.selinux_type = synthetic(value[len("type:"):], option.loc)
 
 
 def _binds(volumes: Node | None) -> Iterator[HostMount]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scanner.adapters.common import items, keyed, mapping, pick, settled, synthetic
+from scanner.adapters.common import first_line, items, keyed, mapping, pick, settled, synthetic
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
 from scanner.model.kubernetes import KubeObject
 from scanner.nodes import Location, Mapping, Node, Scalar, dig, key_loc, strings, text
@@ -53,6 +53,7 @@ def from_object(obj: KubeObject) -> Iterator[ContainerSpec]:
 def from_pod_spec(spec: Mapping, annotations: Mapping | None, label: str, workload: str,
                   pod_loc: Location) -> Iterator[ContainerSpec]:
     pod_context = mapping(spec.get("securityContext"))
+    batch = workload in ("Job", "CronJob") or text(spec.get("restartPolicy")) in ("Never", "OnFailure")
     host_paths = _host_path_volumes(spec)
     for list_key, kind in CONTAINER_LISTS:
         for container in items(spec.get(list_key)):
@@ -63,7 +64,8 @@ def from_pod_spec(spec: Mapping, annotations: Mapping | None, label: str, worklo
             item = ContainerSpec(
                 dialect="kubernetes", kind=kind, name=name, workload=workload,
                 resource=f'{label} {prefix}container "{name}"', pod_resource=label,
-                loc=container.loc, node=container, pod_loc=pod_loc, image=settled(container.get("image")))
+                loc=first_line(container), node=container, pod_loc=pod_loc, runs_to_completion=batch,
+                image=settled(container.get("image")))
             _security(item, mapping(container.get("securityContext")), pod_context, annotations)
             _pod_level(item, spec)
             item.host_mounts = list(_mounts(container, host_paths))

@@ -6,6 +6,7 @@ and CloudFormation spellings of the same setting are judged by the same code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
@@ -39,7 +40,9 @@ def public_endpoint(model, ctx: RuleContext) -> Iterator[Hit]:
         if public:
             yield from _open_ranges(res, lookup(res.attrs, f"{block}.{cidrs_key}"), node, cidrs_key)
     for res in model.of_type(GKE):
-        if flag(res.attrs, "private_cluster_config.enable_private_endpoint", False)[0] is not False:
+        private = flag(res.attrs, "private_cluster_config.enable_private_endpoint", False)[0]
+        ip_endpoint = flag(res.attrs, "control_plane_endpoints_config.ip_endpoints_config.enabled", True)[0]
+        if private is not False or ip_endpoint is not True:
             continue
         networks = lookup(res.attrs, "master_authorized_networks_config")
         if isinstance(networks, Unknown):
@@ -77,7 +80,8 @@ def secrets_unencrypted(model, ctx: RuleContext) -> Iterator[Hit]:
         configs = lookup(res.attrs, block)
         if unknown_in(configs) or any(unknown_in(b.get(resources_key)) for b in blocks(configs)):
             continue
-        covered = {str(s.value).lower() for b in blocks(configs) for s in scalar_strings(b.get(resources_key))}
+        covered = {str(item.value).lower() for config in blocks(configs)
+                   for item in scalar_strings(config.get(resources_key))}
         if "secrets" not in covered:
             yield report(res, None, block)
     for res in model.of_type(GKE):
@@ -142,7 +146,8 @@ def legacy_auth(model, ctx: RuleContext) -> Iterator[Hit]:
             yield report(res, node, "master_auth.username", problem="basic authentication is on")
         issue, node = flag(res.attrs, "master_auth.client_certificate_config.issue_client_certificate", False)
         if issue:
-            yield report(res, node, "master_auth.client_certificate", problem="a client certificate is issued")
+            yield report(res, node, "master_auth.client_certificate",
+                         problem="a client certificate is issued")
     for res in model.of_type(AKS):
         for path in ("role_based_access_control_enabled", "role_based_access_control.enabled"):
             rbac, node = flag(res.attrs, path, True)
@@ -182,25 +187,27 @@ def binary_authorization_off(model, ctx: RuleContext) -> Iterator[Hit]:
         yield report(res, node, "binary_authorization")
 
 
-def gke_pools(res) -> Iterator[tuple[str, Node]]:
-    """(key prefix, pool) for every node pool a GKE resource defines: the node pool itself, the
-    cluster's inline pools, or the default pool unless it is removed (Autopilot has none)."""
-    if res.type == "google_container_node_pool":
-        yield "", res.attrs
-        return
-    if autopilot(res) or flag(res.attrs, "remove_default_node_pool", False)[0] is not False:
-        return
-    inline = list(blocks(res.attrs, "node_pool"))
-    if inline:
-        for index, pool in enumerate(inline):
-            yield f"node_pool[{text(pool.get('name')) or index}].", pool
-        return
-    yield "", res.attrs
+# Where each managed cluster or node pool pins its Kubernetes version.
+_VERSIONS = {
+    "aws_eks_cluster": "version", "AWS::EKS::Cluster": "Version",
+    "aws_eks_node_group": "version", "AWS::EKS::Nodegroup": "Version",
+    GKE: "min_master_version", "google_container_node_pool": "version",
+    AKS: "kubernetes_version", "azurerm_kubernetes_cluster_node_pool": "orchestrator_version",
+}
 
 
-def aks_pools(res) -> Iterator[tuple[str, Node]]:
-    if res.type == "azurerm_kubernetes_cluster_node_pool":
-        yield "", res.attrs
-    else:
-        for pool in blocks(res.attrs, "default_node_pool"):
-            yield "default_node_pool.", pool
+def version_unsupported(model, ctx: RuleContext) -> Iterator[Hit]:
+    """Clusters and node pools pinned to a Kubernetes minor version below the supported floor."""
+    floor = _minor(str(ctx.option("minimum_version")))
+    for res in model.of_type(*_VERSIONS):
+        key = _VERSIONS[res.type]
+        node = lookup(res.attrs, key)
+        pinned = _minor(text(node) or "")
+        if floor and pinned and pinned < floor:
+            yield report(res, node, key, version=text(node) or "", floor=str(ctx.option("minimum_version")))
+
+
+def _minor(version: str) -> tuple[int, int] | None:
+    """(1, 29) from `1.29`, `1.29.3` or `1.29.1-gke.1589018`; None for `latest` or an alias."""
+    match = re.match(r"\s*v?(\d+)\.(\d+)", version)
+    return (int(match.group(1)), int(match.group(2))) if match else None

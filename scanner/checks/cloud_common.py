@@ -10,7 +10,6 @@ and is never reported.
 from __future__ import annotations
 
 from collections.abc import Iterator
-import re
 from typing import Any
 
 from scanner.findings import Hit, hit_at
@@ -21,7 +20,9 @@ WORLD = frozenset({"0.0.0.0/0", "::/0", "*", "internet", "any", "0.0.0.0"})
 
 def lookup(node: Node | None, path: str) -> Node | None:
     """The node at a dotted path. A block written as a sequence stands for its first item; an
-    `Unknown` met on the way is returned as is, so the caller can tell it from absence."""
+    `Unknown` met on the way is returned as is, so the caller can tell it from absence. `null`
+    is absence: Terraform reads `x = null` as "not set", and plan JSON lists unset arguments
+    as null."""
     for step in path.split("."):
         node = _single(node)
         if isinstance(node, Unknown):
@@ -29,7 +30,7 @@ def lookup(node: Node | None, path: str) -> Node | None:
         if not isinstance(node, Mapping):
             return None
         node = node.get(step)
-    return node
+    return None if isinstance(node, Scalar) and node.value is None else node
 
 
 def _single(node: Node | None) -> Node | None:
@@ -57,7 +58,7 @@ def items(node: Node | None) -> list[Node]:
     """A list attribute's items; a single value stands for a one-item list."""
     if isinstance(node, Sequence):
         return list(node.items)
-    return [] if node is None else [node]
+    return [] if node is None or (isinstance(node, Scalar) and node.value is None) else [node]
 
 
 def flag(node: Node | None, path: str, default: bool | None) -> tuple[bool | None, Node | None]:
@@ -101,24 +102,16 @@ def scalar_strings(node: Node | None) -> list[Scalar]:
 
 def refers_to(node: Node | None, resource: Any) -> bool | None:
     """Whether a value points at `resource` (`aws_vpc.main.id`, `!Ref Vpc`, `!GetAtt Vpc.Arn`).
-    False for a literal or a plain reference to another resource; None when it is a reference the
-    scanner can't follow (a variable, a data source, an expression)."""
-    if isinstance(node, Unknown):
-        source = node.source.strip()
-        if resource.format == "terraform":
-            address = resource.name
-            if resource.module and address.startswith(resource.module + "."):
-                address = address[len(resource.module) + 1:]
-            address = re.escape(re.sub(r"\[[^\]]*\]$", "", address))
-            if re.search(rf"(?<![\w.-]){address}(?:[.\[]|$)", source):
-                return True
-            return False if re.fullmatch(rf"{re.escape(resource.type)}\.[\w-]+(?:\[[^\]]*\])?\.\w+", source) else None
-        target = re.fullmatch(r"(Ref|Fn::GetAtt) ([\w-]+).*", source)
-        if target and target.group(2) == resource.name:
+    False for a literal or a reference to another managed resource; None when the scanner can't
+    follow it (a variable without a value, a data source, an expression)."""
+    from scanner.model.cloud import Reference
+
+    if isinstance(node, Reference):
+        if node.target == resource.name or resource.name.startswith(node.target + "["):
             return True
-        if target:  # another resource is False; a parameter without a default can't be followed
-            return False if target.group(1) != "Ref" or "resource" in node.reason else None
-        return True if re.search(rf"(?<![\w:-]){re.escape(resource.name)}\b", source) else None
+        return None if node.target.startswith("data.") or ".data." in node.target else False
+    if isinstance(node, Unknown):
+        return None
     return False if text(node) is not None else None
 
 

@@ -25,7 +25,7 @@ def key_rotation_off(model, ctx: RuleContext) -> Iterator[Hit]:
             continue  # asymmetric and HMAC keys can't rotate automatically
         enabled, node = flag(res.attrs, rotation_key, False)
         if enabled is False:
-            yield report(res, node, rotation_key, period="never")
+            yield report(res, node, rotation_key, period="never rotates its key material")
     limit = int(ctx.option("max_rotation_days")) * 86400
     for res in model.of_type("google_kms_crypto_key"):
         purpose, _, known = setting(res.attrs, "purpose")
@@ -34,13 +34,15 @@ def key_rotation_off(model, ctx: RuleContext) -> Iterator[Hit]:
         period = lookup(res.attrs, "rotation_period")
         seconds = _seconds(text(period)) if period is not None else None
         if period is None:
-            yield report(res, None, "rotation_period", period="never")
+            yield report(res, None, "rotation_period", period="never rotates its key material")
         elif seconds is not None and seconds > limit:
-            yield report(res, period, "rotation_period", period=f"every {seconds // 86400} days")
+            days = seconds // 86400
+            yield report(res, period, "rotation_period",
+                         period=f"rotates its key material only every {days} days")
     for res in model.of_type("azurerm_key_vault_key"):
         policy = lookup(res.attrs, "rotation_policy")
         if policy is None or lookup(policy, "automatic") is None:
-            yield report(res, policy, "rotation_policy", period="never")
+            yield report(res, policy, "rotation_policy", period="never rotates its key material")
 
 
 def _seconds(value: str | None) -> int | None:
@@ -101,13 +103,17 @@ def bucket_logging_off(model, ctx: RuleContext) -> Iterator[Hit]:
             continue
         if any(refers_to(lookup(log.attrs, "bucket"), res) is not False for log in separate):
             continue
-        words = re.split(r"[^a-z0-9]+", f"{res.name} {text(_bucket_name(res)) or ''}".lower())
+        names = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", f"{res.name} {text(_bucket_name(res)) or ''}")
+        words = re.split(r"[^a-z0-9]+", names.lower())
+        if "access" in words:
+            continue  # by its name, the bucket that receives access logs
         if markers.intersection(words) or _linked(model, res, _LOG_DESTINATIONS):
             yield report(res, None, _BUCKETS[res.type])
 
 
 def _bucket_name(res):
-    return lookup(res.attrs, "BucketName" if res.format == "cloudformation" else "bucket") or lookup(res.attrs, "name")
+    key = "BucketName" if res.format == "cloudformation" else "bucket"
+    return lookup(res.attrs, key) or lookup(res.attrs, "name")
 
 
 def _linked(model, bucket, places: tuple[tuple[str, str], ...]) -> bool:
@@ -117,7 +123,7 @@ def _linked(model, bucket, places: tuple[tuple[str, str], ...]) -> bool:
         for other in model.of_type(kind):
             for value in items(lookup(other.attrs, path)):
                 written = text(value)
-                if refers_to(value, bucket) or (name and written and name in written):
+                if refers_to(value, bucket) or (name and written in (name, f"arn:aws:s3:::{name}")):
                     return True
     return False
 
@@ -125,18 +131,21 @@ def _linked(model, bucket, places: tuple[tuple[str, str], ...]) -> bool:
 # (logging switch, basic selectors, their data resources, advanced selectors, field selectors, keys).
 _TRAILS = {"aws_cloudtrail": ("enable_logging", "event_selector", "data_resource", "advanced_event_selector",
                               "field_selector", ("field", "equals")),
-           "AWS::CloudTrail::Trail": ("IsLogging", "EventSelectors", "DataResources", "AdvancedEventSelectors",
-                                      "FieldSelectors", ("Field", "Equals"))}
+           "AWS::CloudTrail::Trail": ("IsLogging", "EventSelectors", "DataResources",
+                                      "AdvancedEventSelectors", "FieldSelectors", ("Field", "Equals"))}
 
 
 def trail_data_events_off(model, ctx: RuleContext) -> Iterator[Hit]:
     """Trails that do not record object-level (data) access, or that are stopped."""
-    for res in model.of_type(*_TRAILS):
+    trails = model.of_type(*_TRAILS)
+    # One trail for data events next to a management-only one is a common, complete setup.
+    covered = any(_records_data(res, *_TRAILS[res.type][1:]) is not False for res in trails)
+    for res in trails:
         logging_key, selectors = _TRAILS[res.type][:2]
         logging, node = flag(res.attrs, logging_key, True)
         if logging is False:
             yield report(res, node, logging_key, problem="is not logging")
-        elif _records_data(res, *_TRAILS[res.type][1:]) is False:
+        elif not covered:
             yield report(res, None, selectors, problem="records no data events")
 
 

@@ -20,7 +20,8 @@ from scanner.nodes import Location, Mapping, Node, text
 ALL_PORTS = (0, 65535)
 # AWS-style rules: (rule blocks, direction key, CIDR keys, from, to, protocol) per type.
 _AWS = {
-    "aws_security_group": ("ingress", "", ("cidr_blocks", "ipv6_cidr_blocks"), "from_port", "to_port", "protocol"),
+    "aws_security_group": ("ingress", "", ("cidr_blocks", "ipv6_cidr_blocks"), "from_port", "to_port",
+                           "protocol"),
     "aws_security_group_rule": ("", "type", ("cidr_blocks", "ipv6_cidr_blocks"), "from_port", "to_port",
                                 "protocol"),
     "aws_vpc_security_group_ingress_rule": ("", "", ("cidr_ipv4", "cidr_ipv6"), "from_port", "to_port",
@@ -28,6 +29,14 @@ _AWS = {
     "AWS::EC2::SecurityGroup": ("SecurityGroupIngress", "", ("CidrIp", "CidrIpv6"), "FromPort", "ToPort",
                                 "IpProtocol"),
     "AWS::EC2::SecurityGroupIngress": ("", "", ("CidrIp", "CidrIpv6"), "FromPort", "ToPort", "IpProtocol"),
+}
+# Worst first: administration, container runtime and Kubernetes control ports, databases.
+SENSITIVE_PORTS = {
+    22: "SSH", 23: "Telnet", 3389: "RDP", 5985: "WinRM", 5986: "WinRM",
+    2375: "Docker API", 2376: "Docker API", 6443: "Kubernetes API", 10250: "kubelet",
+    10255: "kubelet read-only", 2379: "etcd", 2380: "etcd",
+    1433: "SQL Server", 1521: "Oracle", 3306: "MySQL", 5432: "PostgreSQL", 6379: "Redis",
+    9042: "Cassandra", 9200: "Elasticsearch", 11211: "Memcached", 27017: "MongoDB",
 }
 _PORTED = frozenset({"tcp", "udp", "6", "17", "sctp", "132"})
 _ALL = frozenset({"-1", "all", "*", "any"})
@@ -72,7 +81,8 @@ def _aws(res, path: str, direction: str, cidr_keys: tuple[str, ...], low: str, h
         for key in cidr_keys:
             for cidr in items(rule.get(key)):
                 if is_world(cidr):
-                    yield Opening(res, text(cidr) or "", cidr, ports, f"{path or 'ingress'}:{ports[0]}-{ports[1]}")
+                    key = f"{path or 'ingress'}:{ports[0]}-{ports[1]}"
+                    yield Opening(res, text(cidr) or "", cidr, ports, key)
 
 
 def _port_pair(low: Node | None, high: Node | None) -> tuple[int, int] | None:
@@ -97,8 +107,8 @@ def _ranges(spec: str) -> tuple[int, int] | None:
 
 def _gcp(res) -> Iterator[Opening]:
     attrs = res.attrs
-    direction, _, _ = setting(attrs, "direction")
-    if direction not in (None, "ingress") or flag(attrs, "disabled", False)[0] is not False:
+    direction, _, known = setting(attrs, "direction")
+    if not known or direction not in (None, "ingress") or flag(attrs, "disabled", False)[0] is not False:
         return
     sources = lookup(attrs, "source_ranges")
     if sources is None:
@@ -121,7 +131,8 @@ def _gcp(res) -> Iterator[Opening]:
 
 
 def _azure(res, rule: Mapping) -> Iterator[Opening]:
-    if (text(rule.get("direction")) or "").lower() != "inbound" or (text(rule.get("access")) or "").lower() != "allow":
+    direction, access = ((text(rule.get(key)) or "").lower() for key in ("direction", "access"))
+    if direction != "inbound" or access != "allow":
         return
     proto = (text(rule.get("protocol")) or "").lower()
     if proto not in _ALL and proto not in _PORTED:
@@ -133,15 +144,12 @@ def _azure(res, rule: Mapping) -> Iterator[Opening]:
     for spec in specs:
         ports = _ranges(text(spec) or "")
         for source in sources if ports else []:
-            yield Opening(res, text(source) or "", source, ports, f"security_rule[{name}]:{ports[0]}-{ports[1]}")
-
-
-def _sensitive(ctx: RuleContext) -> dict[int, str]:
-    return {int(port): str(label) for port, label in (ctx.option("sensitive_ports") or {}).items()}
+            key = f"security_rule[{name}]:{ports[0]}-{ports[1]}"
+            yield Opening(res, text(source) or "", source, ports, key)
 
 
 def _inside(ports: tuple[int, int], wanted: dict[int, str]) -> list[str]:
-    return [f"{port} ({label})" for port, label in sorted(wanted.items()) if ports[0] <= port <= ports[1]]
+    return [f"{port} ({label})" for port, label in wanted.items() if ports[0] <= port <= ports[1]]
 
 
 def _describe(ports: tuple[int, int]) -> str:
@@ -152,23 +160,23 @@ def _describe(ports: tuple[int, int]) -> str:
 
 def sensitive_port_open(model, ctx: RuleContext) -> Iterator[Hit]:
     """Administration, container-runtime, Kubernetes and database ports reachable from anywhere."""
-    sensitive = _sensitive(ctx)
     for opening in openings(model):
-        hits = _inside(opening.ports, sensitive)
+        hits = _inside(opening.ports, SENSITIVE_PORTS)
         if hits:
             shown = ", ".join(hits[:4]) + (", ..." if len(hits) > 4 else "")
-            ports = shown if opening.ports[0] == opening.ports[1] else f"{_describe(opening.ports)}, including {shown}"
+            ports = f"port {shown}" if opening.ports[0] == opening.ports[1] else \
+                f"{_describe(opening.ports)}, including {shown}"
             yield report(opening.resource, opening.at, f"{opening.key}:{opening.source}",
                          source=opening.source, ports=ports)
 
 
 def port_open(model, ctx: RuleContext) -> Iterator[Hit]:
     """Other ports reachable from anywhere, except the ones meant to be public (web by default)."""
-    sensitive = _sensitive(ctx)
     public = {int(port) for port in ctx.option("public_ports") or ()}
     for opening in openings(model):
         low, high = opening.ports
-        if _inside(opening.ports, sensitive) or (high - low < len(public) and set(range(low, high + 1)) <= public):
+        only_public = high - low < len(public) and set(range(low, high + 1)) <= public
+        if only_public or _inside(opening.ports, SENSITIVE_PORTS):
             continue
         yield report(opening.resource, opening.at, f"{opening.key}:{opening.source}",
                      source=opening.source, ports=_describe(opening.ports))
@@ -190,15 +198,15 @@ def flow_logs_off(model, ctx: RuleContext) -> Iterator[Hit]:
     for networks, log_types, keys in _FLOWS:
         logs = model.of_type(*log_types)
         for res in model.of_type(*networks):
-            verdicts = {refers_to(lookup(log.attrs, key), res) for log in logs if log.module == res.module
+            verdicts = {refers_to(lookup(log.attrs, key), res) for log in logs
                         for key in keys if lookup(log.attrs, key) is not None}
             if not verdicts.intersection({True, None}):
-                yield report(res, None, "flow_log")
+                yield report(res, None, "flow_log", problem="no flow log points at it")
         for log in logs:
             enabled, node = flag(log.attrs, "enabled", True)
             if enabled is False:
-                yield report(log, node, "enabled")
+                yield report(log, node, "enabled", problem="the flow log is disabled")
     for res in model.of_type("google_compute_subnetwork"):
         purpose, _, known = setting(res.attrs, "purpose")
         if known and purpose not in _PROXY_SUBNETS and lookup(res.attrs, "log_config") is None:
-            yield report(res, None, "log_config")
+            yield report(res, None, "log_config", problem="the subnetwork has no log_config")

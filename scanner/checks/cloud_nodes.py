@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.checks.cloud_clusters import AKS, GKE, autopilot, aks_pools, gke_pools
-from scanner.checks.cloud_common import flag, lookup, report, setting, unknown_in
+from scanner.checks.cloud_clusters import AKS, GKE, autopilot
+from scanner.checks.cloud_common import blocks, flag, lookup, report, setting, unknown_in
 from scanner.findings import Hit
-from scanner.nodes import Mapping, text, walk
+from scanner.nodes import Mapping, Node, text, walk
 
 GKE_POOLS = (GKE, "google_container_node_pool")
 AKS_POOLS = (AKS, "azurerm_kubernetes_cluster_node_pool")
@@ -20,6 +20,31 @@ AKS_POOLS = (AKS, "azurerm_kubernetes_cluster_node_pool")
 _EKS_GROUPS = {"aws_eks_node_group": ("ami_type", "launch_template"),
                "AWS::EKS::Nodegroup": ("AmiType", "LaunchTemplate")}
 _AZURE_LINUX = ("azurelinux", "cblmariner", "mariner")
+
+
+def gke_pools(res) -> Iterator[tuple[str, Node]]:
+    """(key prefix, pool) for every node pool a GKE resource defines: the node pool itself, the
+    cluster's inline pools, or the default pool unless it is removed (Autopilot has none)."""
+    if res.type == "google_container_node_pool":
+        yield "", res.attrs
+        return
+    if autopilot(res) or flag(res.attrs, "remove_default_node_pool", False)[0] is not False:
+        return
+    inline = list(blocks(res.attrs, "node_pool"))
+    if inline:
+        for index, pool in enumerate(inline):
+            yield f"node_pool[{text(pool.get('name')) or index}].", pool
+        return
+    yield "", res.attrs
+
+
+def aks_pools(res) -> Iterator[tuple[str, Node]]:
+    """(key prefix, pool) for an AKS cluster's default pool or a separate node pool."""
+    if res.type == "azurerm_kubernetes_cluster_node_pool":
+        yield "", res.attrs
+    else:
+        for pool in blocks(res.attrs, "default_node_pool"):
+            yield "default_node_pool.", pool
 
 
 def node_image(model, ctx: RuleContext) -> Iterator[Hit]:
@@ -39,8 +64,9 @@ def node_image(model, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(*AKS_POOLS):
         for prefix, pool in aks_pools(res):
             sku, node, known = setting(pool, "os_sku")
-            os_type, _, _ = setting(pool, "os_type")
-            if not known or (os_type or "linux") != "linux" or (sku or "").startswith("windows"):
+            os_type, _, os_known = setting(pool, "os_type")
+            windows = (os_type or "linux") != "linux" or (sku or "").startswith("windows")
+            if not known or not os_known or windows:
                 continue
             if sku is None or not sku.startswith(_AZURE_LINUX):
                 yield report(res, node, f"{prefix}os_sku", image=text(node) or "Ubuntu (the default)")
@@ -52,18 +78,19 @@ def auto_upgrade_off(model, ctx: RuleContext) -> Iterator[Hit]:
         for prefix, pool in gke_pools(res):
             upgrade, node = flag(pool, "management.auto_upgrade", True)
             if upgrade is False:
-                yield report(res, node, f"{prefix}management.auto_upgrade", what="node auto-upgrade")
+                yield report(res, node, f"{prefix}management.auto_upgrade", what="its nodes automatically")
     for res in model.of_type(AKS):
         for key in ("automatic_upgrade_channel", "automatic_channel_upgrade"):
             channel, node, known = setting(res.attrs, key)
             if channel is not None or not known:
                 break
         if known and channel in (None, "none"):
-            yield report(res, node, "automatic_upgrade_channel", what="the cluster upgrade channel")
+            yield report(res, node, "automatic_upgrade_channel",
+                         what="its Kubernetes version automatically: no upgrade channel is set")
         for key in ("node_os_upgrade_channel", "node_os_channel_upgrade"):
             channel, node, _ = setting(res.attrs, key)
             if channel in ("none", "unmanaged"):
-                yield report(res, node, "node_os_upgrade_channel", what="node OS upgrades")
+                yield report(res, node, "node_os_upgrade_channel", what="the node OS image automatically")
 
 
 def sandbox_off(model, ctx: RuleContext) -> Iterator[Hit]:
@@ -80,7 +107,7 @@ def sandbox_off(model, ctx: RuleContext) -> Iterator[Hit]:
 
 def _marked_untrusted(res, pool, markers: tuple[str, ...]) -> bool:
     """Names, labels and taints are where teams say a pool is for untrusted code."""
-    words = [res.name, text(lookup(pool, "name")) or ""]
+    words = [res.name.rsplit(".", 1)[-1], text(lookup(pool, "name")) or ""]
     for _, node in walk(lookup(pool, "node_config")):
         if isinstance(node, Mapping):
             words.extend(node.values.keys())

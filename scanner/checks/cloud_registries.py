@@ -6,7 +6,6 @@ encrypts the layers.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +14,7 @@ from scanner.catalog import RuleContext
 from scanner.checks.cloud_common import (blocks, flag, items, lookup, place, refers_to, report,
                                          scalar_strings, setting)
 from scanner.findings import Hit
+from scanner.model.cloud import json_document
 from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, text
 
 ECR = ("aws_ecr_repository", "AWS::ECR::Repository")
@@ -27,6 +27,9 @@ _ECR = {
     "AWS::ECR::Repository": ("ImageScanningConfiguration.ScanOnPush", "ImageTagMutability",
                              "EncryptionConfiguration.EncryptionType"),
 }
+# Resource policies of ECR: where each type keeps its policy document.
+_POLICIES = {"aws_ecr_repository_policy": "policy", "aws_ecr_registry_policy": "policy",
+             "AWS::ECR::Repository": "RepositoryPolicyText", "AWS::ECR::RegistryPolicy": "PolicyText"}
 _PUBLIC_MEMBERS = frozenset({"allusers", "allauthenticatedusers"})
 _GCR_BUCKET = re.compile(r"(?:^|\.)artifacts\.[\w.-]+\.appspot\.com$", re.IGNORECASE)
 
@@ -35,7 +38,8 @@ def scan_on_push_off(model, ctx: RuleContext) -> Iterator[Hit]:
     """Images pushed without being scanned for known vulnerabilities."""
     # Registry-wide scanning rules decide for every repository they match; the scanner can't
     # evaluate their filters, so their presence means "can't tell" for each repository.
-    if not model.of_type("aws_ecr_registry_scanning_configuration", "AWS::ECR::RegistryScanningConfiguration"):
+    if not model.of_type("aws_ecr_registry_scanning_configuration",
+                         "AWS::ECR::RegistryScanningConfiguration"):
         for res in model.of_type(*ECR):
             scan, node = flag(res.attrs, _ECR[res.type][0], False)
             if scan is False:
@@ -69,16 +73,19 @@ def mutable_tags(model, ctx: RuleContext) -> Iterator[Hit]:
 
 def public_policy(model, ctx: RuleContext) -> Iterator[Hit]:
     """Registry policies and IAM bindings that let anyone pull (or push)."""
-    for res in model.of_type("aws_ecr_repository_policy", "AWS::ECR::Repository"):
-        key = "policy" if res.format == "terraform" else "RepositoryPolicyText"
+    for res in model.of_type(*_POLICIES):
+        key = _POLICIES[res.type]
         for index, node in _public_statements(lookup(res.attrs, key)):
             yield report(res, node, f"{key}.Statement[{index}]", who='"*"')
     registries = model.of_type("google_container_registry")
     for res in model.of_type(*(f"{prefix}_iam_{kind}" for prefix in (ARTIFACT, "google_storage_bucket")
-                               for kind in ("member", "binding"))):
+                               for kind in ("member", "binding", "policy"))):
         if res.type.startswith("google_storage_bucket") and not _gcr_bucket(res, registries):
             continue
-        for member in scalar_strings(lookup(res.attrs, "member")) + scalar_strings(lookup(res.attrs, "members")):
+        members = scalar_strings(lookup(res.attrs, "member")) + scalar_strings(lookup(res.attrs, "members"))
+        members += [m for binding in blocks(json_document(lookup(res.attrs, "policy_data")), "bindings")
+                    for m in scalar_strings(binding.get("members"))]
+        for member in members:
             if str(member.value).strip().lower() in _PUBLIC_MEMBERS:
                 yield report(res, member, "members", who=str(member.value))
 
@@ -94,23 +101,11 @@ def _gcr_bucket(res, registries: list[Any]) -> bool:
 
 def _public_statements(policy: Node | None) -> Iterator[tuple[int, Node | Location]]:
     """(statement index, where) for each statement of an IAM policy document that allows the `*`
-    principal without a condition; a policy written as a JSON string is reported as a whole."""
-    if isinstance(policy, Scalar) and isinstance(policy.value, str):
-        try:
-            document = json.loads(policy.value)
-        except ValueError:
-            return
-        if any(_public(statement) for statement in _statements(document)):
-            yield 0, policy
-        return
-    for index, statement in enumerate(blocks(policy, "Statement")):
+    principal without a condition, however the document was written (object, JSON string,
+    `jsonencode`, policy document data source)."""
+    for index, statement in enumerate(blocks(json_document(policy), "Statement")):
         if _public(_plain(statement)):
             yield index, place(statement, "Principal") or statement
-
-
-def _statements(document: Any) -> list[Any]:
-    found = document.get("Statement", []) if isinstance(document, dict) else []
-    return found if isinstance(found, list) else [found]
 
 
 def _public(statement: Any) -> bool:

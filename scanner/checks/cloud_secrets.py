@@ -18,7 +18,8 @@ from scanner.nodes import Location, Mapping, Node, Scalar, walk
 # Argument names (lower case, without `_`) that hold a secret in resources and providers.
 _SECRET_ARGUMENTS = frozenset({
     "password", "masterpassword", "masteruserpassword", "adminpassword", "administratorloginpassword",
-    "rootpassword", "authtoken", "clientsecret", "secretkey", "accesskey", "secretaccesskey",
+    "rootpassword", "authtoken", "clientsecret", "secretkey", "accesskey", "secretaccesskey", "token",
+    "apikey", "plaintextvalue",
 })
 _SECRET_WORD = re.compile(r"password|passwd|passphrase|pwd|secret|token|api_?key|access_?key|private_?key|"
                           r"credential", re.IGNORECASE)
@@ -27,7 +28,9 @@ _NOT_A_SECRET = frozenset({
     "arn", "id", "ids", "name", "names", "length", "len", "size", "count", "version", "path", "file",
     "enabled", "enable", "type", "ttl", "rotation", "policy", "url", "uri", "endpoint", "location",
     "prefix", "suffix", "days", "period", "expiry", "expiration", "duration", "header", "parameter",
-    "ref", "store", "vault", "mode", "algorithm", "format", "kms",
+    "ref", "store", "vault", "mode", "algorithm", "format", "kms", "backend", "provider", "engine",
+    "region", "bucket", "description", "label", "tag", "tags", "audience", "role", "user", "username",
+    "email", "group", "account", "source", "template", "schedule", "strategy", "method",
 })
 _PLACEHOLDER = re.compile(r"^(?:\{\{resolve:.*|\$\{.*\}|<[^>]*>|(.)\1*|true|false|null|none|"
                           r"/[\w/.-]*|arn:.*|\d+)$", re.IGNORECASE | re.DOTALL)

@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.findings import Hit, hit_at
+from scanner.findings import Hit
 from scanner.model.container import Containers, ContainerSpec
 from scanner.adapters.common import templated
-from scanner.nodes import Node, Sequence, Unknown, known, text, truth
+from scanner.nodes import Location, Node, Sequence, Unknown, known, text, truth
 
 DANGEROUS_CAPABILITIES = frozenset({"SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE",
                                     "DAC_READ_SEARCH", "MKNOD", "NET_RAW", "BPF", "ALL"})
-BATCH_WORKLOADS = frozenset({"Job", "CronJob"})
 _ROOT_NAMES = frozenset({"root", "0"})
 
 
@@ -21,30 +20,30 @@ def runs_as_root(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     for container in containers:
         found = _root_user(container)
         if found is not None:
-            yield hit_at(found, container.resource, "user")
+            where, reason = found
+            yield container.hit(where, "user", reason=reason)
 
 
-def _root_user(container: ContainerSpec) -> Node | ContainerSpec | None:
-    """Where the container is shown to run as root: the offending node, the container itself when
-    nothing sets a user, None when it runs as another user or the answer is unknown."""
+def _root_user(container: ContainerSpec) -> tuple[Node | Location, str] | None:
+    """Where and why the container is shown to run as root; None when it runs as another user
+    or the answer is unknown."""
+    missing = (container.loc, "no non-root user is set")
     if container.dialect != "kubernetes":
         user = container.user
         if user is None:
             # A Compose service built here takes its user from its Dockerfile, which DKR rules judge.
-            return None if container.builds_image else container
+            return None if container.builds_image else missing
         name = text(user)
-        if name is None:
-            return None
-        return user if name.split(":")[0].strip().lower() in _ROOT_NAMES else None
+        is_root = name is not None and name.split(":")[0].strip().lower() in _ROOT_NAMES
+        return (user, "its user is root") if is_root else None
     uid, non_root = container.run_as_user, container.run_as_non_root
     if isinstance(uid, Unknown) or isinstance(non_root, Unknown):
         return None
     if uid is not None:
-        number = text(uid)
-        return uid if number is not None and number.strip() == "0" else None
+        return (uid, "its user ID is 0") if (text(uid) or "").strip() == "0" else None
     if truth(non_root) is True:
         return None
-    return non_root if non_root is not None and truth(non_root) is False else container
+    return (non_root, "running as root is allowed and no user is set") if non_root is not None else missing
 
 
 def capabilities_not_dropped(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -55,8 +54,7 @@ def capabilities_not_dropped(containers: Containers, ctx: RuleContext) -> Iterat
                                             for item in items):
             continue
         if not any(str(cap.value).upper() in ("ALL", "CAP_ALL") for cap in container.cap_drop):
-            yield hit_at(drop if drop is not None else container.loc, container.resource,
-                         "capabilities.drop")
+            yield container.hit(drop if drop is not None else container.loc, "capabilities.drop")
 
 
 def dangerous_capabilities(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -65,7 +63,7 @@ def dangerous_capabilities(containers: Containers, ctx: RuleContext) -> Iterator
                if str(cap.value).upper().removeprefix("CAP_") in DANGEROUS_CAPABILITIES]
         if bad:
             names = ", ".join(str(cap.value) for cap in bad)
-            yield hit_at(bad[0], container.resource, "capabilities.add", capabilities=names)
+            yield container.hit(bad[0], "capabilities.add", capabilities=names)
 
 
 def seccomp_unconfined(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -80,7 +78,7 @@ def _unconfined(containers: Containers, field: str) -> Iterator[Hit]:
     for container in containers:
         node = getattr(container, field)
         if (text(node) or "").lower() == "unconfined":
-            yield hit_at(node, container.resource, field)
+            yield container.hit(node, field)
 
 
 def seccomp_profile_missing(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -89,15 +87,15 @@ def seccomp_profile_missing(containers: Containers, ctx: RuleContext) -> Iterato
     for container in containers:
         if container.dialect == "kubernetes" and container.seccomp is None \
                 and truth(container.privileged) is not True:
-            yield hit_at(container.loc, container.resource, "seccomp")
+            yield container.hit(container.loc, "seccomp")
 
 
 def selinux_disabled(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     for container in containers:
         if truth(container.selinux_disabled) is True:
-            yield hit_at(container.selinux_disabled, container.resource, "selinux")  # type: ignore[arg-type]
+            yield container.hit(container.selinux_disabled, "selinux")  # type: ignore[arg-type]
         elif (text(container.selinux_type) or "").lower() == "spc_t":
-            yield hit_at(container.selinux_type, container.resource, "selinux")  # type: ignore[arg-type]
+            yield container.hit(container.selinux_type, "selinux")  # type: ignore[arg-type]
 
 
 def requests_missing(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -109,16 +107,16 @@ def requests_missing(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
             ("memory", container.memory_request, container.memory_limit),
             ("cpu", container.cpu_request, container.cpu_limit)) if request is None and limit is None]
         if missing:
-            yield hit_at(container.loc, container.resource, "resources.requests",
+            yield container.hit(container.loc, "resources.requests",
                          resources=" and ".join(missing))
 
 
 def health_check_missing(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
-    """Init and ephemeral containers may not have probes; batch jobs are meant to exit."""
+    """Init and ephemeral containers may not have probes; Jobs and run-once pods are meant to exit."""
     for container in containers:
-        if container.kind != "regular" or container.workload in BATCH_WORKLOADS:
+        if container.kind != "regular" or container.runs_to_completion:
             continue
         if container.healthcheck_disabled is not None and truth(container.healthcheck_disabled):
-            yield hit_at(container.healthcheck_disabled, container.resource, "healthcheck")
+            yield container.hit(container.healthcheck_disabled, "healthcheck")
         elif container.liveness is None:
-            yield hit_at(container.loc, container.resource, "healthcheck")
+            yield container.hit(container.loc, "healthcheck")

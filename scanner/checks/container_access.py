@@ -20,6 +20,8 @@ _METADATA_SUFFIXES = frozenset({"FILE", "PATH", "DIR", "NAME", "ID", "URL", "URI
                                 "TIMEOUT", "HEADER", "TYPE", "REF", "ARN", "ENDPOINT", "SIZE", "MODE",
                                 "PREFIX", "FORMAT", "VERSION", "ALGORITHM", "PROVIDER", "SOURCE",
                                 "LOCATION", "KEY_NAME", "REQUIRED", "POLICY", "ISSUER", "AUDIENCE"})
+_FILL_IN = re.compile(r"^(?:insert|replace|your|enter|put|set|fill)[_-]|[_-](?:here|val|value)$",
+                      re.IGNORECASE)
 _PLACEHOLDERS = frozenset({"changeme", "change_me", "change-me", "changeit", "replaceme", "replace_me",
                            "todo", "tbd", "none", "null", "nil", "redacted", "example", "placeholder",
                            "dummy", "true", "false", "yes", "no", "required", "optional"})
@@ -32,25 +34,28 @@ def secret_like_name(name: str) -> bool:
     return upper.rsplit("_", 1)[-1] not in _METADATA_SUFFIXES
 
 
-def is_placeholder(value: str) -> bool:
+def is_placeholder(value: str, name: str = "") -> bool:
+    """Values that stand for a secret still to be filled in (`INSERT_TOKEN`, `GOOGLE_API_KEY_VAL`,
+    `<password>`, `${VAR}`) or point at one (`/run/secrets/db`, an ARN), rather than being one."""
     stripped = value.strip()
     lowered = stripped.lower()
     return (not stripped or templated(stripped) or lowered in _PLACEHOLDERS
             or len(set(stripped)) == 1 or (stripped.startswith("<") and stripped.endswith(">"))
-            or stripped.startswith("/") or lowered.startswith(("arn:aws:", "vault:", "ssm:")))
+            or stripped.startswith("/") or lowered.startswith(("arn:aws:", "vault:", "ssm:"))
+            or bool(_FILL_IN.search(stripped)) or (len(name) > 3 and name.upper() in stripped.upper()))
 
 
 def _hardcoded(var: EnvVar) -> bool:
     value = text(var.value)
     return var.source == "literal" and value is not None and secret_like_name(var.name) \
-        and not is_placeholder(value)
+        and not is_placeholder(value, var.name)
 
 
 def secret_env_literal(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     for container in containers:
         names = [var for var in container.env if _hardcoded(var)]
         if names:
-            yield hit_at(names[0].loc, container.resource, "env",
+            yield container.hit(names[0].loc, "env",
                          names=", ".join(var.name for var in names))
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from scanner.catalog import RuleContext
-from scanner.findings import Hit, hit_at
+from scanner.findings import Hit
 from scanner.model.container import Containers, ContainerSpec
 from scanner.nodes import Scalar
 
@@ -52,13 +52,13 @@ def _pulled_images(containers: Containers) -> Iterator[tuple[ContainerSpec, Scal
 def image_not_pinned(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     for container, node, ref in _pulled_images(containers):
         if not ref.digest:
-            yield hit_at(node, container.resource, "image", image=str(node.value))
+            yield container.hit(node, "image", image=str(node.value))
 
 
 def image_mutable_tag(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     for container, node, ref in _pulled_images(containers):
         if not ref.digest and ref.tag.lower() in ("", "latest"):
-            yield hit_at(node, container.resource, "image", image=str(node.value))
+            yield container.hit(node, "image", image=str(node.value))
 
 
 def image_untrusted_registry(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -70,5 +70,5 @@ def image_untrusted_registry(containers: Containers, ctx: RuleContext) -> Iterat
     for container, node, ref in _pulled_images(containers):
         names = (ref.full_name, ref.repository)
         if not any(name == entry or name.startswith(entry + "/") for name in names for entry in allowed):
-            yield hit_at(node, container.resource, "image", image=str(node.value),
+            yield container.hit(node, "image", image=str(node.value),
                          registry=ref.registry)

@@ -10,7 +10,7 @@ import posixpath
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.findings import Hit, hit_at
+from scanner.findings import Hit
 from scanner.model.container import Containers, HostMount
 from scanner.nodes import Unknown, text, truth
 
@@ -47,7 +47,7 @@ def runtime_socket_mounted(containers: Containers, ctx: RuleContext) -> Iterator
         for mount in container.host_mounts:
             path = _host_path(mount)
             if path and is_runtime_socket(path):
-                yield hit_at(mount.path, container.resource, "host_mounts", path=path)
+                yield container.hit(mount.path, "host_mounts", path=path)
                 break
 
 
@@ -56,7 +56,7 @@ def sensitive_host_path_mounted(containers: Containers, ctx: RuleContext) -> Ite
         for mount in container.host_mounts:
             path = _host_path(mount)
             if path and is_sensitive(path) and not is_runtime_socket(path):
-                yield hit_at(mount.path, container.resource, "host_mounts", path=path)
+                yield container.hit(mount.path, "host_mounts", path=path)
                 break
 
 
@@ -73,5 +73,5 @@ def writable_host_mount(containers: Containers, ctx: RuleContext) -> Iterator[Hi
             if container.dialect == "compose" and not (path or "").startswith(("/", "~")):
                 continue
             where = mount.read_only if mount.read_only is not None else mount.mount
-            yield hit_at(where, container.resource, "host_mounts", path=path or "a host path")
+            yield container.hit(where, "host_mounts", path=path or "a host path")
             break

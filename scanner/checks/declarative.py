@@ -26,7 +26,7 @@ import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from scanner.findings import Hit, hit_at
+from scanner.findings import Hit
 from scanner.nodes import Node, Unknown, truth
 
 _TESTS = ("is", "is_not", "missing")
@@ -59,7 +59,7 @@ def compile_condition(model: str, condition: Mapping[str, Any]) -> Callable[[Any
                 continue
             node = getattr(container, name)
             if _violates(node, test, expected):
-                yield hit_at(node if node is not None else container.loc, container.resource, name)
+                yield container.hit(node if node is not None else container.loc, name)
 
     return check
 

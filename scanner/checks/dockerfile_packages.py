@@ -96,7 +96,10 @@ def apt_lists(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
     for stage, instruction in shipped(model, "RUN"):
         if removes(instruction, "/var/lib/apt/lists") or cache_mounted(instruction, "/var/lib/apt"):
             continue
-        for pkg in package_commands(instruction):
+        found = list(package_commands(instruction))
+        if any(p.manager == "apt" and p.verb.value == "dist-clean" for p in found):
+            continue
+        for pkg in found:
             if pkg.manager == "apt" and pkg.verb.value == "update":
                 word = pkg.command.argv[0]
                 yield word_hit(stage, instruction, word, "apt-update")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from scanner.catalog import RuleContext
-from scanner.checks.dockerfile_common import key, shipped, word_hit
+from scanner.checks.dockerfile_common import key, shipped
 from scanner.checks.dockerfile_shell import commands
 from scanner.findings import Hit
 from scanner.model.dockerfile import DockerfileModel, Stage

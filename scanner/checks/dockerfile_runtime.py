@@ -15,7 +15,7 @@ SERVERS = re.compile(
     r"(?:^|/)(?:nginx|httpd|apache2(?:ctl)?|caddy|traefik|haproxy|envoy|gunicorn|uvicorn|daphne|"
     r"hypercorn|waitress-serve|puma|unicorn|php-fpm\d*|redis-server|postgres|mysqld|mongod|"
     r"catalina\.sh|java|node|nodemon|deno|bun|dotnet|npm|yarn|pnpm|flask|rails|php)$")
-_DAEMON_TCP = re.compile(r"(?:-H\s*|--host[=\s]+)[\"']?(tcp://\S+)")
+_DAEMON_TCP = re.compile(r"(?:-H|--host)[\"',\s=]*(tcp://[^\s\"',\]]+)")
 _DOCKER_HOST_TCP = re.compile(r"\bDOCKER_HOST\s*[= ]\s*[\"']?(tcp://[^\s\"']+)")
 
 

@@ -112,8 +112,10 @@ def copied_credentials(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit
 
 
 def secret_build_arg(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
-    """`ARG NPM_TOKEN` fed by `--build-arg`: the value is kept in the image history and cache."""
-    for resource, instruction in _with_globals(model, "ARG"):
+    """`ARG NPM_TOKEN` fed by `--build-arg`: the value is kept in the image history and cache.
+    Only a stage's `ARG` lets the value reach a RUN, so global declarations are not reported."""
+    for stage, instruction in every(model, "ARG"):
+        resource = stage.label
         for item in _assignments(instruction):
             if secret_name(item.name) and (item.value is None or item.value == "" or "$" in item.value):
                 start = instruction.args_start + item.start

@@ -124,7 +124,8 @@ def _compile_command(instruction: Instruction) -> tuple[Word, str] | None:
         argv = command.argv
         line = " ".join(w.value for w in argv[:4])
         if argv and any(p.match(line) for p in COMPILE):
-            return argv[0], " ".join(w.value for w in argv[:2])
+            shown = [w.value for w in argv[:2] if not w.value.startswith("-")]
+            return argv[0], " ".join(shown)
     return None
 
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from scanner.catalog import RuleContext
-from scanner.findings import Hit
+from scanner.findings import Hit, fingerprint
 from scanner.image.detect import find_secrets
-from scanner.image.model import ImageFile, ImageModel, ignored, texts
+from scanner.image.model import ImageFile, ImageModel, matcher, texts
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence, dig, known
 
 STATE = {
@@ -30,18 +30,28 @@ def _file_hit(model: ImageModel, file: ImageFile, loc: Location, key: str, **arg
                args={"file": "/" + file.path, "state": STATE[file.fate], **args})
 
 
+def _allowed(model: ImageModel, ctx: RuleContext, hit: Hit, digest: str) -> bool:
+    """The secret allow-list names secrets by digest, or findings by fingerprint."""
+    return bool(model.allow_fingerprints) and (
+        digest in model.allow_fingerprints
+        or fingerprint(ctx.rule.id, hit.loc.path, hit.resource, hit.key) in model.allow_fingerprints)
+
+
 def secrets_in_layers(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[Hit]:
     skip = tuple(ctx.option("skip_paths") or ())
-    generic_skip = tuple(ctx.option("generic_skip_paths") or ())
+    third_party = matcher(tuple(ctx.option("generic_skip_paths") or ()))
     for model in models:
-        for file, text in texts(model, model.files, skip):
-            third_party = ignored(file.path, generic_skip)
+        files = [file for file in model.files if not model.allows(file)]
+        for file, text in texts(model, files, skip):
+            library = third_party(file.path)
             for match in find_secrets(text, file.path):
-                if match.generic and third_party:
+                if match.generic and library:
                     continue
                 loc = Location(model.file_path(file), match.line, match.column, match.line,
                                match.end_column)
-                yield _file_hit(model, file, loc, match.key, what=match.kind, secret=match.redacted)
+                hit = _file_hit(model, file, loc, match.key, what=match.kind, secret=match.redacted)
+                if not _allowed(model, ctx, hit, match.digest):
+                    yield hit
 
 
 # (how the file is recognised, what it is, and a pattern its content must match to count, if any).
@@ -89,7 +99,7 @@ def _git_dirs(model: ImageModel) -> Iterator[ImageFile]:
 
 def sensitive_files(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[Hit]:
     for model in models:
-        to_read: dict[tuple[int, int], str] = {}
+        to_read: dict[tuple[int, int], tuple[str, re.Pattern[str]]] = {}
         for file in model.files:
             kind = _sensitive_kind(file)
             if kind is None:
@@ -98,14 +108,13 @@ def sensitive_files(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[
             if content is None or file.type == "hardlink":
                 yield _hit_file(model, file, what)
             else:
-                to_read[(file.layer, file.ordinal)] = what
+                to_read[(file.layer, file.ordinal)] = (what, content)
         for git in _git_dirs(model):
             yield _hit_file(model, git, "Git repository metadata (.git)")
         readable = [f for f in model.files if (f.layer, f.ordinal) in to_read]
         for file, text in texts(model, readable):
-            what = to_read[(file.layer, file.ordinal)]
-            pattern = next(c for p, w, c in _SENSITIVE if w == what)
-            if pattern is not None and pattern.search(text):
+            what, content = to_read[(file.layer, file.ordinal)]
+            if content.search(text):
                 yield _hit_file(model, file, what)
 
 
@@ -113,7 +122,7 @@ def _hit_file(model: ImageModel, file: ImageFile, what: str) -> Hit:
     return _file_hit(model, file, Location(model.file_path(file), 1), what, what=what)
 
 
-def _config_texts(config: Node | None) -> Iterator[tuple[Node, str, str]]:
+def _config_texts(config: Node) -> Iterator[tuple[Node, str, str]]:
     """(node, text to scan, where it is) for Env entries, labels and history steps."""
     settings = dig(config, "config")
     env = dig(settings, "Env")
@@ -143,8 +152,10 @@ def secrets_in_config(models: Sequence[ImageModel], ctx: RuleContext) -> Iterato
     for model in models:
         for node, text, where in _config_texts(model.config):
             for match in find_secrets(text, "config"):
-                yield Hit(loc=node.loc, resource=f'image "{model.name}" config', key=match.key,
+                hit = Hit(loc=node.loc, resource=f'image "{model.name}" config', key=match.key,
                           args={"what": match.kind, "secret": match.redacted, "where": where})
+                if not _allowed(model, ctx, hit, match.digest):
+                    yield hit
 
 
 def _config_hit(model: ImageModel, node: Node, key: str, **args: str) -> Hit:
@@ -153,8 +164,6 @@ def _config_hit(model: ImageModel, node: Node, key: str, **args: str) -> Hit:
 
 def runs_as_root(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[Hit]:
     for model in models:
-        if model.config is None:
-            continue
         settings = dig(model.config, "config")
         user = dig(settings, "User")
         value = known(user)
@@ -166,8 +175,6 @@ def runs_as_root(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[Hit
 
 def no_healthcheck(models: Sequence[ImageModel], ctx: RuleContext) -> Iterator[Hit]:
     for model in models:
-        if model.config is None:
-            continue
         settings = dig(model.config, "config")
         check = dig(settings, "Healthcheck")
         test = dig(check, "Test")

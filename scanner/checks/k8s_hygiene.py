@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
 from scanner.findings import Hit, hit_at
-from scanner.model.kubernetes import KubernetesObjects, containers, pod_spec
-from scanner.nodes import Mapping, Node, Scalar, Sequence, dig, text, truth
+from scanner.model.kubernetes import KubeObject, KubernetesObjects, containers, pod_spec
+from scanner.nodes import Mapping, Node, Scalar, Sequence, dig, strings, text, truth
 
 # Objects that make a Secret of a given name: (kind, path to the name, or None for metadata.name).
 SECRET_MAKERS = (("Secret", None), ("SealedSecret", None), ("ExternalSecret", ("spec", "target", "name")),
@@ -37,6 +37,30 @@ def _items(node: Node | None) -> list[Node]:
     return node.items if isinstance(node, Sequence) else []
 
 
+def _creates_secrets(role: KubeObject) -> bool:
+    for rule in _items(role.get("rules")):
+        allowed = {field: {str(item.value) for item in strings(dig(rule, field))}
+                   for field in ("apiGroups", "resources", "verbs")}
+        if allowed["apiGroups"] & {"", "*"} and allowed["resources"] & {"secrets", "*"} \
+                and allowed["verbs"] & {"create", "*"}:
+            return True
+    return False
+
+
+def _runtime_secret_namespaces(model: KubernetesObjects) -> set[str]:
+    """Namespaces where a service account in the scan may create Secrets: names a pod refers to
+    there may well be made at run time (an init job writing a generated password), so they are
+    not judged. "*" when a ClusterRoleBinding allows it everywhere."""
+    found: set[str] = set()
+    for binding in model.unique("RoleBinding", "ClusterRoleBinding"):
+        role = model.role_of(binding)
+        subjects = _items(binding.get("subjects"))
+        if role is not None and _creates_secrets(role) and any(
+                text(dig(subject, "kind")) == "ServiceAccount" for subject in subjects):
+            found.add(binding.namespace or "*")
+    return found
+
+
 def secret_references(spec: Mapping) -> Iterator[Scalar]:
     """Names of Secrets a pod spec needs (references marked `optional: true` are left out)."""
     candidates: list[tuple[Node | None, Node | None]] = []
@@ -59,7 +83,10 @@ def secret_references(spec: Mapping) -> Iterator[Scalar]:
 
 def undefined_secret(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
     defined = _defined_secrets(model)
+    made_at_run_time = _runtime_secret_namespaces(model)
     for workload in model.workloads():
+        if made_at_run_time & {"*", workload.namespace}:
+            continue
         spec = pod_spec(workload)
         seen: set[str] = set()
         for name in secret_references(spec) if spec is not None else ():

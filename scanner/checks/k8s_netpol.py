@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
 from scanner.findings import Hit, hit_at
-from scanner.model.kubernetes import KubeObject, KubernetesObjects, pod_labels, selector_matches
-from scanner.nodes import Mapping, Node, Sequence, dig, strings, text
+from scanner.model.kubernetes import KubeObject, KubernetesObjects, Selector, pod_labels, pod_spec
+from scanner.nodes import Mapping, Node, Sequence, dig, strings, text, truth
 
 OTHER_ENGINES = frozenset({"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy",
                            "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"})
@@ -30,18 +30,25 @@ def _policies(model: KubernetesObjects, namespace: str) -> list[KubeObject]:
             if _core(policy) and policy.namespace == namespace]
 
 
-def _other_engine(model: KubernetesObjects, namespace: str) -> bool:
-    return any((obj.kind in OTHER_ENGINES or obj.kind == "NetworkPolicy" and not _core(obj))
-               and obj.namespace in ("", namespace) for obj in model)
+def _other_engines(model: KubernetesObjects) -> set[str]:
+    """Namespaces with policies of another engine ("" for cluster-wide ones)."""
+    return {obj.namespace for obj in model
+            if obj.kind in OTHER_ENGINES or (obj.kind == "NetworkPolicy" and not _core(obj))}
 
 
 def workload_without_policy(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    elsewhere = _other_engines(model)
+    selectors: dict[str, list[Selector]] = {}
     for workload in model.workloads():
-        if workload.patched or _other_engine(model, workload.namespace):
+        # NetworkPolicy does not apply to pods on the host network, so it can't be asked of them.
+        host_network = truth(dig(pod_spec(workload), "hostNetwork")) is True
+        if workload.patched or host_network or elsewhere & {"", workload.namespace}:
             continue
+        if workload.namespace not in selectors:
+            selectors[workload.namespace] = [Selector.read(policy.get("spec", "podSelector"))
+                                             for policy in _policies(model, workload.namespace)]
         labels = pod_labels(workload)
-        if any(selector_matches(policy.get("spec", "podSelector"), labels) is not False
-               for policy in _policies(model, workload.namespace)):
+        if any(selector.matches(labels) is not False for selector in selectors[workload.namespace]):
             continue
         yield hit_at(workload.loc, workload.label, "networkpolicy", namespace=workload.namespace)
 
@@ -63,11 +70,12 @@ def is_default_deny_ingress(policy: KubeObject) -> bool:
 
 def namespace_without_default_deny(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
     """Reported at the Namespace object when the scan has it, else at the namespace's first policy."""
+    namespace_objects = model.of_kind("Namespace")
     for namespace in sorted({workload.namespace for workload in model.workloads()}):
         policies = _policies(model, namespace)
         if not policies or any(is_default_deny_ingress(policy) for policy in policies):
             continue
-        places = [obj for obj in model.of_kind("Namespace") if obj.name == namespace] or policies[:1]
+        places = [obj for obj in namespace_objects if obj.name == namespace] or policies[:1]
         for place in places:
             yield hit_at(place.loc, f'namespace "{namespace}"', "default-deny-ingress",
                          namespace=namespace)

@@ -22,7 +22,7 @@ def workload_in_default_namespace(model: KubernetesObjects, ctx: RuleContext) ->
         if workload.namespace != "default":
             continue
         written = workload.get("metadata", "namespace")
-        if written is not None:
+        if written is not None and workload.explicit_namespace:
             yield hit_at(written, workload.label, "metadata.namespace", how="is")
         elif ctx.option("unset_namespace"):
             yield hit_at(workload.loc, workload.label, "metadata.namespace",

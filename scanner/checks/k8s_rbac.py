@@ -21,7 +21,7 @@ READ_VERBS = frozenset({"get", "list", "watch", "*"})
 ESCALATION_VERBS = frozenset({"escalate", "bind", "impersonate"})
 REMOTE_SHELL = frozenset({"pods/exec", "pods/attach", "nodes/proxy"})
 WORKLOAD_RESOURCES = frozenset({"pods", "deployments", "daemonsets", "statefulsets", "replicasets",
-                                "jobs", "cronjobs", "replicationcontrollers", "*"})
+                                "jobs", "cronjobs", "replicationcontrollers"})
 # Aggregated APIs that only serve reads of metrics: a wildcard inside them grants nothing more.
 METRICS_GROUPS = frozenset({"metrics.k8s.io", "custom.metrics.k8s.io", "external.metrics.k8s.io"})
 BROAD_GROUPS = frozenset({"system:anonymous", "system:unauthenticated", "system:authenticated"})
@@ -66,8 +66,8 @@ def grants(role: KubeObject, namespace: str) -> Iterator[Grant]:
             if resource == "secrets" and verbs & READ_VERBS and core and not named:
                 yield Grant("secrets", node, f"{where}.resources.secrets", "reading secrets")
             elif resource in REMOTE_SHELL and verbs & {"create", "get", "*"}:
-                yield Grant("shell", node, f"{where}.resources.{resource}", f"{resource}")
-            elif (namespace == "kube-system" and resource in WORKLOAD_RESOURCES - {"*"}
+                yield Grant("shell", node, f"{where}.resources.{resource}", resource)
+            elif (namespace == "kube-system" and resource in WORKLOAD_RESOURCES
                   and verbs & {"create", "*"}):
                 yield Grant("kube-system", node, f"{where}.resources.{resource}",
                             f"creating {resource} in kube-system")
@@ -149,7 +149,8 @@ def dangerous_role_binding(model: KubernetesObjects, ctx: RuleContext) -> Iterat
         role, grant = found
         target = binding.get("roleRef", "name")
         where = grant.node.loc
+        # A rendered file's path means nothing to the user; the related location is mapped back.
+        shown = "" if role.rendered else f" (defined at {where.path}:{where.line})"
         yield Hit(loc=target.loc if target is not None else binding.loc, resource=binding.label,
-                  key="roleRef",
-                  args={"role": role.label, "what": grant.what, "where": f"{where.path}:{where.line}"},
+                  key="roleRef", args={"role": role.label, "what": grant.what, "where": shown},
                   related=(where,))

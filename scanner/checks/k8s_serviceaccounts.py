@@ -20,7 +20,7 @@ def default_account_binding(model: KubernetesObjects, ctx: RuleContext) -> Itera
     name another service account."""
     for binding in model.of_kind(*BINDING_KINDS):
         for kind, namespace, name in subjects(binding):
-            if kind == "ServiceAccount" and name.value == "default":
+            if kind == "ServiceAccount" and name.value == "default" and namespace:
                 yield hit_at(name, binding.label, f"subjects.{namespace}.default", namespace=namespace)
 
 

@@ -21,27 +21,32 @@ def scan_archive(path: Path, config: Config) -> ScanResult:
     from scanner.engine import ScanResult, scan_parsed
     from scanner.findings import ScanError
     from scanner.image.layers import ImageError
-    from scanner.image.model import open_image
+    from scanner.image.model import opened
     from scanner.inputs import ParsedFile
 
     display = relative_name(path, config.root.resolve())
     result = ScanResult()
+    errors: list[str] = []
+    notes: list[str] = []
     try:
-        model = open_image(path, display, config.limits)
+        with opened(path, display, config.limits) as images:
+            for image in images:
+                image.allow_paths = config.secret_allow_paths
+                image.allow_fingerprints = frozenset(config.secret_allow_fingerprints)
+            scan_parsed([ParsedFile(rel=display, type="image", text="", tree=images, path=path)],
+                        config, result)
+            for image in images:
+                errors.extend(image.errors)
+                notes.extend(image.notes)
     except ImageError as exc:
         result.errors.append(ScanError(display, str(exc)))
         return result
     except OSError as exc:
         result.errors.append(ScanError(display, f"cannot read: {exc.strerror or exc}"))
         return result
-    try:
-        image = ParsedFile(rel=display, type="image", text="", tree=model, path=path)
-        scan_parsed([image], config, result)
-    finally:
-        model.close()
     result.files = 1
     result.types = {"image": 1}
-    # Two rules reading the same damaged layer meet the same problem: say it once.
-    result.errors.extend(ScanError(display, message) for message in dict.fromkeys(model.errors))
-    result.notes.extend(f"{display}: {note}" for note in dict.fromkeys(model.notes))
+    # Images sharing a layer, and two rules reading the same damaged one, meet the same problem.
+    result.errors.extend(ScanError(display, message) for message in dict.fromkeys(errors))
+    result.notes.extend(f"{display}: {note}" for note in dict.fromkeys(notes))
     return result

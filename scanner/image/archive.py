@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.image.layers import ImageError, printable
+from scanner.image.layers import ImageError, printable, visible
 from scanner.image.source import DirSource, TarSource
 
 _DIGEST = re.compile(r"^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]{16,128})$")
@@ -48,7 +48,8 @@ class ImageRef:
 def read_json(source: DirSource | TarSource, name: str, cap: int) -> tuple[Any, str]:
     size = source.size(name)
     if size > cap:
-        raise ImageError(f"`{name}` is {size} bytes, over the {cap}-byte limit for image metadata")
+        raise ImageError(f"`{name}` is {size} bytes, over the {cap}-byte limit for image metadata "
+                         "(--max-file-size)")
     with source.open(name) as stream:
         raw = stream.read(size)
     try:
@@ -76,15 +77,17 @@ def _config(source: DirSource | TarSource, name: str, cap: int) -> tuple[dict[st
     return config, text
 
 
-def _docker(source: DirSource | TarSource, cap: int) -> ImageRef:
+def _docker(source: DirSource | TarSource, cap: int) -> list[ImageRef]:
     manifest, _ = read_json(source, "manifest.json", cap)
-    if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
+    images = [image for image in manifest if isinstance(image, dict)] if isinstance(manifest, list) else []
+    if not images:
         raise ImageError("`manifest.json` lists no image")
-    image = manifest[0]
+    return [_docker_image(source, image, cap) for image in images]
+
+
+def _docker_image(source: DirSource | TarSource, image: dict[str, Any], cap: int) -> ImageRef:
     tags = image.get("RepoTags") or []
     name = str(tags[0]) if isinstance(tags, list) and tags else ""
-    notes = (f"the archive holds {len(manifest)} images; only the first ({name or 'untagged'}) "
-             "was scanned",) if len(manifest) > 1 else ()
     config, text = _config(source, str(image.get("Config") or ""), cap)
     files = image.get("Layers")
     if not isinstance(files, list):
@@ -100,28 +103,41 @@ def _docker(source: DirSource | TarSource, cap: int) -> ImageRef:
         expect = ("blob", named.group(1)) if named else ("diff", _sha256_of(diff_id))
         layers.append(LayerRef(index, digest, blob, expect))
     image_id = str(image.get("Config") or "").rsplit("/", 1)[-1].removesuffix(".json")
-    return ImageRef(name or image_id[:12], config, text, tuple(layers), notes)
+    return ImageRef(visible(name or image_id[:12]), config, text, tuple(layers))
 
 
-def _pick(manifests: list[Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The linux/amd64 entry of a multi-platform index when there is one, else the first."""
-    entries = [m for m in manifests if isinstance(m, dict)]
+def _platform(entry: dict[str, Any]) -> tuple[str, str]:
+    platform = entry.get("platform") or {}
+    return str(platform.get("os", "")), str(platform.get("architecture", ""))
+
+
+def _entries(document: Any) -> list[dict[str, Any]]:
+    manifests = document.get("manifests") if isinstance(document, dict) else None
+    entries = [m for m in manifests if isinstance(m, dict)] if isinstance(manifests, list) else []
     if not entries:
         raise ImageError("the image index lists no manifest")
-    chosen = next((m for m in entries if (m.get("platform") or {}).get("architecture") == "amd64"
-                   and (m.get("platform") or {}).get("os") == "linux"), entries[0])
-    notes = (f"the index lists {len(entries)} manifests; scanned {chosen.get('digest', '?')}",) \
-        if len(entries) > 1 else ()
-    return chosen, notes
+    return entries
 
 
-def _oci(source: DirSource | TarSource, cap: int) -> ImageRef:
+def _oci(source: DirSource | TarSource, cap: int) -> list[ImageRef]:
+    """One image per entry of `index.json`; entries that name platforms are one image's variants."""
     document, _ = read_json(source, "index.json", cap)
+    entries = _entries(document)
+    if len(entries) > 1 and all(_platform(entry)[0] for entry in entries):
+        return [_oci_image(source, document, "", cap)]
+    return [_oci_image(source, {"manifests": [entry]}, "", cap) for entry in entries]
+
+
+def _oci_image(source: DirSource | TarSource, document: Any, name: str, cap: int) -> ImageRef:
+    """Follow an index (and nested indexes) down to one manifest: linux/amd64 where there is a
+    choice of platforms, else the first."""
     notes: tuple[str, ...] = ()
-    name = ""
     for _ in range(MAX_INDEX_DEPTH):
-        chosen, more = _pick((document or {}).get("manifests") or [] if isinstance(document, dict) else [])
-        notes += more
+        entries = _entries(document)
+        chosen = next((m for m in entries if _platform(m) == ("linux", "amd64")), entries[0])
+        if len(entries) > 1:
+            notes += (f"the index lists {len(entries)} platforms; scanned {_platform(chosen)[0]}/"
+                      f"{_platform(chosen)[1]} ({printable(str(chosen.get('digest', '?')))})",)
         name = name or str((chosen.get("annotations") or {}).get("org.opencontainers.image.ref.name", ""))
         document, _ = read_json(source, blob_name(chosen.get("digest")), cap)
         if not isinstance(document, dict):
@@ -139,19 +155,23 @@ def _oci(source: DirSource | TarSource, cap: int) -> ImageRef:
             notes += (f"layer {index} is a foreign layer not stored in the archive; not scanned",)
             continue
         layers.append(LayerRef(index, str(digest), blob, ("blob", _sha256_of(str(digest)))))
-    return ImageRef(name or _short(str((document.get("config") or {}).get("digest", ""))), config,
-                    text, tuple(layers), notes)
+    name = name or _short(str((document.get("config") or {}).get("digest", "")))
+    return ImageRef(visible(name), config, text, tuple(layers), notes)
 
 
 def _short(digest: str) -> str:
     return digest.split(":", 1)[-1][:12]
 
 
-def locate(source: DirSource | TarSource, cap: int) -> ImageRef:
-    """The image of a `docker save` archive (manifest.json) or an OCI layout (index.json)."""
-    if source.has("manifest.json"):
-        return _docker(source, cap)
-    if source.has("index.json"):
-        return _oci(source, cap)
+def locate(source: DirSource | TarSource, cap: int) -> list[ImageRef]:
+    """The images of a `docker save` archive (manifest.json) or an OCI layout (index.json)."""
+    read = _docker if source.has("manifest.json") else _oci if source.has("index.json") else None
+    if read is not None:
+        try:
+            return read(source, cap)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+            # JSON of the wrong shape somewhere (a list where an object belongs...): one error.
+            raise ImageError("malformed image metadata (manifest, index or config of an "
+                             "unexpected shape)") from None
     raise ImageError("not an image archive: neither manifest.json (docker save) nor index.json "
                      "(OCI image layout) found")

@@ -1,72 +1,50 @@
-"""The one place image scanning meets secret detection.
+"""The one place image scanning meets secret detection (`scanner.secrets.scan.scan_text`).
 
 Image rules ask only "which secrets are in this text?" and get back where each one is, what kind
-it is, a redacted form and a stable content key; they never see the value. Detection itself
-belongs to `scanner.secrets` (`scan_text`); where that is not available this module answers with a
-minimal stand-in that knows a few unmistakable shapes, so the image rules still run.
+it is, a redacted form and a hash; they never hold the value. Matches that a false-positive filter
+flags (placeholders, digests, low entropy, ...) are dropped here: an image has no inline
+suppressions, so precision has to come from detection.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
+
+# Detectors that judge a value by the name of the key it is assigned to, not by its own shape.
+_GENERIC = frozenset({"secret-assignment"})
 
 
 @dataclass(frozen=True)
 class SecretMatch:
-    """A secret found in a text: 1-based line, columns (end exclusive), kind, redacted form, key.
+    """A secret found in a text: 1-based line, columns (end exclusive), which detector found it,
+    what it is, its redacted form and a hash of it (`digest`, what allow-lists name).
     `generic`: found by the name of the key it is assigned to rather than by its own shape."""
 
     line: int
     column: int
     end_column: int
+    detector: str
     kind: str
     redacted: str
-    key: str
+    digest: str
     generic: bool = False
 
-
-def redact(value: str) -> str:
-    return f"{value[:4]}…({len(value)} chars)"
-
-
-_GENERIC = frozenset({"secret-assignment"})
-_STAND_IN = (
-    ("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[ \t]*\r?\n[A-Za-z0-9+/=]{40,}")),
-    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")),
-    ("GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b")),
-)
+    @property
+    def key(self) -> str:
+        """The logical place of a finding: the same secret in one place is one finding."""
+        return f"{self.detector}:{self.digest}"
 
 
 def find_secrets(text: str, path: str) -> list[SecretMatch]:
-    """Secrets in `text`; `path` (the file's name in the image) lets detection use its type.
+    """Secrets in `text`; `path` (the file's name in the image) locates them."""
+    from scanner.secrets.scan import scan_text
 
-    Matches that a false-positive filter flags (placeholders, digests, low entropy) are dropped:
-    an image has no inline suppressions, so precision has to come from here."""
-    try:
-        from scanner.secrets.scan import scan_text
-    except ImportError:
-        return _stand_in(text)
     found = []
     for match in scan_text(text, path):
         if match.filtered_by:
             continue
         loc = match.loc
         end = loc.end_column if loc.end_line == loc.line and loc.end_column > loc.column else 0
-        found.append(SecretMatch(loc.line, loc.column, end, match.description, match.redacted,
-                                 f"{match.detector}:{match.digest}", match.detector in _GENERIC))
+        found.append(SecretMatch(loc.line, loc.column, end, match.detector, match.description,
+                                 match.redacted, match.digest, match.detector in _GENERIC))
     return found
-
-
-def _stand_in(text: str) -> list[SecretMatch]:
-    matches = []
-    for kind, pattern in _STAND_IN:
-        for found in pattern.finditer(text):
-            value = found.group(0).split("\n", 1)[0].rstrip()
-            line = text.count("\n", 0, found.start()) + 1
-            column = found.start() - text.rfind("\n", 0, found.start())
-            key = hashlib.sha256(found.group(0).encode()).hexdigest()[:16]
-            matches.append(SecretMatch(line, column, column + len(value), kind, redact(value),
-                                       f"{kind}:{key}"))
-    return sorted(matches, key=lambda match: (match.line, match.column))

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from scanner.config import Limits
 
 HEADER_ALLOWANCE = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_CLIMBS = "entry `{}` climbs out of the image root; skipped"
+_ABSOLUTE = "entry `{}` has an absolute path; read relative to the image root"
 
 
 class ImageError(Exception):
@@ -56,13 +59,13 @@ class Budget:
         self.bytes += count
         if self.bytes > self.limits.archive_total_bytes:
             raise LimitError(f"more than {self.limits.archive_total_bytes} bytes once decompressed "
-                             "(archive_total_bytes limit); the rest of the image was not read")
+                             "(limits: archive-total-size); the rest of the image was not read")
 
     def spend_member(self) -> None:
         self.members += 1
         if self.members > self.limits.archive_members:
-            raise LimitError(f"more than {self.limits.archive_members} entries (archive_members "
-                             "limit); the rest of the image was not read")
+            raise LimitError(f"more than {self.limits.archive_members} entries (limits: archive-members); "
+                             "the rest of the image was not read")
 
 
 class _Guarded:
@@ -135,22 +138,23 @@ def _kind(info: tarfile.TarInfo) -> str:
     return "fifo" if info.isfifo() else "other"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def visible(name: str) -> str:
+    """A name with control characters escaped: a layer's file names end up on terminals."""
+    return _CONTROL.sub(lambda found: found.group(0).encode("unicode_escape").decode("ascii"), name)
+
+
 def printable(name: str, limit: int = 120) -> str:
     """A name safe to print: control characters escaped, long names shortened."""
     text = name.encode("unicode_escape", "backslashreplace").decode("ascii")
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def read_entries(raw: BinaryIO, budget: Budget, problems: list[str],
-                 wanted: Callable[[int], bool], cap: int,
-                 expect: tuple[str, str] = ("", "")) -> Iterator[tuple[Entry, bytes | None]]:
-    """Every safe entry of one layer, with its content when `wanted(ordinal)` and size <= cap.
-
-    Unsafe names are skipped and described in `problems`. `expect` is (what, sha256 hex): "blob"
-    to check the stored bytes (OCI digests), "diff" the decompressed tar (Docker's diff ids); a
-    mismatch is added to `problems` once the layer has been read to its end.
-    """
-    what, digest = expect
+def _streams(raw: BinaryIO, budget: Budget, what: str) -> tuple[_Guarded, _Hashing | None]:
+    """The guarded tar stream of a layer blob, and the hash to check: of the stored bytes for
+    "blob", of the decompressed tar for "diff"."""
     hashing = _Hashing(raw) if what == "blob" else None
     head = raw.read(4)
     if hashing is not None:
@@ -158,22 +162,41 @@ def read_entries(raw: BinaryIO, budget: Budget, problems: list[str],
     tar_stream: BinaryIO = decompressed(_Prefixed(head, hashing or raw), head)  # type: ignore[arg-type]
     if what == "diff":
         hashing = _Hashing(tar_stream)
-    guarded = _Guarded(hashing if what == "diff" else tar_stream, budget)  # type: ignore[arg-type]
-    ordinal = -1
+        tar_stream = hashing  # type: ignore[assignment]
+    return _Guarded(tar_stream, budget), hashing
+
+
+def _summary(odd: dict[str, list[Any]]) -> Iterator[str]:
+    """One line per kind of odd entry: a hostile layer can hold millions of them."""
+    for message, (count, example) in odd.items():
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        yield message.format(printable(example)) + more
+
+
+def read_entries(raw: BinaryIO, budget: Budget, problems: list[str],
+                 wanted: Callable[[int], bool], cap: int,
+                 expect: tuple[str, str] = ("", "")) -> Iterator[tuple[Entry, bytes | None]]:
+    """Every safe entry of one layer, with its content when `wanted(ordinal)` and size <= cap.
+
+    Unsafe names are skipped and summarised in `problems`. `expect` is (what, sha256 hex) as
+    `_streams` takes it; a mismatch is added to `problems` once the layer is read to its end.
+    """
+    what, digest = expect
+    guarded, hashing = _streams(raw, budget, what)
+    odd: dict[str, list[Any]] = {}
     try:
         with tarfile.open(fileobj=guarded, mode="r|") as tar:  # type: ignore[call-overload]
-            for info in tar:
-                ordinal += 1
+            for ordinal, info in enumerate(tar):
                 budget.spend_member()
                 guarded.allowance = HEADER_ALLOWANCE + info.size + 512
                 path = normalize(info.name)
-                if path is None:
-                    problems.append(f"entry `{printable(info.name)}` climbs out of the image root; skipped")
-                    continue
-                if info.name.startswith("/"):
-                    problems.append(f"entry `{printable(info.name)}` has an absolute path; read as "
-                                    f"/{printable(path)}")
-                entry = Entry(ordinal, path, _kind(info), info.size, info.mode, info.linkname)
+                if path is None or info.name.startswith("/"):
+                    message = (_CLIMBS if path is None else _ABSOLUTE)
+                    odd.setdefault(message, [0, info.name])[0] += 1
+                    if path is None:
+                        continue
+                entry = Entry(ordinal, visible(path), _kind(info), info.size, info.mode,
+                              visible(info.linkname))
                 data = None
                 if entry.type == "file" and info.size <= cap and wanted(ordinal):
                     member = tar.extractfile(info)
@@ -181,9 +204,7 @@ def read_entries(raw: BinaryIO, budget: Budget, problems: list[str],
                 yield entry, data
             if hashing is not None and digest:
                 guarded.allowance = 1 << 62
-                while guarded.read(1024 * 1024):
-                    pass
-                while what == "blob" and hashing.read(1024 * 1024):
+                while guarded.read(1024 * 1024) or (what == "blob" and hashing.read(1024 * 1024)):
                     pass
                 if hashing.sha256.hexdigest() != digest:
                     problems.append("content does not match its digest (corrupt or altered archive)")
@@ -195,6 +216,8 @@ def read_entries(raw: BinaryIO, budget: Budget, problems: list[str],
         if type(exc).__name__ == "ZstdError":
             raise ImageError(f"corrupt zstd layer: {printable(str(exc))}") from None
         raise
+    finally:
+        problems.extend(_summary(odd))
 
 
 class _Prefixed:

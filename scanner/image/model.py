@@ -11,16 +11,20 @@ within the configured limits.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
 from scanner.config import Config, Limits
-from scanner.image.archive import LayerRef, locate
+from scanner.image.archive import ImageRef, LayerRef, locate
 from scanner.image.layers import Budget, Entry, ImageError, LimitError, read_entries
 from scanner.image.source import DirSource, TarSource, open_source
 from scanner.image.whiteouts import ImageFile, Tracker
 from scanner.inputs import ParsedFile
-from scanner.nodes import Node
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence
 
 
 @dataclass(frozen=True)
@@ -43,24 +47,24 @@ class ImageModel:
     name: str
     layers: tuple[Layer, ...]
     files: tuple[ImageFile, ...]
-    config: Node | None
+    config: Node
     limits: Limits
     source: DirSource | TarSource | None = None
     refs: tuple[LayerRef, ...] = ()
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-    def close(self) -> None:
-        if self.source is not None:
-            self.source.close()
-            self.source = None
-
-    @property
-    def config_path(self) -> str:
-        return f"{self.archive}!config"
+    allow_paths: tuple[str, ...] = ()
+    allow_fingerprints: frozenset[str] = frozenset()
 
     def file_path(self, file: ImageFile) -> str:
         return f"{self.archive}!{self.layers[file.layer].label}/{file.path}"
+
+    def allows(self, file: ImageFile) -> bool:
+        """Whether the secret allow-list names the file (by its path in the image or in reports)."""
+        from scanner.secrets.model import allowed_path
+
+        return bool(self.allow_paths) and (allowed_path(file.path, self.allow_paths)
+                                           or allowed_path(self.file_path(file), self.allow_paths))
 
     def layer_resource(self, file: ImageFile) -> str:
         return f'image "{self.name}" layer {file.layer}'
@@ -95,16 +99,21 @@ class ImageModel:
                     return
 
 
-def ignored(path: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)
+def matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """One compiled test for a list of globs: an image can hold hundreds of thousands of files."""
+    if not patterns:
+        return lambda path: False
+    combined = re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns))
+    return lambda path: combined.match(path) is not None
 
 
 def texts(model: ImageModel, files: Iterable[ImageFile], skip: Sequence[str] = ()
           ) -> Iterator[tuple[ImageFile, str]]:
     """Text files among `files` (binary ones skipped, as in a directory scan), decoded once."""
     chosen, too_big = [], 0
+    skipped = matcher(skip)
     for file in files:
-        if file.type != "file" or file.size == 0 or ignored(file.path, skip):
+        if file.type != "file" or file.size == 0 or skipped(file.path):
             continue
         if file.size > model.read_cap:
             too_big += 1
@@ -112,74 +121,93 @@ def texts(model: ImageModel, files: Iterable[ImageFile], skip: Sequence[str] = (
         chosen.append(file)
     if too_big:
         model.notes.append(f"{too_big} file(s) over {model.read_cap} bytes in the image were not "
-                           "read (max file size)")
+                           "read (--max-file-size, limits: archive-member-size)")
     for file, data in model.contents(chosen):
         if b"\x00" not in data[:8192]:
             yield file, data.decode("utf-8", "replace")
 
 
-def _parse_config(text: str, path: str, notes: list[str]) -> Node | None:
+def _parse_config(text: str, data: Any, path: str) -> Node:
+    """The config as nodes with exact spans; if the YAML reader balks at some JSON corner, the
+    decoded value with every location on line 1 (configs are written on one line anyway)."""
     from scanner.parse import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:
         documents = parse_documents(text, path)
-    except ParseError as exc:
-        notes.append(f"image config could not be located line by line: {exc.message}")
-        return None
-    return documents[0] if documents else None
+    except ParseError:
+        documents = []
+    return documents[0] if documents else _nodes(data, Location(path, 1))
 
 
-def _list_layers(model: ImageModel, source: DirSource | TarSource) -> list[ImageFile]:
-    tracker = Tracker()
-    budget = Budget(model.limits)
-    for layer in model.refs:
-        label = model.layers[layer.index].label
-        problems: list[str] = []
-        entries: list[Entry] = []
-        stop = False
-        try:
-            with source.open(layer.blob) as raw:
-                for entry, _ in read_entries(raw, budget, problems, lambda _: False, 0, layer.expect):
-                    entries.append(entry)
-        except ImageError as exc:
-            model.errors.append(f"{label}: {exc}")
-            stop = isinstance(exc, LimitError)
-        model.notes.extend(f"{label}: {problem}" for problem in problems)
-        tracker.add(layer.index, entries)
-        if stop:
-            break
-    return tracker.files()
+def _nodes(value: Any, loc: Location) -> Node:
+    if isinstance(value, dict):
+        mapping = Mapping(loc)
+        for key, item in value.items():
+            mapping.set(str(key), loc, _nodes(item, loc))
+        return mapping
+    if isinstance(value, list):
+        return NodeSequence(loc, [_nodes(item, loc) for item in value])
+    return Scalar(value if isinstance(value, (str, int, float, bool)) or value is None else str(value), loc)
 
 
-def open_image(path: Path, display: str, limits: Limits) -> ImageModel:
-    """Read an archive's metadata and list every layer. Raises ImageError if it is no image."""
-    cap = min(limits.max_file_bytes, limits.archive_member_bytes)
-    source = open_source(path, limits, max(cap, 1024 * 1024))
+@dataclass
+class _Listing:
+    """One layer blob read once, whichever images of the archive share it."""
+
+    entries: list[Entry]
+    problems: list[str]
+    error: ImageError | None
+
+
+def _list(source: DirSource | TarSource, layer: LayerRef, budget: Budget) -> _Listing:
+    listing = _Listing([], [], None)
     try:
-        ref = locate(source, cap)
-    except ImageError:
-        source.close()
-        raise
+        with source.open(layer.blob) as raw:
+            for entry, _ in read_entries(raw, budget, listing.problems, lambda _: False, 0, layer.expect):
+                listing.entries.append(entry)
+    except ImageError as exc:
+        listing.error = exc
+    return listing
+
+
+def _image(ref: ImageRef, display: str, limits: Limits, source: DirSource | TarSource,
+           listings: dict[str, _Listing], budget: Budget) -> ImageModel:
     layers = tuple(Layer(i, layer.digest) for i, layer in enumerate(ref.layers))
     refs = tuple(LayerRef(i, layer.digest, layer.blob, layer.expect) for i, layer in enumerate(ref.layers))
-    model = ImageModel(display, ref.name, layers, (), None, limits, source, refs, list(ref.notes))
-    model.config = _parse_config(ref.config_text, model.config_path, model.notes)
-    model.files = tuple(_list_layers(model, source))
+    config = _parse_config(ref.config_text, ref.config, f"{display}!config")
+    model = ImageModel(display, ref.name, layers, (), config, limits, source, refs, list(ref.notes))
+    tracker = Tracker()
+    for layer in refs:
+        if layer.blob not in listings:
+            listings[layer.blob] = _list(source, layer, budget)
+        listing, label = listings[layer.blob], layers[layer.index].label
+        model.notes.extend(f"{label}: {problem}" for problem in listing.problems)
+        tracker.add(layer.index, listing.entries)
+        if listing.error is not None:
+            model.errors.append(f"{label}: {listing.error}")
+            if isinstance(listing.error, LimitError):
+                break
+    model.files = tuple(tracker.files())
     return model
 
 
+@contextmanager
+def opened(path: Path, display: str, limits: Limits) -> Iterator[list[ImageModel]]:
+    """Every image of an archive, metadata read and layers listed (each shared layer once); the
+    archive stays open for content reads until the block ends. Raises ImageError if it holds none."""
+    cap = min(limits.max_file_bytes, limits.archive_member_bytes)
+    source = open_source(path, limits, max(cap, 1024 * 1024))
+    try:
+        listings: dict[str, _Listing] = {}
+        budget = Budget(limits)
+        yield [_image(ref, display, limits, source, listings, budget) for ref in locate(source, cap)]
+    finally:
+        source.close()
+
+
 def build(files: Sequence[ParsedFile], config: Config) -> list[ImageModel]:
-    """Every image of the scan. An image's ParsedFile carries the opened model as its tree."""
-    models: list[ImageModel] = []
-    for file in files:
-        if file.type != "image":
-            continue
-        if isinstance(file.tree, ImageModel):
-            models.append(file.tree)
-        elif file.path is not None:
-            try:
-                models.append(open_image(file.path, file.rel, config.limits))
-            except ImageError:
-                continue
-    return models
+    """Every image of the scan: `scan_archive` opens each archive and hands its images over as the
+    ParsedFile's tree, so an unreadable archive is reported once, before any rule runs."""
+    return [model for file in files if file.type == "image" and isinstance(file.tree, list)
+            for model in file.tree if isinstance(model, ImageModel)]

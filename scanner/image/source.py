@@ -103,10 +103,10 @@ class TarSource:
         while (info := self.tar.next()) is not None:
             count += 1
             if count > limits.archive_members:
-                raise LimitError(f"more than {limits.archive_members} entries (archive_members limit)")
+                raise LimitError(f"more than {limits.archive_members} entries (limits: archive-members)")
             if compressed and info.offset_data + info.size > limits.archive_total_bytes:
                 raise LimitError(f"more than {limits.archive_total_bytes} bytes once decompressed "
-                                 "(archive_total_bytes limit)")
+                                 "(limits: archive-total-size)")
             name = normalize(info.name)
             if name:
                 self.members[name] = info
@@ -148,6 +148,8 @@ class TarSource:
 def open_source(path: Path, limits: Limits, read_cap: int) -> DirSource | TarSource:
     if path.is_dir():
         return DirSource(path)
-    if not path.is_file():
+    if not path.exists():
         raise ImageError("no such file or directory")
+    if not path.is_file():
+        raise ImageError("not a regular file or a directory")
     return TarSource(path, limits, read_cap)

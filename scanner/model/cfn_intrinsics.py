@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from scanner.model.cloud import Reference
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, dig, text, truth
 
 MAX_DEPTH = 64
@@ -31,12 +32,13 @@ class TemplateEvaluator:
         self.parameters = _mapping(document.get("Parameters"))
         self.mappings = _mapping(document.get("Mappings"))
         self.conditions = _mapping(document.get("Conditions"))
+        self.resources = _mapping(document.get("Resources"))
         self.known_conditions: dict[str, bool | None] = {}
         self.depth = 0
         self.functions: dict[str, Callable[[Node, Mapping], Node]] = {
             "Ref": self._ref, "Fn::Sub": self._sub, "Fn::If": self._if, "Fn::FindInMap": self._find,
             "Fn::Join": self._join, "Fn::Select": self._select, "Fn::Split": self._split,
-            "Fn::Base64": self._base64,
+            "Fn::Base64": self._base64, "Fn::GetAtt": self._get_att,
         }
 
     def evaluate(self, node: Node) -> Node:
@@ -104,16 +106,27 @@ class TemplateEvaluator:
         if name == "AWS::NoValue":
             return NO_VALUE
         declared = self.parameters.get(name)
+        if name in self.resources:
+            return Reference(_source(node), node.loc, "resource reference", name, "")
         if not isinstance(declared, Mapping):
-            return Unknown(_source(node), node.loc, "pseudo parameter or resource reference")
+            return Unknown(_source(node), node.loc, "pseudo parameter")
         default = declared.get("Default")
+        kind = text(declared.get("Type")) or ""
         if default is None:
             return Unknown(_source(node), node.loc, "parameter without a default")
-        kind = text(declared.get("Type")) or ""
+        if kind.startswith("AWS::SSM::Parameter::Value"):  # the default names the value, in SSM
+            return Unknown(_source(node), node.loc, "read from SSM Parameter Store at deploy time")
         if kind.startswith(_LIST_TYPES) and isinstance(default, Scalar) and isinstance(default.value, str):
             return Sequence(default.loc, [Scalar(part.strip(), default.loc)
                                           for part in default.value.split(",")])
         return default
+
+    def _get_att(self, argument: Node, node: Mapping) -> Node:
+        parts = argument.items if isinstance(argument, Sequence) else []
+        names = [text(part) for part in parts]
+        if len(names) == 2 and names[0] in self.resources:
+            return Reference(_source(node), node.loc, "resource attribute", names[0], names[1] or "")
+        return Unknown(_source(node), node.loc, "Fn::GetAtt is known only at deploy time")
 
     def _sub(self, argument: Node, node: Mapping) -> Node:
         template, variables = argument, Mapping(node.loc)
@@ -131,15 +144,23 @@ class TemplateEvaluator:
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
             given = variables.get(name)
-            value = self.evaluate(given) if given is not None else self._ref(
-                Scalar(name, node.loc), node) if "." not in name else Unknown(name, node.loc, "GetAtt")
+            if given is not None:
+                value = self.evaluate(given)
+            elif "." in name:
+                target, _, attribute = name.partition(".")
+                value = Reference(_source(node), node.loc, "resource attribute", target, attribute) \
+                    if target in self.resources else Unknown(name, node.loc, "GetAtt")
+            else:
+                value = self._ref(Scalar(name, node.loc), node)
             values.append(value)
             return _plain(value) or "\0"
 
         result = _SUB.sub(replace, written)
         if len(values) == 1 and _SUB.fullmatch(written):
-            return values[0] if not isinstance(values[0], Unknown) else Unknown(_source(node), node.loc,
-                                                                              values[0].reason)
+            value = values[0]
+            if isinstance(value, Reference):
+                return Reference(_source(node), node.loc, value.reason, value.target, value.attribute)
+            return value if not isinstance(value, Unknown) else Unknown(_source(node), node.loc, value.reason)
         if "\0" in result:
             return Unknown(_source(node), node.loc, "Fn::Sub with unknown parts")
         return Scalar(result, node.loc)

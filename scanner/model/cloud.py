@@ -5,6 +5,11 @@ evaluators have already put variable defaults, tfvars, locals, module inputs, Pa
 and Mappings in place, and left `Unknown` wherever a value is only known at deploy time. A value
 that came from somewhere else (a variable default, a tfvars file, a module call, a Mapping) keeps
 the location where it was written, so a finding points at the insecure literal itself.
+
+What a check reads: `CloudModel.of_type(...)` and each resource's `attrs` (`blocks()` for nested
+blocks either way they are written); `Reference` to relate an unknown value to the resource it
+comes from (`CloudModel.target_of`); `json_document()` for policies and task definitions kept as
+strings; `CloudModel.variables` and `provider_configs()` for secrets in declarations.
 """
 
 from __future__ import annotations
@@ -14,7 +19,36 @@ from dataclasses import dataclass, field
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
-from scanner.nodes import Location, Mapping, Node, Sequence as NodeSequence, dig
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence, Unknown, dig
+
+
+class Reference(Unknown):
+    """An unknown value read from another resource: `aws_kms_key.k.arn`, `!GetAtt Key.Arn`,
+    `!Ref Key`. `target` is that resource's `CloudResource.name` (module prefix and instance key
+    included: `module.app.aws_kms_key.k[0]`, `data.aws_iam_role.r`); `attribute` is what was read
+    (`arn`; "" for a CloudFormation `Ref`). Rules that relate resources (a bucket and its logging,
+    a cluster and its key) compare targets instead of parsing source text."""
+
+    __slots__ = ("target", "attribute")
+
+    def __init__(self, source: str, loc: Location, reason: str, target: str, attribute: str) -> None:
+        super().__init__(source, loc, reason)
+        self.target = target
+        self.attribute = attribute
+
+
+class Encoded(Scalar):
+    """A JSON string the template computed (`jsonencode(...)`, an `aws_iam_policy_document`'s
+    `.json`). `document` is the value before encoding, each part located where it was written
+    (a variable default, a `principals` block), so a check that reads the JSON can report the
+    line of the offending part rather than the line of the call. Tag `partial`: some leaves were
+    unknown and are written as `${<source>}` in the text."""
+
+    __slots__ = ("document",)
+
+    def __init__(self, value: str, loc: Location, tag: str, document: Node) -> None:
+        super().__init__(value, loc, tag)
+        self.document = document
 
 
 @dataclass(frozen=True)
@@ -79,9 +113,14 @@ class CloudVariable:
 
 @dataclass
 class CloudModel:
+    """`modules`: Terraform module calls, each a CloudResource whose `type` is the call's `source`
+    (`terraform-aws-modules/eks/aws`) and whose `attrs` are its evaluated inputs (and `version`):
+    a registry module's resources are not in the scan, but the inputs given to it are."""
+
     resources: list[CloudResource] = field(default_factory=list)
     variables: list[CloudVariable] = field(default_factory=list)
     providers: list[CloudResource] = field(default_factory=list)
+    modules: list[CloudResource] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[CloudResource]:
         return iter(self.resources)
@@ -97,6 +136,13 @@ class CloudModel:
                 return resource
         return None
 
+    def target_of(self, node: Node | None) -> CloudResource | None:
+        """The resource a `Reference` points at (the first instance when it names them all)."""
+        if not isinstance(node, Reference):
+            return None
+        exact = next((r for r in self.resources if r.name == node.target), None)
+        return exact or next((r for r in self.resources if r.name.startswith(node.target + "[")), None)
+
     def provider_configs(self, name: str) -> list[CloudResource]:
         """Terraform `provider "aws" {...}` blocks (aliases included), arguments evaluated.
 
@@ -108,6 +154,7 @@ class CloudModel:
         self.resources.extend(other.resources)
         self.variables.extend(other.variables)
         self.providers.extend(other.providers)
+        self.modules.extend(other.modules)
 
 
 def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:
@@ -117,3 +164,48 @@ def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:
     model = terraform.build(files, config)
     model.extend(cloudformation.build(files, config))
     return model
+
+
+def json_document(node: Node | None) -> Node | None:
+    """A JSON document a template holds as a string (a policy, ECS container definitions), as
+    located nodes; None when `node` is not a known JSON object or array.
+
+    `jsonencode(...)` and policy documents give their value before encoding; heredoc JSON is read
+    with its own lines (its text starts on the line after `<<EOF`); any other JSON string is read
+    with every part located at the string. A document already written as an object (CloudFormation's
+    `PolicyDocument`, a `.tf.json` value) is returned as it is."""
+    if isinstance(node, (Mapping, NodeSequence)):
+        return node
+    if isinstance(node, Encoded):
+        return node.document if isinstance(node.document, (Mapping, NodeSequence)) else None
+    if not isinstance(node, Scalar) or not isinstance(node.value, str) \
+            or not node.value.lstrip().startswith(("{", "[")):
+        return None
+    from scanner.parse import ParseError
+    from scanner.parse.yaml import parse_documents
+
+    try:
+        documents = parse_documents(node.value.replace("\t", " "), node.loc.path)
+    except ParseError:
+        return None
+    if len(documents) != 1 or not isinstance(documents[0], (Mapping, NodeSequence)):
+        return None
+    offset = node.loc.line if node.tag == "heredoc" else None
+    return _relocate(documents[0], node.loc, offset)
+
+
+def _relocate(node: Node, at: Location, offset: int | None) -> Node:
+    """Lines moved down by `offset`, or every location set to `at` when there is no offset."""
+    def moved(loc: Location) -> Location:
+        return loc._replace(line=loc.line + offset, end_line=loc.end_line + offset) \
+            if offset is not None else at
+
+    node.loc = moved(node.loc)
+    if isinstance(node, Mapping):
+        node.keys = {key: moved(loc) for key, loc in node.keys.items()}
+        for value in node.values.values():
+            _relocate(value, at, offset)
+    elif isinstance(node, NodeSequence):
+        for item in node.items:
+            _relocate(item, at, offset)
+    return node

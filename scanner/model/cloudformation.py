@@ -51,7 +51,7 @@ def _template(document: Mapping, resources: Mapping, model: CloudModel) -> None:
             properties = Mapping(resource.loc)
         attrs = evaluator.evaluate(_with_defaults(properties, defaults.get(resource_type)))
         if not isinstance(attrs, Mapping):
-            attrs = Mapping(properties.loc)
+            continue  # `Properties: !If [...]` left unknown: every setting would look absent
         model.resources.append(CloudResource("cloudformation", resource_type, logical_id, attrs,
                                              resources.keys[logical_id]))
     parameters = document.get("Parameters")

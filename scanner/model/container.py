@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from scanner.findings import Hit
 from scanner.nodes import Location, Node, Scalar
 
 ENV_SOURCES = ("literal", "secret", "configmap", "field", "resource", "unknown")
@@ -46,7 +47,9 @@ class ContainerSpec:
     """A container's security-relevant settings, effective values (pod level merged, container
     level overriding). `kind` is regular, init or ephemeral; `workload` the kind of object that
     runs it (Deployment, CronJob, service, TaskDefinition, kubernetes_deployment ...); `pod_resource`
-    and `pod_loc` name and locate the pod spec for pod-level findings reported once per pod."""
+    and `pod_loc` name and locate the pod spec for pod-level findings reported once per pod.
+    `runs_to_completion`: a Job, CronJob or a pod whose restartPolicy is Never/OnFailure, which
+    is meant to exit, so health probes do not apply."""
 
     dialect: str
     kind: str
@@ -58,6 +61,7 @@ class ContainerSpec:
     pod_resource: str = ""
     pod_loc: Location | None = None
     namespace: str = ""
+    runs_to_completion: bool = False
     image: Node | None = None
     builds_image: bool = False
     user: Node | None = None
@@ -92,6 +96,16 @@ class ContainerSpec:
     @property
     def path(self) -> str:
         return self.loc.path
+
+    def hit(self, where: Node | Location, key: str, **args: str) -> Hit:
+        """A finding about this container at `where`. A value written outside the container (a pod
+        setting, a variable default, a CloudFormation parameter, a Compose `x-` anchor) also points
+        back at the container, where it is used."""
+        loc = where if isinstance(where, Location) else where.loc
+        span = self.node.loc
+        inside = loc.path == span.path and span.line <= loc.line <= max(span.end_line, span.line)
+        return Hit(loc=loc, resource=self.resource, key=key, args=dict(args),
+                   related=() if inside else (self.loc,))
 
 
 @dataclass

@@ -162,7 +162,7 @@ def _new_stage(info: DockerfileInfo, instruction: Instruction) -> Stage:
     words = instruction.args.split()
     base = words[0] if words else ""
     name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else ""
-    lookup = info.global_scope.lookup_final(undeclared_empty=True)
+    lookup = info.global_scope.lookup_final()
     image = expand(base, lookup, info.escape)
     platform_flag = instruction.flag("platform")
     platform = expand(platform_flag.value or "", lookup, info.escape) if platform_flag else None
@@ -179,7 +179,7 @@ def _assign(scope: Scope, global_scope: Scope | None, instruction: Instruction, 
         if value is not None:
             value = expand(value, scope.lookup_at(None), escape)
         elif not is_env and global_scope is not None:
-            value = global_scope.lookup_final(undeclared_empty=False)(name)[1]
+            value = global_scope.lookup_final()(name)[1]
         scope.assign(name, value, instruction, env=is_env)
 
 

@@ -2,7 +2,8 @@
 
 A variable is known when the Dockerfile gives it a literal value; an `ARG` without a default (set by
 `--build-arg`), a predefined platform argument, or a name the Dockerfile never declares (it may come
-from the base image's environment) is unknown, and any text that uses it expands to None.
+from the base image's environment) is unknown, and any text that uses it expands to None, unless
+the reference carries its own default (`${NAME:-default}`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,6 @@ if TYPE_CHECKING:
 
 Lookup = Callable[[str], "tuple[bool, str | None]"]
 
-PREDEFINED = frozenset({
-    "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT", "BUILDPLATFORM", "BUILDOS",
-    "BUILDARCH", "BUILDVARIANT", "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY",
-})
 _VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?:(:?[-+?])([^}]*))?\}|([A-Za-z_]\w*))")
 
 
@@ -70,14 +67,9 @@ class Scope:
         line = instruction.line if instruction is not None else 1 << 62
         return lambda name: self._find(name, line)
 
-    def lookup_final(self, undeclared_empty: bool) -> Lookup:
-        """Values after the last assignment; `FROM` lines see undeclared names as empty."""
-        def lookup(name: str) -> tuple[bool, str | None]:
-            declared, value = self._find(name, 1 << 62)
-            if not declared and undeclared_empty and name not in PREDEFINED:
-                return True, ""
-            return declared, value
-        return lookup
+    def lookup_final(self) -> Lookup:
+        """Values after the last assignment (what `FROM` lines and stage `ARG`s see)."""
+        return lambda name: self._find(name, 1 << 62)
 
 
 def expand(text: str, lookup: Lookup, escape: str = "\\") -> str | None:
@@ -96,9 +88,11 @@ def expand(text: str, lookup: Lookup, escape: str = "\\") -> str | None:
         name = match.group(1) or match.group(4)
         declared, value = lookup(name)
         operator, word = match.group(2), match.group(3) or ""
-        if not declared or value is None:
+        if not declared and operator in (":-", "-", ":+", "+"):
+            value = word if operator in (":-", "-") else ""
+        elif not declared or value is None:
             return None
-        if operator in (":-", "-"):
+        elif operator in (":-", "-"):
             value = word if (value == "" if operator == ":-" else False) else value
         elif operator in (":+", "+"):
             value = word if (value != "" if operator == ":+" else True) else ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from scanner.model.cloud import Reference
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, truth
 from scanner.parse.hcl_expr import SPLAT, Expr
 
@@ -33,7 +34,15 @@ class Budget:
 
 class Computed(Mapping):
     """A resource's arguments as other expressions see them: an attribute it does not set (`arn`,
-    `id`) is computed by the provider at apply time, so reading it is Unknown, not an error."""
+    `id`) is computed by the provider at apply time, so reading it is a `Reference` to `address`,
+    not an error."""
+
+    __slots__ = ("address",)
+
+    def __init__(self, attrs: Mapping, address: str) -> None:
+        super().__init__(attrs.loc)
+        self.values, self.keys = attrs.values, attrs.keys
+        self.address = address
 
 
 class Scope(Protocol):
@@ -128,6 +137,8 @@ class Evaluator:
 
     def traverse(self, value: Node, steps: list[object], expr: Expr, env: Env) -> Node:
         for position, step in enumerate(steps):
+            if isinstance(value, Reference):  # `aws_x.y.arn[0]`: still about aws_x.y
+                return Reference(expr.source, expr.loc, value.reason, value.target, value.attribute)
             if isinstance(value, Unknown):
                 return unknown(expr, value.reason or "unknown")
             if step == SPLAT:
@@ -139,15 +150,18 @@ class Evaluator:
         return value
 
     def index(self, value: Node, key: str | Node, expr: Expr) -> Node:
+        raw = key.value if isinstance(key, Scalar) else key
+        if isinstance(value, Computed) and (isinstance(key, Unknown) or isinstance(raw, int)):
+            return value  # an instance of a resource whose count is unknown: the resource itself
         if isinstance(key, Unknown):
             return unknown(expr, "unknown index")
-        raw = key.value if isinstance(key, Scalar) else key
         if isinstance(value, Mapping):
             found = value.get(str(raw if not isinstance(raw, bool) else render(key)))  # type: ignore[arg-type]
             if found is not None:
                 return found
-            return unknown(expr, "known after apply" if isinstance(value, Computed)
-                           else f"error: no attribute {raw}")
+            if isinstance(value, Computed):
+                return Reference(expr.source, expr.loc, "known after apply", value.address, str(raw))
+            return unknown(expr, f"error: no attribute {raw}")
         if isinstance(value, Sequence) and isinstance(raw, (int, float, str)) and str(raw).lstrip(
                 "-").isdigit():
             position = int(raw)
@@ -162,7 +176,8 @@ class Evaluator:
             return unknown(expr, "template with unknown parts")
         if sum(len(text) for text in rendered) > MAX_TEXT:  # type: ignore[arg-type]
             return unknown(expr, "text too long")
-        return Scalar("".join(rendered), expr.loc)  # type: ignore[arg-type]
+        tag = expr.args[1] if len(expr.args) > 1 else ""
+        return Scalar("".join(rendered), expr.loc, tag)  # type: ignore[arg-type]
 
     def _cond(self, expr: Expr, env: Env) -> Node:
         test = truth(self.evaluate(expr.args[0], env))

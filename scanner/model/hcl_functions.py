@@ -13,7 +13,11 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from scanner.model.hcl_collections import (coalesce, compact, concat, contains, distinct, element,
+                                           flatten, keys_values, length, lookup, merge, zipmap,
+                                           plain, text_of)
 from scanner.model.hcl_eval import MAX_TEXT, Env, at, is_error, render, too_large, unknown
+from scanner.model.terraform_files import FILE_FUNCTIONS, file_call
 from scanner.nodes import Mapping, Node, Scalar, Sequence, Unknown, truth
 from scanner.parse.hcl_expr import Expr
 
@@ -30,17 +34,6 @@ _ARITHMETIC: dict[str, Callable[[float, float], float]] = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
     "/": lambda a, b: a / b, "%": lambda a, b: a % b,
 }
-
-
-def plain(node: Node) -> object:
-    """A fully known node as Python data; raises LookupError when any part is unknown."""
-    if isinstance(node, Scalar):
-        return node.value
-    if isinstance(node, Mapping):
-        return {key: plain(value) for key, value in node.items()}
-    if isinstance(node, Sequence):
-        return [plain(item) for item in node.items]
-    raise LookupError("unknown")
 
 
 def binary(operator: str, left: Node, right_thunk: Callable[[], Node], expr: Expr) -> Node:
@@ -82,6 +75,8 @@ def call(evaluator: Evaluator, expr: Expr, env: Env) -> Node:
         if not isinstance(spread, Sequence):
             return unknown(expr, "unknown spread argument")
         args.extend(spread.items)
+    if name in FILE_FUNCTIONS:
+        return file_call(evaluator, expr, env, name, args)
     function = FUNCTIONS.get(name)
     if function is None:
         return unknown(expr, f"function {name}() not evaluated")
@@ -123,76 +118,6 @@ def _try(evaluator: Evaluator, expr: Expr, env: Env, name: str) -> Node:
     return unknown(expr, "error: every try() argument failed")
 
 
-def _text(node: Node) -> str:
-    value = render(node)
-    if value is None:
-        raise LookupError("unknown")
-    return value
-
-
-def _merge(args: list[Node], expr: Expr) -> Node | None:
-    result = Mapping(expr.loc)
-    for arg in args:
-        if isinstance(arg, Scalar) and arg.value is None:
-            continue
-        if not isinstance(arg, Mapping):
-            return None
-        for key, value in arg.items():
-            result.set(key, arg.keys[key], value)
-    return result
-
-
-def _concat(args: list[Node], expr: Expr) -> Node | None:
-    if not all(isinstance(arg, Sequence) for arg in args):
-        return None
-    return Sequence(expr.loc, [item for arg in args for item in arg.items])  # type: ignore[attr-defined]
-
-
-def _lookup(args: list[Node], expr: Expr) -> Node | None:
-    if len(args) < 2 or not isinstance(args[0], Mapping):
-        return None
-    found = args[0].get(_text(args[1]))
-    if found is not None:
-        return found
-    return args[2] if len(args) > 2 else unknown(expr, "error: key not found")
-
-
-def _coalesce(args: list[Node], expr: Expr) -> Node | None:
-    for arg in args:
-        if isinstance(arg, Unknown):
-            return None
-        if not (isinstance(arg, Scalar) and arg.value in (None, "")):
-            return arg
-    return None
-
-
-def _element(args: list[Node], expr: Expr) -> Node | None:
-    if isinstance(args[0], Sequence) and args[0].items:
-        return args[0].items[int(_text(args[1])) % len(args[0].items)]
-    return None
-
-
-def _flatten(args: list[Node], expr: Expr) -> Node | None:
-    def items(node: Node) -> list[Node]:
-        return [leaf for item in node.items for leaf in items(item)] if isinstance(node, Sequence) \
-            else [node]
-
-    return Sequence(expr.loc, items(args[0])) if isinstance(args[0], Sequence) else None
-
-
-def _distinct(args: list[Node], expr: Expr) -> Node | None:
-    if not isinstance(args[0], Sequence):
-        return None
-    seen: list[object] = []
-    kept = []
-    for item in args[0].items:
-        value = plain(item)
-        if value not in seen:
-            seen.append(value)
-            kept.append(item)
-    return Sequence(args[0].loc, kept)
-
-
 def _same(args: list[Node], expr: Expr) -> Node | None:
     """tolist/toset/tomap/base64encode/sensitive/nonsensitive: the value as written.
 
@@ -203,64 +128,43 @@ def _same(args: list[Node], expr: Expr) -> Node | None:
 
 def _string(function: Callable[..., object]) -> Callable[[list[Node], Expr], Node | None]:
     def apply(args: list[Node], expr: Expr) -> Node | None:
-        return at(expr.loc, function(*[_text(a) for a in args]))
+        return at(expr.loc, function(*[text_of(a) for a in args]))
 
     return apply
 
 
-def _length(args: list[Node], expr: Expr) -> Node | None:
-    if isinstance(args[0], (Mapping, Sequence)):
-        return Scalar(len(args[0]), expr.loc)
-    return Scalar(len(_text(args[0])), expr.loc)
-
-
-def _contains(args: list[Node], expr: Expr) -> Node | None:
-    wanted = plain(args[1])
-    if not isinstance(args[0], Sequence):
-        return None
-    return Scalar(any(plain(item) == wanted for item in args[0].items), expr.loc)
-
-
 def _format(args: list[Node], expr: Expr) -> Node | None:
-    template = _text(args[0])
+    template = text_of(args[0])
     if re.search(r"%[-+ #0]*\d{4,}", template):  # a width that would build a huge string
         return None
-    values = [plain(a) for a in args[1:]]
+    values = [render(a) if isinstance(a, Scalar) and isinstance(a.value, bool) else plain(a) for a in args[1:]]
     python = template.replace("%%", "\0").replace("%v", "%s").replace("%q", '"%s"').replace("%t", "%s")
     return Scalar((python % tuple(values)).replace("\0", "%"), expr.loc)
 
 
 def _jsonencode(args: list[Node], expr: Expr) -> Node | None:
-    return Scalar(json.dumps(plain(args[0]), separators=(",", ":")), expr.loc)
+    from scanner.model.terraform_policy import encode
+
+    return None if isinstance(args[0], Unknown) else encode(args[0], expr)
 
 
 def _jsondecode(args: list[Node], expr: Expr) -> Node | None:
-    return at(expr.loc, json.loads(_text(args[0])))
+    return at(expr.loc, json.loads(text_of(args[0])))
 
 
 def _join(args: list[Node], expr: Expr) -> Node | None:
     if not isinstance(args[1], Sequence):
         return None
-    return Scalar(_text(args[0]).join(_text(item) for item in args[1].items), expr.loc)
-
-
-def _keys_values(which: str) -> Callable[[list[Node], Expr], Node | None]:
-    def apply(args: list[Node], expr: Expr) -> Node | None:
-        if not isinstance(args[0], Mapping):
-            return None
-        chosen = [Scalar(k, args[0].keys[k]) for k in args[0].values] if which == "keys" \
-            else list(args[0].values.values())
-        return Sequence(expr.loc, chosen)
-
-    return apply
+    return Scalar(text_of(args[0]).join(text_of(item) for item in args[1].items), expr.loc)
 
 
 FUNCTIONS: dict[str, Callable[[list[Node], Expr], Node | None]] = {
-    "merge": _merge, "concat": _concat, "lookup": _lookup, "coalesce": _coalesce,
+    "merge": merge, "concat": concat, "lookup": lookup, "coalesce": coalesce,
     "coalescelist": lambda a, e: next((x for x in a if isinstance(x, Sequence) and x.items), None),
-    "element": _element, "flatten": _flatten, "distinct": _distinct, "length": _length,
-    "contains": _contains, "format": _format, "jsonencode": _jsonencode, "jsondecode": _jsondecode,
-    "join": _join, "keys": _keys_values("keys"), "values": _keys_values("values"),
+    "element": element, "flatten": flatten, "distinct": distinct, "length": length,
+    "contains": contains, "format": _format, "jsonencode": _jsonencode, "jsondecode": _jsondecode,
+    "join": _join, "compact": compact, "zipmap": zipmap,
+    "keys": keys_values("keys"), "values": keys_values("values"),
     "tolist": _same, "toset": _same, "tomap": _same, "base64encode": _same, "sensitive": _same,
     "nonsensitive": _same, "one": lambda a, e: a[0].items[0] if isinstance(a[0], Sequence) and len(
         a[0]) == 1 else None,

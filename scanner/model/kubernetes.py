@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from os.path import commonprefix
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
@@ -36,7 +37,8 @@ class KubeObject:
     """One object. `namespace` is defaulted as `kubectl apply` would ("default", or the namespace a
     kustomization in the scan gives the file), "" when cluster scoped; `explicit_namespace` tells
     whether the manifest wrote one itself; `patched` that a kustomize patch in the scan changes it
-    before it is applied (its labels, for one, may not be the ones written here)."""
+    before it is applied (its labels, for one, may not be the ones written here); `rendered` names
+    the Helm/Kustomize rendering it comes from (its path is then not a file the user has)."""
 
     kind: str
     api_version: str
@@ -46,6 +48,7 @@ class KubeObject:
     path: str
     explicit_namespace: bool = False
     patched: bool = False
+    rendered: str = ""
 
     @property
     def loc(self) -> Location:
@@ -78,14 +81,14 @@ class KubeObject:
 @dataclass
 class KubernetesObjects:
     objects: list[KubeObject] = field(default_factory=list)
-    _index: dict[tuple[str, str, str], KubeObject] = field(default_factory=dict, repr=False)
+    _index: dict[tuple[str, str, str], list[KubeObject]] = field(default_factory=dict, repr=False)
 
     def __iter__(self) -> Iterator[KubeObject]:
         return iter(self.objects)
 
     def add(self, obj: KubeObject) -> None:
         self.objects.append(obj)
-        self._index.setdefault(obj.key, obj)
+        self._index.setdefault(obj.key, []).append(obj)
 
     def of_kind(self, *kinds: str) -> list[KubeObject]:
         return [obj for obj in self.objects if obj.kind in kinds]
@@ -93,13 +96,13 @@ class KubernetesObjects:
     def unique(self, *kinds: str) -> list[KubeObject]:
         """One object per key (the first seen): for judging relations, where the same object
         rendered twice (base and install.yaml) must not count twice."""
-        return [obj for obj in self._index.values() if obj.kind in kinds]
+        return [same[0] for same in self._index.values() if same[0].kind in kinds]
 
-    def find(self, kind: str, name: str, namespace: str = "") -> KubeObject | None:
-        found = self._index.get((kind, namespace, name))
-        if found is not None or namespace:
-            return found
-        return next((obj for obj in self.objects if obj.kind == kind and obj.name == name), None)
+    def find(self, kind: str, name: str, namespace: str = "", near: str = "") -> KubeObject | None:
+        """The object with this key; of several copies (a base and a rendered install), the one
+        whose path shares most with `near`: the same file, else the nearest folder."""
+        same = self._index.get((kind, namespace, name), [])
+        return max(same, key=lambda obj: len(commonprefix([obj.path, near])), default=None)
 
     def namespaces(self) -> set[str]:
         return {obj.namespace for obj in self.objects if obj.namespace}
@@ -116,7 +119,7 @@ class KubernetesObjects:
         name = text(binding.get("roleRef", "name"))
         if kind not in ("Role", "ClusterRole") or not name:
             return None
-        return self.find(kind, name, binding.namespace if kind == "Role" else "")
+        return self.find(kind, name, binding.namespace if kind == "Role" else "", binding.path)
 
 
 def string_map(node: Node | None) -> dict[str, str]:
@@ -154,38 +157,69 @@ def containers(spec: Node | None) -> Iterator[Mapping]:
             yield from (item for item in group if isinstance(item, Mapping))
 
 
+@dataclass(frozen=True)
+class Selector:
+    """A label selector read once: `matchLabels` pairs and `matchExpressions` as (key, operator,
+    values); `readable` is False when some part of it can't be known."""
+
+    labels: tuple[tuple[str, str], ...] = ()
+    expressions: tuple[tuple[str, str, frozenset[str]], ...] = ()
+    readable: bool = True
+
+    @classmethod
+    def read(cls, node: Node | None) -> Selector:
+        """An absent selector selects everything, like an empty one."""
+        if node is None:
+            return cls()
+        match_labels = dig(node, "matchLabels")
+        if not isinstance(node, Mapping) or not isinstance(match_labels, (Mapping, type(None))):
+            return cls(readable=False)
+        expressions = []
+        found = node.get("matchExpressions")
+        for expression in found if isinstance(found, NodeSequence) else ():
+            key, operator = text(dig(expression, "key")), text(dig(expression, "operator"))
+            if key is None or operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
+                return cls(readable=False)
+            values = frozenset(str(item.value) for item in strings(dig(expression, "values")))
+            expressions.append((key, str(operator), values))
+        return cls(tuple(string_map(match_labels).items()), tuple(expressions))
+
+    def matches(self, labels: dict[str, str]) -> bool | None:
+        """Whether the selector selects `labels`; None when it can't be read."""
+        if not self.readable:
+            return None
+        if any(labels.get(key) != value for key, value in self.labels):
+            return False
+        for key, operator, values in self.expressions:
+            present = key in labels
+            outcome = {"In": present and labels.get(key) in values,
+                       "NotIn": not present or labels.get(key) not in values,
+                       "Exists": present, "DoesNotExist": not present}[operator]
+            if not outcome:
+                return False
+        return True
+
+
 def selector_matches(selector: Node | None, labels: dict[str, str]) -> bool | None:
     """Whether a label selector (matchLabels / matchExpressions) selects `labels`; an empty
     selector selects everything; None when the selector cannot be read."""
-    if selector is None:
-        return True
-    if not isinstance(selector, Mapping):
-        return None
-    match_labels = selector.get("matchLabels")
-    if match_labels is not None and not isinstance(match_labels, Mapping):
-        return None
-    for key, value in string_map(match_labels).items():
-        if labels.get(key) != value:
-            return False
-    expressions = selector.get("matchExpressions")
-    for expression in expressions if isinstance(expressions, NodeSequence) else ():
-        key, operator = text(dig(expression, "key")), text(dig(expression, "operator"))
-        values = {str(item.value) for item in strings(dig(expression, "values"))}
-        if key is None or operator is None:
-            return None
-        present = key in labels
-        outcome = {"In": present and labels.get(key) in values,
-                   "NotIn": not present or labels.get(key) not in values,
-                   "Exists": present, "DoesNotExist": not present}.get(operator)
-        if outcome is None:
-            return None
-        if not outcome:
-            return False
-    return True
+    return Selector.read(selector).matches(labels)
 
 
-def objects_in(document: Node, path: str, namespace_hint: str = "") -> Iterator[KubeObject]:
-    """The objects of one document; `kind: List` (and `*List` kinds) are unpacked."""
+def release_namespace(parsed: ParsedFile) -> str:
+    """The namespace the scan's own Helm rendering wrote for `.Release.Namespace`, "" for other
+    files: in such output that value stands for "chosen at install time", not for a choice."""
+    if not str(getattr(parsed.origin, "rendering", "")).startswith("chart "):
+        return ""
+    from scanner.render.helm import NAMESPACE
+
+    return NAMESPACE
+
+
+def objects_in(document: Node, path: str, namespace_hint: str = "",
+               placeholder: str = "") -> Iterator[KubeObject]:
+    """The objects of one document; `kind: List` (and `*List` kinds) are unpacked. A namespace
+    equal to `placeholder` counts as not written."""
     if not isinstance(document, Mapping):
         return
     kind = text(document.get("kind"))
@@ -195,10 +229,11 @@ def objects_in(document: Node, path: str, namespace_hint: str = "") -> Iterator[
     items = document.get("items")
     if kind.endswith("List") and isinstance(items, NodeSequence):
         for item in items:
-            yield from objects_in(item, path, namespace_hint)
+            yield from objects_in(item, path, namespace_hint, placeholder)
         return
     name = text(dig(document, "metadata", "name")) or text(dig(document, "metadata", "generateName")) or ""
     written = text(dig(document, "metadata", "namespace"))
+    written = None if placeholder and written == placeholder else written
     namespace = "" if kind in CLUSTER_SCOPED else (namespace_hint or written or "default")
     yield KubeObject(kind, api_version, name, namespace, document, path, bool(written))
 
@@ -212,9 +247,11 @@ def build(files: Sequence[ParsedFile], config: Config) -> KubernetesObjects:
     for parsed in kube_files:
         if parsed.rel in kustomize.patches:
             continue
-        hint = kustomize.namespace_of(parsed.rel)
+        hint, placeholder = kustomize.namespace_of(parsed.rel), release_namespace(parsed)
+        rendering = str(getattr(parsed.origin, "rendering", ""))
         for document in parsed.tree or ():
-            for obj in objects_in(document, parsed.rel, hint):
+            for obj in objects_in(document, parsed.rel, hint, placeholder):
                 if not obj.api_version.startswith("kustomize.config.k8s.io"):
-                    result.add(replace(obj, patched=kustomize.patched(parsed.rel, obj.kind, obj.name)))
+                    result.add(replace(obj, patched=kustomize.patched(parsed.rel, obj.kind, obj.name),
+                                       rendered=rendering))
     return result

@@ -16,7 +16,8 @@ from scanner.config import Config
 from scanner.inputs import ParsedFile
 from scanner.model.cloud import CloudModel, CloudVariable
 from scanner.model.hcl_eval import Budget, Env, Evaluator
-from scanner.model.terraform_module import Directory, ModuleInstance
+from scanner.model.terraform_dirs import Directory
+from scanner.model.terraform_module import Context, ModuleInstance
 from scanner.nodes import Node, Unknown, truth
 from scanner.parse.hcl import HclFile
 
@@ -25,25 +26,29 @@ AUTO_VARS = ("terraform.tfvars", "terraform.tfvars.json")
 
 def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:
     model = CloudModel()
-    hcl = [f.tree for f in files if f.type == "terraform" and isinstance(f.tree, HclFile)]
     directories: dict[str, Directory] = {}
-    for tree in hcl:
+    for parsed in files:
+        tree = parsed.tree
+        if parsed.type != "terraform" or not isinstance(tree, HclFile):
+            continue
         if tree.syntax == "plan":
             from scanner.model.terraform_plan import plan_resources
 
             model.resources.extend(plan_resources(tree))
             continue
         folder = posixpath.dirname(tree.path)
-        directories.setdefault(folder, Directory(folder)).add(tree)
+        directories.setdefault(folder, Directory(folder)).add(tree, parsed.path)
     explicit = _explicit_var_files(files, config)
     called = {target for d in directories.values() for target in d.local_calls() if target != d.path}
     configured = [(name, d) for name, d in sorted(directories.items()) if d.has_config()]
     # a directory only ever called as a module is evaluated through its calls, not on its own
     roots = [d for name, d in configured if name not in called] or [d for _, d in configured]
     budget = Budget()
+    boundary = config.root.resolve()
     for directory in roots:
-        inputs = _tfvars(directory, explicit)
-        ModuleInstance(directory, directories, inputs, budget).emit(model)
+        for inputs in _variants(directory, explicit):
+            context = Context(directories, budget, directory, boundary)
+            ModuleInstance(directory, context, inputs).emit(model)
     for _, directory in sorted(directories.items()):
         model.variables.extend(_declared(directory))
     return model
@@ -62,18 +67,28 @@ def _literal(node: Node) -> Node:
     return Evaluator(NoNames()).evaluate(node)
 
 
-def _tfvars(directory: Directory, explicit: list[HclFile]) -> dict[str, Node]:
-    """Values in the order Terraform applies them (later wins): terraform.tfvars, *.auto.tfvars,
-    then `--var-file`s; without `--var-file`, the directory's other *.tfvars stand in for them,
-    so an environment file's insecure value is still seen."""
+def _variants(directory: Directory, explicit: list[HclFile]) -> list[dict[str, Node]]:
+    """The variable values a root module is planned with, one set per way it is likely applied.
+
+    Terraform loads terraform.tfvars and *.auto.tfvars, then `--var-file`s (later wins). Without
+    `--var-file`, each other *.tfvars beside the module (`dev.tfvars`, `prod.tfvars`) is one
+    environment: the module is evaluated once per file, so each environment's insecure value is
+    seen at its own line (the engine folds findings that are the same in every environment)."""
     def order(tree: HclFile) -> tuple[int, str]:
         name = posixpath.basename(tree.path).lower()
-        rank = 0 if name in AUTO_VARS else 1 if ".auto.tfvars" in name else 2
-        return (rank, name)
+        return (0 if name in AUTO_VARS else 1 if ".auto.tfvars" in name else 2, name)
 
-    chosen = sorted((t for t in directory.tfvars if order(t)[0] < 2 or not explicit), key=order)
+    files = sorted(directory.tfvars, key=order)
+    automatic = [tree for tree in files if order(tree)[0] < 2]
+    environments = [tree for tree in files if order(tree)[0] == 2]
+    if explicit or not environments:
+        return [_values(automatic + explicit)]
+    return [_values(automatic + [environment]) for environment in environments]
+
+
+def _values(trees: list[HclFile]) -> dict[str, Node]:
     values: dict[str, Node] = {}
-    for tree in chosen + explicit:
+    for tree in trees:
         for name, attribute in tree.body.attributes.items():
             values[name] = _literal(attribute.value)
     return values

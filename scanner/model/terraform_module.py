@@ -9,75 +9,55 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 from scanner.model.cloud import CloudModel, CloudResource
-from scanner.model.hcl_eval import Budget, Computed, Env, Evaluator, render, unknown
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown
-from scanner.parse.hcl import Block, Body, HclFile
+from scanner.model.hcl_eval import Budget, Computed, Env, Evaluator, render
+from scanner.model.terraform_dirs import Directory
+from scanner.model.terraform_instances import Key, expand, suffix
+from scanner.model.terraform_policy import policy_json
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, text
+from scanner.parse.hcl import Block, Body
 
 MAX_MODULE_DEPTH = 8
 META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "source", "version",
                             "providers"})
+# `source` and `version` are meta-arguments of module calls only: resources have real ones
+# (`aws_eks_cluster.version`, `aws_s3_object.source`).
+RESOURCE_META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider"})
 _BUSY = Unknown("", Location("", 0), "reference cycle")
 
 
-class Directory:
-    """The `.tf` files of one folder (one module) and the tfvars files beside them."""
+@dataclass
+class Context:
+    """What every module instance under one root module shares."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.files: list[HclFile] = []
-        self.tfvars: list[HclFile] = []
-
-    def add(self, tree: HclFile) -> None:
-        name = tree.path.lower()
-        (self.tfvars if name.endswith((".tfvars", ".tfvars.json")) else self.files).append(tree)
-
-    def has_config(self) -> bool:
-        return bool(self.files)
-
-    def blocks(self, block_type: str) -> Iterator[Block]:
-        for tree in self.files:
-            yield from tree.body.blocks_of(block_type)
-
-    def local_calls(self) -> Iterator[str]:
-        """Folders this module calls with a literal local `source`."""
-        for block in self.blocks("module"):
-            target = self.source_dir(block)
-            if target is not None:
-                yield target
-
-    def source_dir(self, block: Block) -> str | None:
-        source = block.body.attributes.get("source")
-        value = source.value.value if source and isinstance(source.value, Scalar) else None
-        if not isinstance(value, str) or not value.startswith(("./", "../")):
-            return None
-        target = posixpath.normpath(posixpath.join(self.path, value))
-        if target.startswith(".."):
-            return None
-        return "" if target == "." else target
+    directories: dict[str, Directory]
+    budget: Budget
+    root: Directory
+    boundary: Path | None = None  # files outside it are never read
 
 
 class ModuleInstance:
-    def __init__(self, directory: Directory, directories: dict[str, Directory],
-                 inputs: dict[str, Node], budget: Budget, prefix: str = "",
-                 chain: tuple[str, ...] = ()) -> None:
+    def __init__(self, directory: Directory, context: Context, inputs: dict[str, Node],
+                 prefix: str = "", chain: tuple[str, ...] = ()) -> None:
         self.directory = directory
-        self.directories = directories
+        self.context = context
         self.inputs = inputs
         self.prefix = prefix
         self.chain = chain + (directory.path,)  # the folders above, to stop a module calling itself
-        self.budget = budget
-        self.evaluator = Evaluator(self, budget)
+        self.evaluator = Evaluator(self, context.budget)
         self.cache: dict[tuple[str, str], Node] = {}
         self.resources = {(b.labels[0], b.labels[1]): b for b in directory.blocks("resource")
                           if len(b.labels) == 2}
+        self.data = {(b.labels[0], b.labels[1]): b for b in directory.blocks("data") if len(b.labels) == 2}
         self.variables = {b.labels[0]: b for b in directory.blocks("variable") if b.labels}
         self.locals = {name: a for b in directory.blocks("locals") for name, a in b.body.attributes.items()}
         self.outputs = {b.labels[0]: b for b in directory.blocks("output") if b.labels}
         self.calls = {b.labels[0]: b for b in directory.blocks("module") if b.labels}
-        self.children: dict[str, list[tuple[int | str | None, ModuleInstance]]] = {}
-        self.expanded: dict[int, list[tuple[int | str | None, Env]]] = {}
+        self.children: dict[str, list[tuple[Key, ModuleInstance]]] = {}
+        self.expanded: dict[int, list[tuple[Key, Env]]] = {}
 
     @property
     def module(self) -> str:
@@ -85,11 +65,12 @@ class ModuleInstance:
 
     # -- names an expression can use -------------------------------------------------------
     def root(self, name: str, env: Env) -> Node:
-        if name == "path":
-            here = Scalar(self.directory.path or ".", Location("", 0))
-            result = Mapping(here.loc)
-            for key in ("module", "root", "cwd"):
-                result.set(key, here.loc, here)
+        if name == "path":  # relative to the root module, where terraform runs
+            nowhere = Location("", 0)
+            here = posixpath.relpath(self.directory.path or ".", self.context.root.path or ".")
+            result = Mapping(nowhere)
+            for key, value in (("module", here), ("root", "."), ("cwd", ".")):
+                result.set(key, nowhere, Scalar(value, nowhere))
             return result
         return Unknown(name, Location("", 0), f"{name} is known only at deploy time")
 
@@ -103,9 +84,19 @@ class ModuleInstance:
             return self.memo("local", attr, lambda: self.evaluator.evaluate(attribute.value))
         if name == "module":
             return self.memo("module", attr, lambda: self.module_outputs(attr))
+        if name == "data":
+            return self.memo("data", attr, lambda: self.data_sources(attr))
         if (name, attr) in self.resources:
-            return self.memo(name, attr, lambda: self.resource_value(name, attr))
+            return self.memo(name, attr, lambda: self.block_value(self.resources[(name, attr)],
+                                                                  f"{name}.{attr}"))
         return None
+
+    def read_file(self, path: str) -> str | None:
+        """A file `file()`/`templatefile()` names, relative to the root module; None when it is
+        not on disk inside the scanned tree (or is too big to be a template)."""
+        from scanner.model.terraform_files import read_inside
+
+        return read_inside(self.context.root.disk, self.context.boundary, path)
 
     def memo(self, kind: str, name: str, compute: Callable[[], Node]) -> Node:
         key = (kind, name)
@@ -125,11 +116,22 @@ class ModuleInstance:
                            "variable without a value")
         return self.evaluator.evaluate(default.value)
 
-    def resource_value(self, resource_type: str, name: str) -> Node:
-        """`aws_x.name` as other resources see it: its arguments (computed ones stay Unknown)."""
-        block = self.resources[(resource_type, name)]
-        instances = [(key, _computed(self.attributes(block.body, env, block.loc)))
-                     for key, env in self.instances(block)]
+    def data_sources(self, data_type: str) -> Node:
+        result = Mapping(Location("", 0))
+        for (kind, name), block in self.data.items():
+            if kind == data_type:
+                result.set(name, block.loc, self.block_value(block, f"data.{kind}.{name}"))
+        return result
+
+    def block_value(self, block: Block, address: str) -> Node:
+        """A resource or data source as other expressions see it: its arguments, each instance a
+        `Computed` whose unset attributes (`arn`, `id`) read as References to it."""
+        instances = []
+        for key, env in self.instances(block):
+            attrs = self.attributes(block.body, env, block.loc)
+            if block.labels[0] == "aws_iam_policy_document":
+                attrs.set("json", block.loc, policy_json(attrs))
+            instances.append((key, Computed(attrs, f"{self.prefix}{address}{suffix(key)}")))
         if len(instances) == 1 and instances[0][0] is None:
             return instances[0][1]
         if all(isinstance(key, int) for key, _ in instances):
@@ -155,45 +157,18 @@ class ModuleInstance:
             f"module.{name}", Location("", 0), "module not evaluated")
 
     # -- instances and bodies -------------------------------------------------------------------
-    def instances(self, block: Block) -> list[tuple[int | str | None, Env]]:
+    def instances(self, block: Block) -> list[tuple[Key, Env]]:
         """`count`/`for_each` expanded when known: (index or key, env); one unnamed instance when
         neither is set or the value is unknown (its `count.index`/`each.*` are then Unknown)."""
         if id(block) not in self.expanded:
-            self.expanded[id(block)] = self._expand(block)
+            self.expanded[id(block)] = expand(self.evaluator, self.context.budget, block)
         return self.expanded[id(block)]
-
-    def _expand(self, block: Block) -> list[tuple[int | str | None, Env]]:
-        attrs = block.body.attributes
-        if "count" in attrs:
-            count = self.evaluator.evaluate(attrs["count"].value)
-            number = count.value if isinstance(count, Scalar) else None
-            if isinstance(number, (int, float)) and not isinstance(number, bool) \
-                    and self.spend(int(number)):
-                return [(i, {"count": _pairs(block.loc, index=Scalar(i, block.loc))})
-                        for i in range(int(number))]
-            return [(None, {"count": _pairs(block.loc, index=unknown(count, "unknown count"))})]
-        if "for_each" in attrs:
-            collection = self.evaluator.evaluate(attrs["for_each"].value)
-            items = _each(collection)
-            if items is None or not self.spend(len(items)):
-                mystery = unknown(collection, "unknown for_each")
-                return [(None, {"each": _pairs(block.loc, key=mystery, value=mystery)})]
-            return [(key, {"each": _pairs(block.loc, key=Scalar(key, block.loc), value=value)})
-                    for key, value in items]
-        return [(None, {})]
-
-    def spend(self, instances: int) -> bool:
-        """Whether `instances` more resources fit in the build's budget (else: one, unnamed)."""
-        if instances > self.budget.instances:
-            return False
-        self.budget.instances -= max(instances, 0)
-        return True
 
     def attributes(self, body: Body, env: Env, loc: Location) -> Mapping:
         """A block body as a Mapping: arguments evaluated, nested blocks as Sequences of Mappings."""
         result = Mapping(loc)
         for name, attribute in body.attributes.items():
-            if name not in META_ARGUMENTS:
+            if name not in RESOURCE_META_ARGUMENTS:
                 result.set(name, attribute.key_loc, self.evaluator.evaluate(attribute.value, env))
         for block in body.blocks:
             for name, content in self.nested(block, env):
@@ -216,7 +191,7 @@ class ModuleInstance:
     def emit(self, model: CloudModel) -> None:
         for (resource_type, name), block in self.resources.items():
             for key, env in self.instances(block):
-                address = f"{self.prefix}{resource_type}.{name}{_suffix(key)}"
+                address = f"{self.prefix}{resource_type}.{name}{suffix(key)}"
                 attrs = self.attributes(block.body, env, block.loc)
                 model.resources.append(CloudResource("terraform", resource_type, address, attrs,
                                                      block.loc, self.module))
@@ -227,54 +202,29 @@ class ModuleInstance:
                 address = f"{self.prefix}provider.{block.labels[0]}" + (f".{alias}" if alias else "")
                 model.providers.append(CloudResource("terraform", block.labels[0], address, attrs,
                                                      block.loc, self.module))
-        for name in self.calls:
+        for name, block in self.calls.items():
+            source = text(self.evaluator.evaluate(block.body.attributes["source"].value)) \
+                if "source" in block.body.attributes else None
+            for key, env in self.instances(block):
+                attrs = self.attributes(block.body, env, block.loc)
+                model.modules.append(CloudResource("terraform", source or "", f"{self.prefix}module.{name}"
+                                                   f"{suffix(key)}", attrs, block.loc, self.module))
             for _, child in self.child_instances(name):
                 child.emit(model)
 
-    def child_instances(self, name: str) -> list[tuple[int | str | None, ModuleInstance]]:
+    def child_instances(self, name: str) -> list[tuple[Key, ModuleInstance]]:
         if name in self.children:
             return self.children[name]
         self.children[name] = []
         block = self.calls[name]
         target = self.directory.source_dir(block)
-        directory = self.directories.get(target) if target is not None else None
+        directory = self.context.directories.get(target) if target is not None else None
         if directory is None or directory.path in self.chain or len(self.chain) > MAX_MODULE_DEPTH:
             return []
         for key, env in self.instances(block):
             inputs = {arg: self.evaluator.evaluate(attribute.value, env)
                       for arg, attribute in block.body.attributes.items() if arg not in META_ARGUMENTS}
-            prefix = f"{self.prefix}module.{name}{_suffix(key)}."
-            child = ModuleInstance(directory, self.directories, inputs, self.budget, prefix, self.chain)
+            prefix = f"{self.prefix}module.{name}{suffix(key)}."
+            child = ModuleInstance(directory, self.context, inputs, prefix, self.chain)
             self.children[name].append((key, child))
         return self.children[name]
-
-
-def _computed(attrs: Mapping) -> Computed:
-    result = Computed(attrs.loc)
-    result.values, result.keys = attrs.values, attrs.keys
-    return result
-
-
-def _pairs(loc: Location, **values: Node) -> Mapping:
-    result = Mapping(loc)
-    for key, value in values.items():
-        result.set(key, loc, value)
-    return result
-
-
-def _each(collection: Node) -> list[tuple[str, Node]] | None:
-    if isinstance(collection, Mapping):
-        return list(collection.items())
-    if isinstance(collection, Sequence):
-        keys = [render(item) for item in collection.items]
-        if any(key is None for key in keys):
-            return None
-        return list(zip(keys, collection.items))  # type: ignore[arg-type]
-    return None
-
-
-def _suffix(key: int | str | None) -> str:
-    if key is None:
-        return ""
-    return f"[{key}]" if isinstance(key, int) else f'["{key}"]'
-

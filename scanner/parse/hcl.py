@@ -12,7 +12,7 @@ from typing import Any
 
 from scanner.nodes import Location, Mapping, Node
 from scanner.parse import ParseError
-from scanner.parse.hcl_expr import ExprConverter
+from scanner.parse.hcl_expr import ExprConverter, unescape
 
 @dataclass
 class Attribute:
@@ -61,12 +61,14 @@ def parse(text: str, path: str) -> HclFile:
     import hcl2
     from lark.exceptions import LarkError, UnexpectedInput
 
+    text = text.removeprefix("\ufeff")
     try:
         tree = hcl2.parses_to_tree(text)
     except UnexpectedInput as exc:
         line = getattr(exc, "line", 0)
-        raise ParseError(f"invalid HCL: {_describe(exc)}", line if isinstance(line, int) and line > 0
-                         else 0) from None
+        last = max(text.count("\n") + (0 if text.endswith("\n") else 1), 1)
+        raise ParseError(f"invalid HCL: {_describe(exc)}",
+                         min(line, last) if isinstance(line, int) and line > 0 else 0) from None
     except LarkError as exc:
         raise ParseError(f"invalid HCL: {str(exc).splitlines()[0] if str(exc) else 'syntax error'}") \
             from None
@@ -84,8 +86,10 @@ def parse(text: str, path: str) -> HclFile:
 
 def _describe(exc: Any) -> str:
     token = getattr(exc, "token", None)
+    if token is not None and getattr(token, "type", "") == "$END":
+        return "unexpected end of file (a block, bracket or heredoc left open?)"
     if token is not None and str(token).strip():
-        return f"unexpected {str(token).strip()[:40]!r}"
+        return f"unexpected {str(token).strip().splitlines()[0][:40]!r}"
     char = getattr(exc, "char", None)
     if char:
         return f"unexpected character {char!r}"
@@ -122,8 +126,6 @@ class _BodyConverter(ExprConverter):
 
 
 def unescape_part(part: Any) -> str:
-    from scanner.parse.hcl_expr import unescape
-
     child = part.children[0]
     return unescape(str(child)) if not hasattr(child, "data") else ""
 

@@ -22,7 +22,7 @@ _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))", re.DOTALL
 class Expr(Unknown):
     """A non-literal expression. `kind` and `args`:
     var (name,) | get (base, steps: str attribute, Node index or SPLAT) | call (name, args, expand)
-    | template (parts,) | cond (test, then, else) | binop (op, left, right) | unop (op, operand)
+    | template (parts[, tag]) | cond (test, then, else) | binop (op, left, right) | unop (op, operand)
     | for (key_var, value_var, collection, key_expr, value_expr, condition, grouping)
     | object ((key, value), ...) when a key is itself an expression."""
 
@@ -53,22 +53,18 @@ def unescape(raw: str) -> str:
 
 
 class ExprConverter:
-    """Converts expression subtrees of one file; `text` is the parsed source for `Expr.source`.
+    """Converts expression subtrees of one file; `text` is the parsed source for `Expr.source`."""
 
-    `line_offset` shifts lines when the text is a fragment (an interpolation inside a heredoc)."""
-
-    def __init__(self, path: str, text: str, line_offset: int = 0) -> None:
+    def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.text = text
-        self.line_offset = line_offset
 
     def loc(self, item: Any) -> Location:
         meta = getattr(item, "meta", item)
         line = getattr(meta, "line", None)
         if line is None:
             return Location(self.path, 0)
-        return Location(self.path, line + self.line_offset, meta.column,
-                        meta.end_line + self.line_offset, meta.end_column)
+        return Location(self.path, line, meta.column, meta.end_line, meta.end_column)
 
     def source(self, tree: Any) -> str:
         meta = tree.meta

@@ -15,6 +15,7 @@ from scanner.nodes import Location, Node, Scalar, Unknown
 if TYPE_CHECKING:
     from scanner.parse.hcl_expr import ExprConverter
 
+HEREDOC = "heredoc"  # Scalar tag of heredoc text
 _HEADER = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
 
 
@@ -36,11 +37,13 @@ def heredoc(converter: ExprConverter, tree: Any, trim: bool) -> Node:
     end_line = token.line + len(lines) + 1
     loc = Location(converter.path, token.line, token.column, end_line, len(marker) + 1)
     if "${" not in body.replace("$${", "") and "%{" not in body.replace("%%{", ""):
-        return Scalar(body.replace("$${", "${").replace("%%{", "%{"), loc)
-    return template(converter, body, token.line + 1, loc)
+        return Scalar(body.replace("$${", "${").replace("%%{", "%{"), loc, HEREDOC)
+    return template(converter, body, token.line + 1, loc, HEREDOC)
 
 
-def template(converter: ExprConverter, body: str, first_line: int, loc: Location) -> Node:
+def template(converter: ExprConverter, body: str, first_line: int, loc: Location, tag: str = "") -> Node:
+    """Text with `${...}` interpolations as a template Expr (a Scalar when there are none);
+    `tag` is kept on the text it evaluates to (HEREDOC: its lines follow the `<<` line)."""
     from scanner.parse.hcl_expr import Expr
 
     pieces: list[Node] = []
@@ -70,7 +73,9 @@ def template(converter: ExprConverter, body: str, first_line: int, loc: Location
         pieces.append(Scalar("".join(literal), loc))
     if len(pieces) == 1 and not isinstance(pieces[0], Scalar):
         return pieces[0]
-    return Expr("template", (tuple(pieces),), body, loc)
+    if all(isinstance(piece, Scalar) for piece in pieces):
+        return Scalar("".join(str(piece.value) for piece in pieces), loc, tag)  # type: ignore[attr-defined]
+    return Expr("template", (tuple(pieces), tag), body, loc)
 
 
 def _closing_brace(text: str, start: int) -> int:

@@ -39,6 +39,8 @@ def _labelled(value: Node, depth: int, labels: tuple[str, ...], loc: Location
         return [(labels, value, loc)]
     found = []
     for label, inner in value.items():
+        if label == "//":  # Terraform's JSON comment key
+            continue
         found.extend(_labelled(inner, depth - 1, labels + (label,), value.keys[label]))
     return found
 
@@ -55,6 +57,8 @@ def _attributes(mapping: Mapping, path: str) -> Body:
     body = Body()
     for name, value in mapping.items():
         key_loc = mapping.keys[name]
+        if name == "//":
+            continue
         if name == "dynamic" and isinstance(value, Mapping):
             for label, content, loc in _labelled(value, 1, (), key_loc):
                 _add_block(body, "dynamic", label, content, loc, path)

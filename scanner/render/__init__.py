@@ -66,13 +66,15 @@ def _helm(charts: list[Path], config: Config, prepared: Prepared) -> None:
     for chart in charts:
         rel = relative_name(chart, config.root)
         metadata = helm.chart_metadata(chart)
-        for name in helm.missing_dependencies(chart, metadata):
+        missing = helm.missing_dependencies(chart, metadata)
+        for name in missing:
             prepared.notes.append(f"chart {rel}: dependency {name!r} is not vendored under charts/, skipped "
                                   "(hullscan never fetches charts)")
         for outcome in helm.renderings(chart, rel, config.helm_values, tool):
             if isinstance(outcome, helm.RenderError):
                 prepared.errors.append(ScanError(f"{rel}/{CHART_FILE}", str(outcome)))
-            elif "kind:" not in outcome.text and metadata.get("type") != "library":
+            elif "kind:" not in outcome.text and metadata.get("type") != "library" and not missing:
+                # Nothing rendered and nothing to explain it: never let that pass as a clean scan.
                 prepared.errors.append(ScanError(f"{rel}/{CHART_FILE}", f"{outcome.origin.rendering}: "
                                                  "rendered no Kubernetes objects"))
             else:

@@ -29,6 +29,7 @@ class Kustomization:
     directory: Path
     resources: list[Path] = field(default_factory=list)
     patches: list[Path] = field(default_factory=list)
+    component: bool = False
 
 
 def _entries(value: object) -> list[str]:
@@ -60,12 +61,15 @@ def read(path: Path) -> Kustomization | None:
              if "://" not in e and not e.startswith(("github.com/", "git@"))]
     patch_keys = ("patchesStrategicMerge", "patches", "patchesJson6902")
     patches = [here / e for key in patch_keys for e in _entries(data.get(key)) if "\n" not in e]
-    return Kustomization(here, [(here / e).resolve() for e in local], [p.resolve() for p in patches])
+    return Kustomization(here, [(here / e).resolve() for e in local], [p.resolve() for p in patches],
+                         component=data.get("kind") == "Component")
 
 
 def tops(kustomizations: list[Kustomization]) -> list[Kustomization]:
+    """The ones to render: used by no other, and not a Component (which only builds inside the
+    kustomization that includes it)."""
     used = {resource for k in kustomizations for resource in k.resources}
-    return [k for k in kustomizations if k.directory.resolve() not in used]
+    return [k for k in kustomizations if k.directory.resolve() not in used and not k.component]
 
 
 def consumed(root: Kustomization, index: dict[Path, Kustomization]) -> tuple[set[Path], list[Path]]:

@@ -91,10 +91,21 @@ def locate(rendered: list[str], segment: Segment, line: int) -> tuple[SourceFile
     return first, start, False
 
 
+def _moved(loc: Location, origins: dict[str, tuple[Origin, list[str]]]) -> Location:
+    """A related location inside a rendered file, moved to its source line (kept if unmapped)."""
+    mapped = origins.get(loc.path)
+    segment = next((s for s in mapped[0].segments if s.start <= loc.line <= s.end), None) if mapped else None
+    if mapped is None or segment is None:
+        return loc
+    source, line, _ = locate(mapped[1], segment, loc.line)
+    return Location(source.rel, line)
+
+
 def remap(findings: Iterable[Finding], origins: dict[str, tuple[Origin, list[str]]]) -> list[Finding]:
     """Findings in rendered files moved to their sources; others unchanged."""
     result: list[Finding] = []
     for finding in findings:
+        finding = replace(finding, related=tuple(_moved(loc, origins) for loc in finding.related))
         mapped = origins.get(finding.path)
         segment = None
         if mapped is not None:

@@ -99,12 +99,23 @@ def physical(path: str, line: int = 0, column: int = 0, end_line: int = 0, end_c
     return location
 
 
+def _location(finding: Finding) -> om.Location:
+    """An image finding (`app.tar!layer-0-3f1c.../etc/app.ini`) points at the archive itself, the
+    only file there is; the member and line inside it become a logical location."""
+    archive, _, member = finding.path.partition("!")
+    if finding.rule.startswith("IMG") and member:
+        return om.Location(physical_location=physical(archive), logical_locations=[
+            om.LogicalLocation(fully_qualified_name=member, kind="element")],
+            message=om.Message(text=f"{member}, line {finding.line}"))
+    return om.Location(physical_location=physical(
+        finding.path, finding.line, finding.column, finding.end_line, finding.end_column))
+
+
 def sarif_result(finding: Finding, index: int) -> om.Result:
     result = om.Result(
         rule_id=finding.rule, rule_index=index, level=LEVELS[finding.severity],
         message=om.Message(text=finding.message),
-        locations=[om.Location(physical_location=physical(
-            finding.path, finding.line, finding.column, finding.end_line, finding.end_column))],
+        locations=[_location(finding)],
         partial_fingerprints={f"{TOOL_NAME}/v1": finding.fingerprint})
     if finding.related:
         result.related_locations = [_related(loc, number) for number, loc in enumerate(finding.related)]

@@ -1,0 +1,107 @@
+"""Helm charts and Kustomize overlays are judged as rendered, and reported where they are written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scanner.config import Config
+from scanner.discover import walk
+from scanner.engine import ScanResult, scan
+from scanner.render import helm, kustomize
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TEMPLATE = "charts/shop/templates/deployment.yaml"
+
+
+def run(target: Path, root: Path, **settings: object) -> ScanResult:
+    config = Config(root=root, select=("CTR002", "CTR006"), **settings)
+    return scan(walk([str(target)], root), config)
+
+
+def places(result: ScanResult) -> set[tuple[str, str, int]]:
+    return {(f.rule, f.path, f.line) for f in result.findings}
+
+
+@pytest.fixture
+def chart(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURES / "helm", tmp_path / "project")
+    return tmp_path / "project"
+
+
+def test_chart_is_rendered_per_values_file_and_mapped_to_the_template(chart: Path) -> None:
+    result = run(chart, chart)
+    assert result.errors == []
+    assert places(result) == {("CTR002", TEMPLATE, 25), ("CTR006", TEMPLATE, 17)}
+    assert all("values-debug.yaml" in f.message for f in result.findings)
+    assert any("'cache' is not vendored" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(("override", "expected"), [
+    ("privileged: true\n", {("CTR002", TEMPLATE, 25)}),
+    ("privileged: false\n", set()),
+])
+def test_values_override_turns_a_setting_on_and_off(chart: Path, override: str, expected: set) -> None:
+    (chart / "charts/shop/values-debug.yaml").unlink()
+    values = chart / "override.yaml"
+    values.write_text(override)
+    result = run(chart, chart, helm_values=(values,))
+    assert {p for p in places(result)} == expected
+    assert all("override.yaml" in f.message for f in result.findings)
+
+
+def test_chart_that_fails_to_render_is_an_error(chart: Path) -> None:
+    (chart / "charts/shop/templates/broken.yaml").write_text("kind: {{ .Values.x | nosuchfunction }}\n")
+    result = run(chart, chart)
+    assert result.errors and all(e.path == "charts/shop/Chart.yaml" for e in result.errors)
+    assert "failed to render" in result.errors[0].message
+
+
+def test_without_a_renderer_templates_are_never_parse_errors(chart: Path, monkeypatch) -> None:
+    monkeypatch.setattr(helm, "renderer", lambda: "")
+    result = run(chart, chart)
+    assert result.errors == [] and result.findings == []
+    assert any("not rendered" in note and "hullscan[helm]" in note for note in result.notes)
+
+
+def test_rendered_stream_points_at_the_template_with_the_stream_related(chart: Path) -> None:
+    stream = chart / "rendered.yaml"
+    shutil.copy(FIXTURES / "rendered" / "helm-debug.yaml", stream)
+    result = scan(walk([str(stream)], chart), Config(root=chart, select=("CTR002",)))
+    (finding,) = result.findings
+    assert (finding.path, finding.line) == (TEMPLATE, 25)
+    assert finding.related[0].path == "rendered.yaml" and finding.related[0].line == 30
+
+
+def test_rendered_stream_without_its_chart_stays_on_the_stream(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "rendered" / "helm-debug.yaml", tmp_path / "out.yaml")
+    result = scan(walk([str(tmp_path)], tmp_path), Config(root=tmp_path, select=("CTR002",)))
+    assert places(result) == {("CTR002", "out.yaml", 30)}
+
+
+def test_kustomize_overlay_is_rendered_and_mapped_to_its_patch(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "kustomize", project)
+    result = run(project, project)
+    if kustomize.tool() is None:
+        assert any("kustomization(s) not rendered" in note for note in result.notes)
+        assert places(result) == set()  # the patch alone is never judged as a whole object
+    else:
+        assert places(result) == {("CTR002", "overlays/prod/debug-patch.yaml", 12)}
+        assert "kustomize overlays/prod" in result.findings[0].message
+    assert result.errors == []
+
+
+def test_chart_that_renders_nothing_is_an_error_unless_its_dependencies_explain_it(chart: Path) -> None:
+    templates = chart / "charts/shop/templates"
+    for template in ("deployment.yaml", "service.yaml"):
+        (templates / template).write_text("{{- if .Values.enabled }}\nkind: Pod\n{{- end }}\n")
+    (chart / "charts/shop/values-debug.yaml").unlink()
+    with_dependency = run(chart, chart)
+    assert with_dependency.errors == []
+    chart_file = chart / "charts/shop/Chart.yaml"
+    chart_file.write_text(chart_file.read_text().split("dependencies:")[0])
+    without = run(chart, chart)
+    assert [e.message for e in without.errors] == ["chart shop, default values: rendered no Kubernetes objects"]

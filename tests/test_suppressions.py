@@ -1,0 +1,129 @@
+"""Suppressions need a reason, can expire, cover a line or a whole resource, and are checked."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+
+from scanner.cli import main
+from scanner.config import Config
+from scanner.discover import walk
+from scanner.engine import scan
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+{annotations}spec:
+  containers:
+    - name: app
+      image: nginx:1.27
+      securityContext:
+        privileged: true{trailing}
+"""
+
+
+def findings(tmp_path: Path, text: str, name: str = "pod.yaml", **settings: object):
+    (tmp_path / name).write_text(text)
+    result = scan(walk([str(tmp_path)], tmp_path), Config(root=tmp_path, **settings))
+    return result
+
+
+def rules_of(items) -> set[tuple[str, int]]:
+    return {(f.rule, f.line) for f in items}
+
+
+@pytest.mark.parametrize("trailing", [
+    "  # hullscan:ignore CTR002 the CNI agent needs it",
+    "  # hullscan:ignore CTR001,CTR002 the CNI agent needs it until=2999-01-01",
+])
+def test_trailing_comment_with_reason_suppresses(tmp_path: Path, trailing: str) -> None:
+    result = findings(tmp_path, POD.format(annotations="", trailing=trailing), select=("CTR002", "HUL"))
+    assert rules_of(result.findings) == set()
+    (suppressed,) = result.suppressed
+    assert suppressed.suppression.reason == "the CNI agent needs it"
+
+
+def test_comment_above_covers_the_next_line(tmp_path: Path) -> None:
+    text = POD.format(annotations="", trailing="").replace(
+        "        privileged: true", "        # hullscan:ignore CTR002 reviewed in SEC-42\n        privileged: true")
+    assert rules_of(findings(tmp_path, text, select=("CTR002", "HUL")).findings) == set()
+
+
+def test_comment_on_the_first_line_covers_the_whole_resource(tmp_path: Path) -> None:
+    text = "# hullscan:ignore CTR002 lab cluster only\n" + POD.format(annotations="", trailing="")
+    assert rules_of(findings(tmp_path, text, select=("CTR002", "HUL")).findings) == set()
+
+
+def test_annotation_suppresses_in_the_object(tmp_path: Path) -> None:
+    annotations = '  annotations:\n    hullscan.dev/ignore: "CTR002: node agent"\n'
+    result = findings(tmp_path, POD.format(annotations=annotations, trailing=""), select=("CTR002", "HUL"))
+    assert rules_of(result.findings) == set() and len(result.suppressed) == 1
+
+
+def test_missing_reason_is_reported_and_does_not_suppress(tmp_path: Path) -> None:
+    result = findings(tmp_path, POD.format(annotations="", trailing="  # hullscan:ignore CTR002"),
+                      select=("CTR002", "HUL"))
+    assert rules_of(result.findings) == {("CTR002", 10), ("HUL001", 10)}
+
+
+def test_unknown_rule_and_unused_suppression_are_reported(tmp_path: Path) -> None:
+    text = POD.format(annotations="", trailing="  # hullscan:ignore CTR999 typo").replace(
+        "  name: web\n", "  name: web  # hullscan:ignore CTR002 nothing to suppress here\n")
+    result = findings(tmp_path, text, select=("CTR002", "HUL"))
+    assert rules_of(result.findings) == {("CTR002", 10), ("HUL002", 10), ("HUL003", 4)}
+
+
+def test_expired_suppression_lets_the_finding_come_back(tmp_path: Path) -> None:
+    past = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+    result = findings(tmp_path, POD.format(annotations="", trailing=f"  # hullscan:ignore CTR002 temporary until={past}"),
+                      select=("CTR002",))
+    assert rules_of(result.findings) == {("CTR002", 10)}
+
+
+def test_checkov_skip_suppresses_the_equivalent_rule(tmp_path: Path) -> None:
+    text = "# checkov:skip=CKV_K8S_16:node agent\n" + POD.format(annotations="", trailing="")
+    assert rules_of(findings(tmp_path, text, select=("CTR002",)).findings) == set()
+    assert rules_of(findings(tmp_path, text, select=("CTR002",), checkov_skips=False).findings) == {("CTR002", 11)}
+
+
+def test_no_inline_suppressions_ignores_them_all(tmp_path: Path) -> None:
+    text = POD.format(annotations="", trailing="  # hullscan:ignore CTR002 the CNI agent needs it")
+    result = findings(tmp_path, text, select=("CTR002",), inline_suppressions=False)
+    assert rules_of(result.findings) == {("CTR002", 10)}
+
+
+def test_dockerfile_stage_comment_covers_the_stage(tmp_path: Path) -> None:
+    text = "# hullscan:ignore DKR002 pinned by the release job\nFROM python:latest\nRUN echo hi\n"
+    result = findings(tmp_path, text, name="Dockerfile", select=("DKR002",))
+    assert rules_of(result.findings) == set()
+
+
+def test_show_suppressed_in_json_and_sarif(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pod.yaml").write_text(POD.format(annotations="", trailing="  # hullscan:ignore CTR002 agent"))
+    assert main(["scan", "--select", "CTR002", "--format", "json", "--show-suppressed"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["findings"] == [] and report["suppressed"][0]["suppression"]["reason"] == "agent"
+    main(["scan", "--select", "CTR002", "--format", "sarif", "--show-suppressed"])
+    (result,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    assert result["suppressions"][0]["justification"] == "agent"
+
+
+def test_baseline_reports_only_new_findings_and_survives_line_shifts(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pod.yaml").write_text(POD.format(annotations="", trailing=""))
+    assert main(["scan", "--select", "CTR002", "--write-baseline", "base.json"]) == 0
+    baseline = json.loads((tmp_path / "base.json").read_text())
+    assert baseline["version"] == 1 and baseline["configuration"]["select"] == ["CTR002"]
+    (tmp_path / "pod.yaml").write_text("# a new comment\n\n" + POD.format(annotations="", trailing=""))
+    capsys.readouterr()
+    assert main(["scan", "--select", "CTR002", "--baseline", "base.json", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+    (tmp_path / "other.yaml").write_text(POD.format(annotations="", trailing="").replace("web", "api"))
+    assert main(["scan", "--select", "CTR002", "--baseline", "base.json", "--format", "json"]) == 1
+    assert [f["path"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["other.yaml"]
