@@ -199,3 +199,10 @@ def test_inline_suppression_in_a_text_file_covers_its_own_line(tmp_path: Path) -
     result = scan(walk([str(tmp_path)], tmp_path), Config(root=tmp_path, select=("SEC",)))
     assert [(f.rule, f.line) for f in result.findings] == [("SEC017", 2)]
     assert [(f.rule, f.line) for f in result.suppressed] == [("SEC017", 1)]
+
+
+def test_a_token_under_a_public_looking_secret_key_is_still_found() -> None:
+    key_id = "AKIA" + "".join(RNG.choice(string.ascii_uppercase) for _ in range(16))
+    text = (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: aws\ndata:\n  aws_access_key_id: {_b64(key_id)}\n"
+            f"  region: {_b64('eu-west-1')}\n")
+    assert [(m.rule, m.loc.line) for m in _parsed(text)] == [("SEC001", 6)]
