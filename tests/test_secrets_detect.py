@@ -178,3 +178,10 @@ def test_redacted_form_and_digest_never_hold_the_value() -> None:
     assert value not in digest(value) and len(digest(value)) == 32 and digest(value) == digest(value)
     match = real(f"TOKEN=ghp_{tok(ALNUM, 36)}")[0]
     assert match.value not in repr(match) and match.value not in str(match)
+
+
+def test_openssh_keys_with_long_zero_runs_are_not_placeholders() -> None:
+    body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW" + tok(ALNUM + "+/", 200)
+    lines = "\n".join(body[i:i + 70] for i in range(0, len(body), 70))
+    pem = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{lines}\n-----END OPENSSH PRIVATE KEY-----\n"
+    assert [m.detector for m in real(pem)] == ["private-key"]
