@@ -74,7 +74,8 @@ def combined() -> tuple[re.Pattern[str], dict[str, tuple[Detector, ...]]]:
 
     Every anchor alternative starts with a literal character; grouping them by it
     (`k(?:ey...)|g(?:h[pousr]_|l[a-z]{2,6}-)|...`) lets the engine test one character per branch
-    at each position instead of one per alternative (measured: 26 MB/s against 15 MB/s)."""
+    at each position instead of one per alternative (measured on the Argo CD manifests: 113 MB/s,
+    against 63 MB/s for the same anchors ungrouped and 3 MB/s for the full patterns joined)."""
     tails: dict[str, list[str]] = {}
     by_first: dict[str, list[Detector]] = {}
     for detector in (*DETECTORS, assign.GENERIC):
