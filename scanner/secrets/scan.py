@@ -226,7 +226,7 @@ class TextScan:
             hi_line = min(match.loc.line + 3, len(self.index.starts) - 1)
             hi = self.index.starts[hi_line] if hi_line < len(self.index.starts) - 1 else len(self.text)
             partners = [s for s in _AWS_SECRET.finditer(self.text, lo, hi) if s.span() not in taken]
-            paired = [self.make(BY_ID["aws-secret-access-key"], *s.span(), name=match.name) for s in partners]
+            paired = [self.make(BY_ID["aws-secret-access-key"], *s.span()) for s in partners]
             paired = [replace(p, related=(match.loc,)) for p in paired]
             result.append(replace(match, related=tuple(p.loc for p in paired)))
             result.extend(paired)
@@ -249,8 +249,9 @@ def dedupe(matches: list[SecretMatch]) -> list[SecretMatch]:
     kept: list[SecretMatch] = []
     for match in sorted(matches, key=lambda m: _RANK.get(m.rule, 0)):
         at = bisect.bisect_left(starts, match.start)
-        if (at > 0 and kept[at - 1].end > match.start) or (at < len(kept) and kept[at].start < max(match.end,
-                                                                                                  match.start + 1)):
+        overlaps_before = at > 0 and kept[at - 1].end > match.start
+        overlaps_after = at < len(kept) and kept[at].start < max(match.end, match.start + 1)
+        if overlaps_before or overlaps_after:
             continue
         starts.insert(at, match.start)
         kept.insert(at, match)
