@@ -55,6 +55,9 @@ def test_stages() -> None:
         (3, "runtime", "gcr.io/distroless/static-debian12:nonroot", None, False, True, True),
         (4, "final", "runtime", "runtime", True, True, False),
     ]
+    assert [s.base_kind for s in info.stages] == ["image", "stage", "unknown", "image", "stage"]
+    assert [s.nonroot_base for s in info.stages] == [False, False, False, True, False]
+    assert _info("FROM scratch\n").stages[0].base_kind == "scratch"
     assert info.stages[0].platform is None  # $BUILDPLATFORM is set by the builder, not the file
     assert [s.label for s in info.stages][:2] == ['stage "build"', 'stage "test"']
 
@@ -87,10 +90,17 @@ def test_effective_user() -> None:
     ("ARG U=root\nFROM alpine:3.19\nARG U\nUSER $U\n", True),
     ("FROM alpine:3.19\nARG U\nUSER $U\n", None),
     ("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nUSER ContainerAdministrator\n", True),
+    ("FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\n", False),
 ])
 def test_final_user(text: str, expected: bool | None) -> None:
     final = _info(text).final
     assert final is not None and final.user.is_root is expected
+
+
+def test_long_stage_chain() -> None:
+    text = "FROM alpine:3.19 AS s0\nUSER app\n" + "".join(f"FROM s{i} AS s{i + 1}\n" for i in range(3000))
+    final = _info(text).final
+    assert final is not None and final.user.name == "app" and len(final.ancestry) == 3001
 
 
 @pytest.mark.parametrize(("text", "expected"), [

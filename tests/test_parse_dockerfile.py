@@ -132,6 +132,17 @@ def test_directive_after_comment_is_a_comment() -> None:
     assert tree.instructions[1].end_line == 5
 
 
+@pytest.mark.parametrize("run", [
+    "RUN sed -i 's/a<<b/c/' /etc/x",
+    "RUN echo $((1<<2))",
+    "RUN cat <<< here-string",
+    'RUN ["sh", "-c", "cat <<EOF"]',
+])
+def test_not_heredocs(run: str) -> None:
+    tree = parse(f"FROM alpine\n{run}\nUSER app\n", "Dockerfile")
+    assert tree.instructions[1].heredocs == [] and tree.instructions[2].line == 3
+
+
 def test_empty_heredoc_and_crlf() -> None:
     tree = parse("FROM alpine\r\nRUN <<EOF\r\nEOF\r\nUSER app\r\n", "Dockerfile")
     run = tree.instructions[1]

@@ -61,7 +61,7 @@ class BaseUse:
 
 def image_uses(model: DockerfileModel) -> Iterator[BaseUse]:
     for stage in model.stages():
-        if stage.parent is None and not stage.is_scratch:
+        if stage.base_kind in ("image", "unknown"):
             words = list(re.finditer(r"\S+", stage.from_.args))
             if words:
                 start = stage.from_.args_start + words[0].start()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from scanner.checks.dockerfile_shell import Word
 from scanner.findings import Hit, hit_at
@@ -24,6 +24,16 @@ def every(model: DockerfileModel, *keywords: str) -> Iterator[tuple[Stage, Instr
     for stage in model.stages():
         for instruction in stage.of(*keywords):
             yield stage, instruction
+
+
+def inherited(model: DockerfileModel, test: Callable[[Stage], bool]) -> set[int]:
+    """Ids of the stages for which `test` holds in the stage itself or a stage it is built from.
+    Parents come before children in a file, so one pass in order is enough."""
+    found: set[int] = set()
+    for stage in model.stages():
+        if test(stage) or (stage.parent is not None and id(stage.parent) in found):
+            found.add(id(stage))
+    return found
 
 
 def key(instruction: Instruction, detail: str) -> str:

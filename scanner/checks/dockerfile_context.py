@@ -8,28 +8,16 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterator
-from pathlib import Path
 
 from scanner.catalog import RuleContext
-from scanner.checks.dockerfile_common import key, shipped
+from scanner.checks.dockerfile_common import key
 from scanner.checks.dockerfile_fetch import sources
 from scanner.findings import Hit
-from scanner.model.dockerfile import DockerfileModel
+from scanner.model.dockerfile import DockerfileInfo, DockerfileModel, Stage
+from scanner.parse.dockerfile import Instruction
 
 WHOLE_CONTEXT = frozenset({".", "./", "*", "./*", "/", "/."})
 MUST_EXCLUDE = (".git", ".env")
-
-
-def ignore_file(dockerfile: Path) -> list[str] | None:
-    """The ignore patterns that apply to `dockerfile`'s folder; None when there is no ignore file."""
-    for candidate in (dockerfile.with_name(dockerfile.name + ".dockerignore"),
-                      dockerfile.with_name(".dockerignore")):
-        try:
-            text = candidate.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
-    return None
 
 
 def excluded(name: str, patterns: list[str]) -> bool:
@@ -47,17 +35,24 @@ def excluded(name: str, patterns: list[str]) -> bool:
 def copy_whole_context(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
     for info in model.files:
         if info.fs_path is None:
-            continue
-        patterns = ignore_file(info.fs_path)
+            continue  # read from standard input: the build context is unknown
+        patterns = info.dockerignore
         missing = list(MUST_EXCLUDE) if patterns is None else [n for n in MUST_EXCLUDE if not excluded(n, patterns)]
         if not missing:
             continue
-        for stage, instruction in shipped(model, "COPY", "ADD"):
-            if stage.file is not info or instruction.flag("from") is not None:
-                continue
+        problem = ("there is no .dockerignore beside it" if patterns is None else
+                   ".dockerignore does not exclude " + " or ".join(missing))
+        for stage, instruction in _context_copies(info):
             for value, start, end in sources(instruction):
                 if value in WHOLE_CONTEXT:
-                    problem = ("there is no .dockerignore beside it" if patterns is None else
-                               ".dockerignore does not exclude " + " or ".join(missing))
                     yield Hit(instruction.locate(start, end), stage.label, key(instruction, "context"),
                               {"problem": problem})
+
+
+def _context_copies(info: DockerfileInfo) -> Iterator[tuple[Stage, Instruction]]:
+    """COPY/ADD from the build context (not `--from`) in the stages that ship."""
+    for stage in info.stages:
+        if stage.in_final_image:
+            for instruction in stage.of("COPY", "ADD"):
+                if instruction.flag("from") is None:
+                    yield stage, instruction

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from scanner.catalog import RuleContext
 from scanner.checks.dockerfile_shell import Command, Word, commands, options_and_operands
-from scanner.checks.dockerfile_common import shipped, word_hit
+from scanner.checks.dockerfile_common import inherited, shipped, word_hit
 from scanner.findings import Hit
 from scanner.model.dockerfile import DockerfileModel
 from scanner.parse.dockerfile import Instruction
@@ -64,6 +64,11 @@ def package_command(command: Command) -> PackageCommand | None:
     return PackageCommand(manager, verb, options, packages, command)
 
 
+def _first(pkg: PackageCommand) -> str:
+    """The first package named: tells two installs in one RUN apart in the fingerprint."""
+    return pkg.packages[0].value if pkg.packages else ""
+
+
 def package_commands(instruction: Instruction) -> Iterator[PackageCommand]:
     for command in commands(instruction):
         found = package_command(command)
@@ -82,8 +87,9 @@ def removes(instruction: Instruction, path_fragment: str) -> bool:
 
 
 def apt_recommends(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    quiet = inherited(model, lambda s: any(_RECOMMENDS_OFF.search(i.text) for i in s.of("RUN")))
     for stage, instruction in shipped(model, "RUN"):
-        if any(_RECOMMENDS_OFF.search(i.text) for s in stage.ancestry for i in s.of("RUN")):
+        if id(stage) in quiet:
             continue  # turned off for every install by an apt.conf.d file
         for pkg in package_commands(instruction):
             if pkg.manager == "apt" and pkg.verb.value == "install" and pkg.packages \
@@ -113,7 +119,7 @@ def apk_no_cache(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
             continue
         for pkg in package_commands(instruction):
             if pkg.manager == "apk" and pkg.verb.value == "add" and not pkg.has_option("--no-cache"):
-                yield word_hit(stage, instruction, pkg.verb, "apk-add")
+                yield word_hit(stage, instruction, pkg.verb, f"apk-add:{_first(pkg)}")
 
 
 def pip_cache(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
@@ -125,7 +131,7 @@ def pip_cache(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
         for pkg in package_commands(instruction):
             if pkg.manager == "pip" and pkg.verb.value == "install" \
                     and not pkg.has_option("--no-cache-dir") and not _pip_cache_off(pkg):
-                yield word_hit(stage, instruction, pkg.verb, "pip-install")
+                yield word_hit(stage, instruction, pkg.verb, f"pip-install:{_first(pkg)}")
 
 
 def _pip_cache_off(pkg: PackageCommand) -> bool:
@@ -147,7 +153,7 @@ def rpm_cache(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
             if pkg.manager in cleaned or any(removes(instruction, path) or cache_mounted(instruction, path)
                                              for path in _CLEAN[pkg.manager]):
                 continue
-            yield word_hit(stage, instruction, pkg.verb, pkg.manager, manager=pkg.command.name)
+            yield word_hit(stage, instruction, pkg.verb, f"{pkg.manager}:{_first(pkg)}", manager=pkg.command.name)
 
 
 def apt_upgrade(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:

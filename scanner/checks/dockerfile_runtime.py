@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.checks.dockerfile_common import key, shipped
+from scanner.checks.dockerfile_common import inherited, key, shipped
 from scanner.findings import Hit, hit_at
 from scanner.model.dockerfile import DockerfileModel, Stage
 from scanner.model.dockerfile_vars import words
@@ -29,14 +29,15 @@ def ssh_port(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
 
 
 def _service_like(stage: Stage) -> bool:
+    """An image that listens (EXPOSE) or whose effective ENTRYPOINT, else CMD, starts a server."""
     ancestry = stage.ancestry
     if any(True for s in ancestry for _ in s.of("EXPOSE")):
         return True
-    for s in ancestry:
-        for instruction in s.of("CMD", "ENTRYPOINT"):
-            argv = instruction.exec_form if instruction.exec_form is not None else instruction.args.split()
-            if argv and SERVERS.search(argv[0]):
-                return True
+    for keyword in ("ENTRYPOINT", "CMD"):
+        found = next((i for s in ancestry for i in reversed(list(s.of(keyword)))), None)
+        if found is not None:
+            argv = found.exec_form if found.exec_form is not None else found.args.split()
+            return bool(argv) and SERVERS.search(argv[0]) is not None
     return False
 
 
@@ -52,27 +53,23 @@ def missing_healthcheck(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hi
 
 
 def healthcheck_none(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
-    for stage, instruction in shipped(model, "HEALTHCHECK"):
-        if instruction.args.strip().upper() == "NONE" and instruction is _last_healthcheck(stage):
-            yield Hit(instruction.locate(instruction.args_start, instruction.args_end), stage.label,
+    """`HEALTHCHECK NONE` when it is the health check the final image ends up with."""
+    for info in model.files:
+        final = info.final
+        ancestry = final.ancestry if final is not None else []
+        found = next(((s, i) for s in ancestry for i in reversed(list(s.of("HEALTHCHECK")))), None)
+        if found is not None and found[1].args.strip().upper() == "NONE":
+            owner, instruction = found
+            yield Hit(instruction.locate(instruction.args_start, instruction.args_end), owner.label,
                       key(instruction, "none"), {})
 
 
-def _last_healthcheck(stage: Stage) -> object:
-    final = next((s for s in stage.file.stages if s.is_final), stage)
-    for s in final.ancestry:
-        found = list(s.of("HEALTHCHECK"))
-        if found:
-            return found[-1]
-    return None
-
-
 def daemon_tcp(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
+    tls = inherited(model, lambda s: any("DOCKER_TLS_VERIFY" in i.text for i in s.of("ENV")))
     for stage, instruction in shipped(model, "RUN", "CMD", "ENTRYPOINT", "ENV"):
         text = instruction.text
         if instruction.keyword == "ENV":
-            tls = any("DOCKER_TLS_VERIFY" in i.text for s in stage.ancestry for i in s.of("ENV"))
-            matches = [] if tls else list(_DOCKER_HOST_TCP.finditer(text))
+            matches = [] if id(stage) in tls else list(_DOCKER_HOST_TCP.finditer(text))
         else:
             matches = [m for m in _DAEMON_TCP.finditer(text)
                        if "dockerd" in text and "--tlsverify" not in text]

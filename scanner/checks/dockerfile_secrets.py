@@ -1,8 +1,8 @@
 """Secrets written into a Dockerfile or copied into an image. Values are never echoed back.
 
-A name looks secret when one of its words is PASSWORD, SECRET, TOKEN, CREDENTIALS or a pair such
-as API KEY / PRIVATE KEY; names that only point at a secret (`*_FILE`, `*_PATH`, `*_URL`) and
-values that are empty, boolean or built from variables are left alone.
+Whether a name looks secret is decided as everywhere else in hullscan (`scanner.secrets.assign`:
+its last word is PASSWORD, SECRET, TOKEN, API KEY ...; `*_FILE`, `*_URL` are not); values that
+are empty, boolean, paths or built from variables are left alone.
 """
 
 from __future__ import annotations
@@ -18,13 +18,8 @@ from scanner.findings import Hit
 from scanner.model.dockerfile import DockerfileModel
 from scanner.model.dockerfile_vars import Assignment, parse_assignments
 from scanner.parse.dockerfile import Instruction
+from scanner.secrets.assign import secret_name
 
-SECRET_WORDS = frozenset({"PASSWORD", "PASSWD", "SECRET", "SECRETS", "TOKEN", "CREDENTIAL",
-                          "CREDENTIALS", "APIKEY", "PASSPHRASE", "PRIVATEKEY"})
-SECRET_PAIRS = frozenset({("API", "KEY"), ("ACCESS", "KEY"), ("SECRET", "KEY"), ("PRIVATE", "KEY"),
-                          ("AUTH", "KEY"), ("CLIENT", "SECRET"), ("ENCRYPTION", "KEY")})
-POINTER_WORDS = frozenset({"FILE", "PATH", "DIR", "URL", "URI", "ENDPOINT", "NAME", "ID", "LENGTH",
-                           "TYPE", "MODE", "ENABLED", "REQUIRED", "EXPIRY", "TTL", "HEADER", "LOCATION"})
 HARMLESS_VALUES = frozenset({"", "true", "false", "yes", "no", "on", "off", "0", "1", "none", "null"})
 _URL_CREDENTIALS = re.compile(r"\b[a-z][a-z0-9+.-]*://([^/\s:@'\"]+):([^/\s@'\"]+)@[\w.-]", re.IGNORECASE)
 CREDENTIAL_FILES = ("id_rsa", "id_rsa.*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.key", "*.p12",
@@ -35,16 +30,10 @@ CREDENTIAL_DIRS = (".aws", ".ssh", ".git", ".gnupg", ".docker", ".kube")
 NOT_SECRET_FILES = re.compile(r"(?:\.pub|\.example|\.sample|\.template|\.dist|\.tpl)$", re.IGNORECASE)
 
 
-def secret_name(name: str) -> bool:
-    parts = [p for p in re.split(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])", name) if p]
-    upper = [p.upper() for p in parts]
-    if not upper or upper[-1] in POINTER_WORDS:
-        return False
-    return any(p in SECRET_WORDS for p in upper) or any(pair in SECRET_PAIRS for pair in zip(upper, upper[1:]))
-
-
 def _literal(value: str | None) -> bool:
-    return value is not None and "$" not in value and value.strip().lower() not in HARMLESS_VALUES
+    """A value written out in the file: not empty, boolean, a variable or a path to a secret file."""
+    return (value is not None and "$" not in value and not value.startswith("/")
+            and value.strip().lower() not in HARMLESS_VALUES)
 
 
 def _assignments(instruction: Instruction) -> list[Assignment]:

@@ -63,23 +63,19 @@ def _option_value(pkg: PackageCommand, *names: str) -> str:
     return ""
 
 
-def _later_removed(stage: Stage, after: Instruction) -> set[str]:
-    names: set[str] = set()
-    for s in stage.file.stages:
-        if not s.in_final_image:
-            continue
-        for instruction in s.of("RUN"):
-            if instruction.line > after.line:
-                names.update(w.value for p in package_commands(instruction)
-                             if p.verb.value in REMOVE for w in p.packages)
-    return names
-
-
 def _shipped_packages(model: DockerfileModel, names: re.Pattern[str]
                       ) -> Iterator[tuple[Stage, Instruction, list[Word]]]:
-    for stage, instruction in shipped(model, "RUN"):
-        later = _later_removed(stage, instruction)
-        words = [w for _, w in installed(instruction, names) if w.value not in later]
+    """Matching packages each shipped RUN installs and no later shipped RUN removes."""
+    runs = list(shipped(model, "RUN"))
+    removed_later: list[set[str]] = [set() for _ in runs]
+    later: dict[int, set[str]] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        stage, instruction = runs[index]
+        file_set = later.setdefault(id(stage.file), set())
+        removed_later[index] = set(file_set)
+        file_set.update(w.value for p in package_commands(instruction) if p.verb.value in REMOVE for w in p.packages)
+    for (stage, instruction), gone in zip(runs, removed_later):
+        words = [w for _, w in installed(instruction, names) if w.value not in gone]
         if words:
             yield stage, instruction, words
 

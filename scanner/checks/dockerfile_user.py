@@ -29,5 +29,7 @@ def root_user(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(loc, final.label, key(instruction, "user"),
                       {"reason": f"sets USER {instruction.args.strip()}"})
         else:
-            yield hit_at(final.from_.loc, final.label, "no-user",
-                         reason="never sets USER, so it runs as the base image's root user")
+            root = user.stage
+            reason = ("is built FROM scratch and never sets USER, so it runs as UID 0" if root.is_scratch
+                      else "never sets USER, so it runs as the base image's root user")
+            yield hit_at(final.from_.loc, final.label, "no-user", reason=reason)

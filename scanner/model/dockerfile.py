@@ -22,6 +22,7 @@ from scanner.parse.dockerfile import Dockerfile, Instruction
 NONROOT_IMAGES = (
     re.compile(r"^gcr\.io/distroless/[^@]*:(?:[\w.-]*-)?nonroot(?:@.*)?$"),
     re.compile(r"^cgr\.dev/chainguard/static(?::[\w.-]+)?(?:@.*)?$"),
+    re.compile(r"^mcr\.microsoft\.com/windows/nanoserver(?::[\w.-]+)?(?:@.*)?$"),
 )
 ROOT_USERS = frozenset({"root", "0", "containeradministrator"})
 
@@ -68,6 +69,20 @@ class Stage:
     def is_scratch(self) -> bool:
         return self.parent is None and (self.image or "").lower() == "scratch"
 
+    @property
+    def base_kind(self) -> str:
+        """What `FROM` names: "stage" (an earlier stage), "scratch", "image", or "unknown"."""
+        if self.parent is not None:
+            return "stage"
+        if self.image is None:
+            return "unknown"
+        return "scratch" if self.is_scratch else "image"
+
+    @property
+    def nonroot_base(self) -> bool:
+        """A base image known to run as a non-root user (distroless `:nonroot` and the like)."""
+        return self.base_kind == "image" and any(p.match(self.image or "") for p in NONROOT_IMAGES)
+
     def of(self, *keywords: str) -> Iterator[Instruction]:
         return (i for i in self.instructions if i.keyword in keywords)
 
@@ -78,21 +93,22 @@ class Stage:
     @property
     def user(self) -> User:
         """The effective USER at the end of the stage, inherited through `FROM <stage>`."""
-        for instruction in reversed(self.instructions):
-            if instruction.keyword == "USER":
-                value = instruction.args.strip().split(":", 1)[0]
-                return User(self.expand(instruction, value) if value else None, instruction, self)
-        if self.parent is not None:
-            return self.parent.user
-        if self.image is not None and any(p.match(self.image) for p in NONROOT_IMAGES):
-            return User("nonroot", None, self)
-        return User("root" if self.image is not None else None, None, self)
+        for stage in self.ancestry:
+            for instruction in reversed(stage.instructions):
+                if instruction.keyword == "USER":
+                    value = instruction.args.strip().split(":", 1)[0]
+                    return User(stage.expand(instruction, value) if value else None, instruction, stage)
+        root = self.ancestry[-1]
+        if root.nonroot_base:
+            return User("nonroot", None, root)
+        return User("root" if root.image is not None and root.parent is None else None, None, root)
 
     @property
     def ancestry(self) -> list[Stage]:
         """This stage and the stages it is built from, nearest first."""
-        chain, current = [], self
-        while current is not None and current not in chain:
+        chain: list[Stage] = []
+        current: Stage | None = self
+        while current is not None:  # parents always come earlier in the file, so this ends
             chain.append(current)
             current = current.parent
         return chain
@@ -105,6 +121,7 @@ class DockerfileInfo:
     fs_path: Path | None
     stages: list[Stage] = field(default_factory=list)
     global_scope: Scope = field(default_factory=Scope)
+    dockerignore: list[str] | None = None
 
     @property
     def escape(self) -> str:
@@ -138,7 +155,7 @@ def build(files: Sequence[ParsedFile], config: Config) -> DockerfileModel:
 
 
 def analyse(path: str, tree: Dockerfile, fs_path: Path | None = None) -> DockerfileInfo:
-    info = DockerfileInfo(path, tree, fs_path)
+    info = DockerfileInfo(path, tree, fs_path, dockerignore=ignore_patterns(fs_path) if fs_path else None)
     stage: Stage | None = None
     for instruction in tree.instructions:
         if instruction.keyword == "FROM":
@@ -156,6 +173,19 @@ def analyse(path: str, tree: Dockerfile, fs_path: Path | None = None) -> Dockerf
             ancestor.in_final_image = True
     _mark_referenced(info)
     return info
+
+
+def ignore_patterns(dockerfile: Path) -> list[str] | None:
+    """The `.dockerignore` patterns for a build run in the Dockerfile's folder (BuildKit's
+    `<name>.dockerignore` first); None when there is no ignore file."""
+    for candidate in (dockerfile.with_name(dockerfile.name + ".dockerignore"),
+                      dockerfile.with_name(".dockerignore")):
+        try:
+            text = candidate.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return None
 
 
 def _new_stage(info: DockerfileInfo, instruction: Instruction) -> Stage:

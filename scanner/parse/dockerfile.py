@@ -26,7 +26,9 @@ HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 FLAG_INSTRUCTIONS = frozenset({"FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"})
 
 _DIRECTIVE = re.compile(r"^#\s*([A-Za-z][\w-]*)\s*=\s*(.*?)\s*$")
-_HEREDOC = re.compile(r"(?<!<)<<(-?)\s*([\"']?)([A-Za-z_][\w.-]*)\2")
+# A heredoc opener is a word of its own, as BuildKit splits words: `cat <<EOF`, `<<-"EOT"`, `2<<X`;
+# `sed 's/a<<b/'` and `$((1<<2))` are not.
+_HEREDOC = re.compile(r"(?<!\S)\d*<<(-?)([\"']?)([A-Za-z_][\w.-]*)\2(?!\S)")
 _KEYWORD = re.compile(r"\s*(\S+)")
 _FLAG = re.compile(r"--([A-Za-z][\w-]*)(?:=(\S*))?")
 
@@ -52,7 +54,7 @@ class Heredoc:
     quoted: bool
 
 
-@dataclass
+@dataclass(eq=False)
 class Instruction:
     """One instruction. `text` starts at the keyword; offsets into it are mapped back to physical
     positions by `locate`, so rules search `text` (or `args`) and report exactly where a word is."""

@@ -93,12 +93,11 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
                               f"are: {reason}")
         return consumed
     index = {k.directory.resolve(): k for k in found}
-    for top in kustomize.tops(found):
+    tops = kustomize.tops(found)
+    for top, text in zip(tops, kustomize.render_all(tops, index, command, config.use_cache)):
         rel = relative_name(top.directory, config.root)
-        try:
-            text = kustomize.render(top, command)
-        except (RuntimeError, OSError, UnicodeDecodeError) as exc:
-            prepared.errors.append(ScanError(f"{rel}/kustomization.yaml", f"kustomize build failed: {exc}"))
+        if isinstance(text, RuntimeError):
+            prepared.errors.append(ScanError(f"{rel}/kustomization.yaml", f"kustomize build failed: {text}"))
             continue
         files_used, patches = kustomize.consumed(top, index)
         consumed |= files_used
