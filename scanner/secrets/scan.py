@@ -117,7 +117,12 @@ class TextScan:
         """The key a token is assigned to on its line (`GITHUB_TOKEN=ghp_...`), to name it by."""
         line_start = self.text.rfind("\n", 0, start) + 1
         found = _KEY_BEFORE.search(self.text, max(line_start, start - 200), start)
-        return found.group(1) if found else ""
+        if found is None:
+            return ""
+        if self.text.startswith("//", found.start(1) - 2):  # `user:` of a URL: name it by the URL's key
+            scheme = assign.key_before(self.text, found.start(1) - 3)
+            return self.key_on_line(scheme) if scheme < found.start(1) - 3 else ""
+        return found.group(1)
 
     def span(self, loc: Location) -> tuple[int, int]:
         """Offsets of a parsed value, without the quotes around a quoted one."""
