@@ -206,3 +206,12 @@ def test_a_token_under_a_public_looking_secret_key_is_still_found() -> None:
     text = (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: aws\ndata:\n  aws_access_key_id: {_b64(key_id)}\n"
             f"  region: {_b64('eu-west-1')}\n")
     assert [(m.rule, m.loc.line) for m in _parsed(text)] == [("SEC001", 6)]
+
+
+def test_a_file_that_fails_to_parse_is_still_read_for_secrets(tmp_path: Path) -> None:
+    value = password()
+    (tmp_path / "main.tf").write_text(f'resource "aws_db_instance" "db" {{\n  password = "{value}" "x"\n}}\n')
+    result = scan(walk([str(tmp_path)], tmp_path), Config(root=tmp_path, select=("SEC",)))
+    assert [(e.path, e.line) for e in result.errors] == [("main.tf", 2)]
+    assert [(f.rule, f.line) for f in result.findings] == [("SEC017", 2)]
+    assert value not in " ".join(e.message for e in result.errors)
