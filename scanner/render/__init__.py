@@ -70,7 +70,7 @@ def _helm(charts: list[Path], config: Config, prepared: Prepared) -> None:
         for name in missing:
             prepared.notes.append(f"chart {rel}: dependency {name!r} is not vendored under charts/, skipped "
                                   "(hullscan never fetches charts)")
-        for outcome in helm.renderings(chart, rel, config.helm_values, tool):
+        for outcome in helm.renderings(chart, rel, config.helm_values, tool, helm.chart_name(chart, metadata)):
             if isinstance(outcome, helm.RenderError):
                 prepared.errors.append(ScanError(f"{rel}/{CHART_FILE}", str(outcome)))
             elif "kind:" not in outcome.text and metadata.get("type") != "library" and not missing:
@@ -133,7 +133,8 @@ def stream_origin(rel: str, text: str, root: Path) -> Origin | None:
     charts = {}
     for source in walk([str(root)], root):
         if source.path.name == CHART_FILE:
-            charts.setdefault(source.path.parent.name, source.path.parent)
+            chart = source.path.parent
+            charts.setdefault(helm.chart_name(chart, helm.chart_metadata(chart)), chart)
     resolve = {}
     for path in wanted:
         chart_name, _, inside = path.partition("/")
