@@ -26,14 +26,16 @@ _COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-].*)?\.ya?ml$", re.IGNORE
 _YAML_OR_JSON = re.compile(r"\.(?:ya?ml|json)$", re.IGNORECASE)
 _TERRAFORM_NAME = re.compile(r"\.(?:tf|tf\.json|tfvars|tfvars\.json|tfplan\.json)$", re.IGNORECASE)
 
-_K8S_API = re.compile(r'^(?:apiVersion\s*:|\s*"apiVersion"\s*:)', re.MULTILINE)
-_K8S_KIND = re.compile(r'^(?:kind\s*:|\s*"kind"\s*:)', re.MULTILINE)
+# Leading space is [ \t], not \s: a \s run crosses line ends, and on a file of blank lines every
+# line start would then scan all the rest (quadratic; minutes for a few megabytes).
+_K8S_API = re.compile(r'^(?:apiVersion\s*:|[ \t]*"apiVersion"\s*:)', re.MULTILINE)
+_K8S_KIND = re.compile(r'^(?:kind\s*:|[ \t]*"kind"\s*:)', re.MULTILINE)
 _TF_PLAN_START = re.compile(r'^\s*\{\s*"(?:format_version|terraform_version)"\s*:')
-_CFN_VERSION = re.compile(r'^\s*"?AWSTemplateFormatVersion"?\s*:', re.MULTILINE)
-_CFN_RESOURCES = re.compile(r'^\s*"?Resources"?\s*:', re.MULTILINE)
+_CFN_VERSION = re.compile(r'^[ \t]*"?AWSTemplateFormatVersion"?\s*:', re.MULTILINE)
+_CFN_RESOURCES = re.compile(r'^[ \t]*"?Resources"?\s*:', re.MULTILINE)
 _CFN_AWS_TYPE = re.compile(r'"?Type"?\s*:\s*["\']?AWS::')
 _COMPOSE_SERVICES = re.compile(r'^(?:services\s*:|\s{0,4}"services"\s*:\s*\{)', re.MULTILINE)
-_COMPOSE_SERVICE_KEYS = re.compile(r"^\s+(?:image|build)\s*:|\"(?:image|build)\"\s*:", re.MULTILINE)
+_COMPOSE_SERVICE_KEYS = re.compile(r"^[ \t]+(?:image|build)\s*:|\"(?:image|build)\"\s*:", re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, st
 
 _OPTION = re.compile(r"^\s*([a-z-]+)\s*[:=]\s*(.*?)\s*$")
 # `${VAR}` (Compose, Terraform), `{{ .Values.x }}` (Helm), `$(VAR)` (Kubernetes env expansion).
-_TEMPLATE = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|^\$[A-Za-z_]\w*$")
+# No brace inside a placeholder: otherwise each `${` or `{{` of an unclosed run scans to the end.
+_TEMPLATE = re.compile(r"\$\{[^{}]*\}|\{\{[^{\n]*?\}\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|^\$[A-Za-z_]\w*$")
 
 
 def templated(value: object) -> bool:

@@ -16,7 +16,8 @@ SERVERS = re.compile(
     r"hypercorn|waitress-serve|puma|unicorn|php-fpm\d*|redis-server|postgres|mysqld|mongod|"
     r"catalina\.sh|java|node|nodemon|deno|bun|dotnet|npm|yarn|pnpm|flask|rails|php)$")
 _DAEMON_TCP = re.compile(r"(?:-H|--host)[\"',\s=]*(tcp://[^\s\"',\]]+)")
-_DOCKER_HOST_TCP = re.compile(r"\bDOCKER_HOST\s*[= ]\s*[\"']?(tcp://[^\s\"']+)")
+# One way to read each separator (`\s*[= ]\s*` had many for a run of spaces: quadratic).
+_DOCKER_HOST_TCP = re.compile(r"\bDOCKER_HOST(?:\s*=\s*|\s+)[\"']?(tcp://[^\s\"']+)")
 
 
 def ssh_port(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:

@@ -21,7 +21,8 @@ from scanner.parse.dockerfile import Instruction
 from scanner.secrets.assign import secret_name
 
 HARMLESS_VALUES = frozenset({"", "true", "false", "yes", "no", "on", "off", "0", "1", "none", "null"})
-_URL_CREDENTIALS = re.compile(r"\b[a-z][a-z0-9+.-]*://([^/\s:@'\"]+):([^/\s@'\"]+)@[\w.-]", re.IGNORECASE)
+# A bounded scheme: unbounded, every word start in a long `a-a-a-...` run scanned to its end.
+_URL_CREDENTIALS = re.compile(r"\b[a-z][a-z0-9+.-]{0,31}://([^/\s:@'\"]+):([^/\s@'\"]+)@[\w.-]", re.IGNORECASE)
 CREDENTIAL_FILES = ("id_rsa", "id_rsa.*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.key", "*.p12",
                     "*.pfx", "*.jks", "*.keystore", ".env", ".env.*", "*.env", ".npmrc", ".pypirc",
                     ".netrc", ".git-credentials", ".dockercfg", "*private*.pem", "*key*.pem",

@@ -67,7 +67,7 @@ _SENSITIVE: tuple[tuple[re.Pattern[str], str, re.Pattern[str] | None], ...] = (
     (re.compile(r"(?:^|/)\.npmrc$"), "npm token file",
      re.compile(r"(?:_authToken|_auth|_password)\s*=\s*(?![\"']?\$\{)\S")),
     (re.compile(r"(?:^|/)\.pypirc$"), "PyPI credentials file",
-     re.compile(r"^\s*password\s*[=:]\s*(?!\$\{)\S", re.MULTILINE)),
+     re.compile(r"^[ \t]*password[ \t]*[=:][ \t]*(?!\$\{)\S", re.MULTILINE)),
     (re.compile(r"(?:^|/)\.netrc$"), "netrc credentials file", re.compile(r"\bpassword\s+\S")),
     (re.compile(r"(?:^|/)\.git-credentials$"), "Git credentials file", None),
     (re.compile("(?:^|/)(?:" + "|".join(re.escape(name) for name in _HISTORY) + ")$"),

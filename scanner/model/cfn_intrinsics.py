@@ -15,7 +15,7 @@ from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, di
 
 MAX_DEPTH = 64
 NO_VALUE = Unknown("AWS::NoValue", Location("", 0), "no value")
-_SUB = re.compile(r"\$\{([^}]*)\}")
+_SUB = re.compile(r"\$\{([^{}]*)\}")  # no `{` inside: an unclosed `${${${...` stays linear
 _LIST_TYPES = ("CommaDelimitedList", "List<")
 
 

@@ -196,6 +196,9 @@ def _build(text: str, segments: list[tuple[int, int, int]], path: str, line: int
         flags_from = flag.end()
     instruction.args_start = _skip_space(text, flags_from)
     if keyword == "ONBUILD":
+        trigger = _KEYWORD.match(text, instruction.args_start)
+        if trigger and trigger.group(1).upper() in ("ONBUILD", "FROM", "MAINTAINER"):
+            raise ParseError(f"ONBUILD {trigger.group(1).upper()} is not allowed", line)
         instruction.trigger = _build(text, segments, path, line, end_line, instruction.args_start)
     elif keyword in ("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME", "HEALTHCHECK"):
         instruction.exec_form = _exec_form(instruction.args, keyword)
@@ -220,7 +223,7 @@ def _exec_form(args: str, keyword: str) -> list[str] | None:
         return None
     try:
         value = json.loads(candidate)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deep to be a list of strings
         return None
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return value

@@ -17,6 +17,10 @@ from scanner.parse import ParseError
 
 MAX_DEPTH = 256
 MAX_ALIAS_EXPANSION = 200_000
+# libyaml's composer (ruamel.yaml.clib) recurses in C with no depth check: past ~25k nesting levels
+# it overflows the stack and kills the process. Nesting is bounded by the flow brackets plus twice
+# the longest line, so only a text where those could add up to this many is measured first.
+C_COMPOSER_SAFE_DEPTH = 5_000
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -71,6 +75,8 @@ def _compose(text: str, path: str, pure: bool) -> list[Node]:
 
     converter = _Converter(path)
     documents: list[Node] = []
+    if not pure and _may_nest_deeper(text, C_COMPOSER_SAFE_DEPTH):
+        _check_depth(text)
     try:
         for composed in YAML(typ="safe", pure=pure).compose_all(text):
             if composed is not None and not (composed.id == "scalar" and composed.tag == _NULL):
@@ -83,6 +89,28 @@ def _compose(text: str, path: str, pure: bool) -> list[Node]:
     except RecursionError:
         raise ParseError("nesting is too deep to read") from None
     return documents
+
+
+def _may_nest_deeper(text: str, depth: int) -> bool:
+    if len(text) < depth:
+        return False
+    return text.count("[") + text.count("{") + 2 * max(map(len, text.split("\n"))) + 2 >= depth
+
+
+def _check_depth(text: str) -> None:
+    """Measure nesting with libyaml's event parser, which does not recurse (its errors are the
+    composer's errors, handled by the caller)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    for event in YAML(typ="safe", pure=False).parse(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ParseError(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark.line + 1)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
 
 
 class _Converter:
