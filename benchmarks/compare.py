@@ -42,6 +42,8 @@ def commands(name: str, executable: str, corpus: Path, all_files: list[Path]) ->
                    or p.name.lower().endswith(".dockerfile")]
     if name == "hullscan":
         return [executable, "scan", str(corpus), "--format", "json", "--fail-on", "never"]
+    if name == "hullscan-cold":  # no parse or render cache: a first run, or a CI machine
+        return [executable, "scan", str(corpus), "--format", "json", "--fail-on", "never", "--no-cache"]
     if name == "hullscan-secrets":
         return [executable, "scan", str(corpus), "--format", "json", "--fail-on", "never", "--secrets-only"]
     if name == "checkov":
@@ -109,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpora", nargs="+", type=Path)
     parser.add_argument("--peer", action="append", default=[], metavar="NAME=COMMAND",
-                        help="checkov, hadolint, detect-secrets or hullscan-secrets, with the command to run")
+                        help="checkov, hadolint, detect-secrets, hullscan-cold or hullscan-secrets, "
+                             "with the command to run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--hullscan", default="hullscan", help="the hullscan command [hullscan]")
     args = parser.parse_args(argv)

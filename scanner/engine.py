@@ -89,8 +89,11 @@ def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = N
             return None
         line = data[: exc.start].count(b"\n") + 1
         return ScanError(source.rel, f"not valid UTF-8 (byte {exc.start})", line)
-    return parse_text(source, file_type(name, text, forced), text, budget=config.limits.file_timeout,
-                      use_cache=config.use_cache)
+    kind = file_type(name, text, forced)
+    outcome = parse_text(source, kind, text, budget=config.limits.file_timeout, use_cache=config.use_cache)
+    if isinstance(outcome, ScanError) and kind != "text":  # still read for secrets
+        return ParsedFile(rel=source.rel, type="text", text=text, path=source.path, error=outcome)
+    return outcome
 
 
 def parse_text(source: SourceFile, kind: str, text: str, origin: Any = None,
@@ -262,6 +265,8 @@ def _read_all(sources: Sequence[SourceFile], config: Config, stdin_data: bytes |
         elif isinstance(outcome, str):
             result.notes.append(outcome)
         elif outcome is not None:
+            if outcome.error is not None:
+                result.errors.append(outcome.error)
             if outcome.type == "kubernetes" and "# Source: " in outcome.text:
                 from scanner.render import stream_origin
 

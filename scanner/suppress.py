@@ -85,6 +85,8 @@ def _next_code_line(is_code: list[bool], after: int) -> int:
 def _block_end(lines: list[str], is_code: list[bool], start: int, file_type: str) -> int:
     """The last line of the resource opening at `start` (1-based), or `start` when none opens."""
     first = lines[start - 1]
+    if file_type == "text":  # read for secrets only: no resources, a comment covers its own line
+        return start
     if file_type == "dockerfile":
         if re.match(r"\s*from\s", first, re.IGNORECASE):
             for index in range(start, len(lines)):

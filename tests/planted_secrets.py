@@ -78,7 +78,7 @@ def plant(folder: Path, seed: int = 7) -> list[Planted]:
 
     gitlab = put("SEC005", "app.properties", "glpat-" + token(ALNUM, 20))
     slack = put("SEC006", "app.properties", "xoxb-" + token(string.digits, 12) + "-" + token(ALNUM, 24))
-    hook_path = "T" + token(string.ascii_uppercase, 8) + "/B" + token(string.ascii_uppercase, 8) + "/" + token(ALNUM, 24)
+    hook_path = f"T{token(string.ascii_uppercase, 8)}/B{token(string.ascii_uppercase, 8)}/{token(ALNUM, 24)}"
     put("SEC006", "app.properties", hook_path)
     url_password = put("SEC015", "app.properties", _password(rng))
     prop_secret = put("SEC017", "app.properties", _password(rng, 18))

@@ -170,3 +170,13 @@ def test_console_script_runs_for_real(tmp_path: Path) -> None:
                           capture_output=True, text=True, env=env)
     assert done.returncode == 1, done.stderr
     assert "pod.yaml" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_parse_errors_never_quote_a_credential(capsys, project: Path) -> None:
+    token = "ghp_" + "Zq8" * 12
+    (project / "Dockerfile").write_text(f"FROM alpine:3.20\nRUN curl -H 'Authorization: token'\n{token}\n")
+    (project / "main.tf").write_text(f'provider "aws" {{\n  token = {token} {token}\n}}\n')
+    code, out, err = run(capsys, "scan", "--format", "json", "--select", "DKR001")
+    report = json.loads(out)
+    assert {e["path"] for e in report["errors"]} == {"Dockerfile", "main.tf"}
+    assert token[:12] not in out + err

@@ -105,3 +105,17 @@ def test_chart_that_renders_nothing_is_an_error_unless_its_dependencies_explain_
     chart_file.write_text(chart_file.read_text().split("dependencies:")[0])
     without = run(chart, chart)
     assert [e.message for e in without.errors] == ["chart shop, default values: rendered no Kubernetes objects"]
+
+
+def test_chart_folder_named_unlike_the_chart_still_maps(chart: Path) -> None:
+    (chart / "charts/shop").rename(chart / "charts/shop-chart")
+    result = run(chart, chart)
+    template = TEMPLATE.replace("charts/shop/", "charts/shop-chart/")
+    assert places(result) == {("CTR002", template, 25), ("CTR006", template, 17)}
+
+
+def test_helm_2_requirements_count_as_dependencies(chart: Path) -> None:
+    chart_file = chart / "charts/shop/Chart.yaml"
+    chart_file.write_text(chart_file.read_text().split("dependencies:")[0])
+    (chart / "charts/shop/requirements.yaml").write_text("dependencies:\n  - name: legacy\n    version: 1.0.0\n")
+    assert any("'legacy' is not vendored" in note for note in run(chart, chart).notes)

@@ -79,7 +79,8 @@ def test_lookalikes_are_not_secrets(text: str) -> None:
 
 
 def test_documented_example_keys_are_placeholders() -> None:
-    text = "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+    text = ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
     matches = scan_text(text, "f")
     assert {m.detector for m in matches} == {"aws-access-key-id", "aws-secret-access-key"}
     assert all("well-known-example" in m.filtered_by for m in matches)
@@ -177,3 +178,10 @@ def test_redacted_form_and_digest_never_hold_the_value() -> None:
     assert value not in digest(value) and len(digest(value)) == 32 and digest(value) == digest(value)
     match = real(f"TOKEN=ghp_{tok(ALNUM, 36)}")[0]
     assert match.value not in repr(match) and match.value not in str(match)
+
+
+def test_openssh_keys_with_long_zero_runs_are_not_placeholders() -> None:
+    body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW" + tok(ALNUM + "+/", 200)
+    lines = "\n".join(body[i:i + 70] for i in range(0, len(body), 70))
+    pem = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{lines}\n-----END OPENSSH PRIVATE KEY-----\n"
+    assert [m.detector for m in real(pem)] == ["private-key"]

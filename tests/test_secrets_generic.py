@@ -164,7 +164,8 @@ def _write(folder: Path, value: str) -> None:
 
 
 def _sec(folder: Path, **config: object) -> list:
-    return scan(walk([str(folder)], folder), Config(root=folder, select=("SEC",), **config)).findings  # type: ignore[arg-type]
+    settings = Config(root=folder, select=("SEC",), **config)  # type: ignore[arg-type]
+    return scan(walk([str(folder)], folder), settings).findings
 
 
 def test_allow_paths_and_fingerprints(tmp_path: Path) -> None:
@@ -189,3 +190,28 @@ def test_same_secret_twice_in_a_file_is_two_findings(tmp_path: Path) -> None:
     value = password()
     (tmp_path / "app.env").write_text(f"DB_PASSWORD={value}\nexport DB_PASSWORD={value}\n")
     assert [f.line for f in _sec(tmp_path)] == [1, 2]
+
+
+def test_inline_suppression_in_a_text_file_covers_its_own_line(tmp_path: Path) -> None:
+    first, second = password(), password()
+    (tmp_path / "app.env").write_text(f"DB_PASSWORD={first}  # hullscan:ignore SEC017 rotated, kept for tests\n"
+                                      f"API_TOKEN={second}\n")
+    result = scan(walk([str(tmp_path)], tmp_path), Config(root=tmp_path, select=("SEC",)))
+    assert [(f.rule, f.line) for f in result.findings] == [("SEC017", 2)]
+    assert [(f.rule, f.line) for f in result.suppressed] == [("SEC017", 1)]
+
+
+def test_a_token_under_a_public_looking_secret_key_is_still_found() -> None:
+    key_id = "AKIA" + "".join(RNG.choice(string.ascii_uppercase) for _ in range(16))
+    text = (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: aws\ndata:\n  aws_access_key_id: {_b64(key_id)}\n"
+            f"  region: {_b64('eu-west-1')}\n")
+    assert [(m.rule, m.loc.line) for m in _parsed(text)] == [("SEC001", 6)]
+
+
+def test_a_file_that_fails_to_parse_is_still_read_for_secrets(tmp_path: Path) -> None:
+    value = password()
+    (tmp_path / "main.tf").write_text(f'resource "aws_db_instance" "db" {{\n  password = "{value}" "x"\n}}\n')
+    result = scan(walk([str(tmp_path)], tmp_path), Config(root=tmp_path, select=("SEC",)))
+    assert [(e.path, e.line) for e in result.errors] == [("main.tf", 2)]
+    assert [(f.rule, f.line) for f in result.findings] == [("SEC017", 2)]
+    assert value not in " ".join(e.message for e in result.errors)

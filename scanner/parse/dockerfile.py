@@ -180,8 +180,11 @@ def _build(text: str, segments: list[tuple[int, int, int]], path: str, line: int
     word = match.group(1) if match else ""
     keyword = word.upper()
     if keyword not in INSTRUCTIONS:
-        shown = word if len(word) <= 40 and word.isprintable() else word[:40].encode("unicode_escape").decode()
-        raise ParseError(f"unknown instruction {shown!r}: not a Dockerfile instruction", line)
+        # Only a short word is quoted: a long one may be a credential left on a line of its own
+        # (a missing `\`), and errors are printed.
+        if 0 < len(word) <= 12 and word.isprintable():
+            raise ParseError(f"unknown instruction {word!r}: not a Dockerfile instruction", line)
+        raise ParseError("unknown instruction: this line does not start with a Dockerfile keyword", line)
     offset = match.end() if match else len(text)
     instruction = Instruction(keyword, text, path, segments, offset, len(text), line, end_line)
     flags_from = offset

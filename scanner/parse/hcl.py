@@ -89,7 +89,12 @@ def _describe(exc: Any) -> str:
     if token is not None and getattr(token, "type", "") == "$END":
         return "unexpected end of file (a block, bracket or heredoc left open?)"
     if token is not None and str(token).strip():
-        return f"unexpected {str(token).strip().splitlines()[0][:40]!r}"
+        written = str(token).strip().splitlines()[0]
+        # Quote punctuation only: a word or a string token could be a credential, and errors
+        # are printed (the scanner never prints a secret).
+        if not any(ch.isalnum() for ch in written):
+            return f"unexpected {written[:10]!r}"
+        return f"unexpected {getattr(token, 'type', 'token').lower().replace('_', ' ')}"
     char = getattr(exc, "char", None)
     if char:
         return f"unexpected character {char!r}"

@@ -70,7 +70,7 @@ def _helm(charts: list[Path], config: Config, prepared: Prepared) -> None:
         for name in missing:
             prepared.notes.append(f"chart {rel}: dependency {name!r} is not vendored under charts/, skipped "
                                   "(hullscan never fetches charts)")
-        for outcome in helm.renderings(chart, rel, config.helm_values, tool):
+        for outcome in helm.renderings(chart, rel, config.helm_values, tool, helm.chart_name(chart, metadata)):
             if isinstance(outcome, helm.RenderError):
                 prepared.errors.append(ScanError(f"{rel}/{CHART_FILE}", str(outcome)))
             elif "kind:" not in outcome.text and metadata.get("type") != "library" and not missing:
@@ -93,12 +93,11 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
                               f"are: {reason}")
         return consumed
     index = {k.directory.resolve(): k for k in found}
-    for top in kustomize.tops(found):
+    tops = kustomize.tops(found)
+    for top, text in zip(tops, kustomize.render_all(tops, index, command, config.use_cache)):
         rel = relative_name(top.directory, config.root)
-        try:
-            text = kustomize.render(top, command)
-        except (RuntimeError, OSError, UnicodeDecodeError) as exc:
-            prepared.errors.append(ScanError(f"{rel}/kustomization.yaml", f"kustomize build failed: {exc}"))
+        if isinstance(text, RuntimeError):
+            prepared.errors.append(ScanError(f"{rel}/kustomization.yaml", f"kustomize build failed: {text}"))
             continue
         files_used, patches = kustomize.consumed(top, index)
         consumed |= files_used
@@ -134,7 +133,8 @@ def stream_origin(rel: str, text: str, root: Path) -> Origin | None:
     charts = {}
     for source in walk([str(root)], root):
         if source.path.name == CHART_FILE:
-            charts.setdefault(source.path.parent.name, source.path.parent)
+            chart = source.path.parent
+            charts.setdefault(helm.chart_name(chart, helm.chart_metadata(chart)), chart)
     resolve = {}
     for path in wanted:
         chart_name, _, inside = path.partition("/")

@@ -50,19 +50,28 @@ def values_files(chart: Path, extra: tuple[Path, ...]) -> list[Path | None]:
 
 
 def missing_dependencies(chart: Path, metadata: dict) -> list[str]:
+    """Declared dependencies (Chart.yaml, or requirements.yaml of Helm 2 charts) not under charts/."""
     vendored = {p.name for p in (chart / "charts").glob("*")} if (chart / "charts").is_dir() else set()
-    return [dep.get("name", "?") for dep in metadata.get("dependencies") or []
-            if not any(name == dep.get("name") or name.startswith(f"{dep.get('name')}-") for name in vendored)]
+    declared = list(metadata.get("dependencies") or []) + list(
+        _read_yaml(chart / "requirements.yaml").get("dependencies") or [])
+    return [dep.get("name", "?") for dep in declared if isinstance(dep, dict)
+            and not any(name == dep.get("name") or name.startswith(f"{dep.get('name')}-") for name in vendored)]
 
 
-def _sources(chart: Path, rel_chart: str) -> dict[str, SourceFile]:
-    """Template files by the path Helm gives them (`CHART/templates/x.yaml`)."""
+def chart_name(chart: Path, metadata: dict) -> str:
+    """The name Helm gives the chart's templates (`NAME/templates/x.yaml`): Chart.yaml's, not the folder's."""
+    name = metadata.get("name")
+    return name if isinstance(name, str) and name else chart.name
+
+
+def _sources(chart: Path, rel_chart: str, name: str) -> dict[str, SourceFile]:
+    """Template files by the path Helm gives them (`NAME/templates/x.yaml`)."""
     found = {}
     for path in chart.rglob("*"):
         if path.is_file() and "templates" in path.relative_to(chart).parts:
             inside = path.relative_to(chart).as_posix()
             rel = f"{rel_chart}/{inside}" if rel_chart not in ("", ".") else inside
-            found[f"{chart.name}/{inside}"] = SourceFile(rel, tuple(path.read_text(errors="replace").splitlines()))
+            found[f"{name}/{inside}"] = SourceFile(rel, tuple(path.read_text(errors="replace").splitlines()))
     return found
 
 
@@ -92,13 +101,12 @@ def _values(path: Path | None) -> dict:
     return values_from_yaml(path.read_text(encoding="utf-8"))
 
 
-def _render_sdk(chart: Path, values: Path | None) -> tuple[dict[str, str], dict]:
+def _render_sdk(chart: Path, values: Path | None) -> dict[str, str]:
     import helm_python
 
     try:
         with helm_python.Chart.load(str(chart)) as loaded:
-            metadata = loaded.metadata
-            return loaded.render(values=_values(values), name=RELEASE, namespace=NAMESPACE), metadata
+            return loaded.render(values=_values(values), name=RELEASE, namespace=NAMESPACE)
     except helm_python.HelmError as exc:
         raise RenderError(str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__) \
             from None
@@ -114,36 +122,39 @@ def _render_binary(chart: Path, values: Path | None) -> str:
     return done.stdout
 
 
-def render_chart(chart: Path, rel_chart: str, values: Path | None, tool: str) -> Rendering:
-    name = values.name if values is not None else "default values"
-    label = f"chart {chart.name}, {name}"
-    sources = _sources(chart, rel_chart)
-    virtual = f"{rel_chart}/<rendered: {name}>"
+def render_chart(chart: Path, rel_chart: str, values: Path | None, tool: str, name: str) -> Rendering:
+    values_name = values.name if values is not None else "default values"
+    label = f"chart {name}, {values_name}"
+    sources = _sources(chart, rel_chart, name)
+    virtual = f"{rel_chart}/<rendered: {values_name}>"
     if tool == "sdk":
-        manifests, _ = _render_sdk(chart, values)
-        text, segments = _join(manifests, chart.name, sources)
+        text, segments = _join(_render_sdk(chart, values), name, sources)
     else:
         text = _render_binary(chart, values)
         segments = stream_segments(text, sources)
     return Rendering(virtual, text, Origin(label, tuple(segments)))
 
 
-def chart_metadata(chart: Path) -> dict:
+def _read_yaml(path: Path) -> dict:
     from scanner.parse.yaml import parse_documents
 
     try:
-        documents = parse_documents((chart / "Chart.yaml").read_text(encoding="utf-8"), "Chart.yaml")
-    except Exception:  # noqa: BLE001 - the renderer reports a broken Chart.yaml in its own words
+        documents = parse_documents(path.read_text(encoding="utf-8"), path.name)
+    except Exception:  # noqa: BLE001 - absent or broken: the renderer reports it in its own words
         return {}
     data = to_plain(documents[0]) if documents else {}
     return data if isinstance(data, dict) else {}
 
 
-def renderings(chart: Path, rel_chart: str, extra_values: tuple[Path, ...], tool: str
+def chart_metadata(chart: Path) -> dict:
+    return _read_yaml(chart / "Chart.yaml")
+
+
+def renderings(chart: Path, rel_chart: str, extra_values: tuple[Path, ...], tool: str, name: str
                ) -> Iterator[Rendering | RenderError]:
     for values in values_files(chart, extra_values):
         try:
-            yield render_chart(chart, rel_chart, values, tool)
+            yield render_chart(chart, rel_chart, values, tool, name)
         except (RenderError, OSError, ValueError, subprocess.SubprocessError) as exc:
             label = values.name if values is not None else "default values"
-            yield RenderError(f"chart {chart.name} ({label}) failed to render: {exc}")
+            yield RenderError(f"chart {name} ({label}) failed to render: {exc}")

@@ -9,9 +9,12 @@ Remote resources are left to the renderer's own rules; hullscan itself fetches n
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +108,58 @@ def render(kustomization: Kustomization, command: list[str], timeout: float = 12
     if done.returncode != 0:
         raise RuntimeError((done.stderr.strip().splitlines() or ["kustomize build failed"])[-1])
     return done.stdout
+
+
+def _inputs_digest(top: Kustomization, index: dict[Path, Kustomization], command: list[str]) -> str:
+    """A digest of everything a rendering can read: every file under every kustomization folder
+    the top one reaches (generators and patches included), and the renderer used."""
+    digest = hashlib.sha256("\0".join(command).encode())
+    folders, stack = set(), [top]
+    while stack:
+        current = stack.pop()
+        if current.directory in folders:
+            continue
+        folders.add(current.directory)
+        stack.extend(index[r] for r in current.resources if r in index)
+        digest.update(str(current.directory).encode())
+        for resource in current.resources:
+            if resource.is_file():
+                digest.update(str(resource).encode() + resource.read_bytes())
+    for folder in sorted(folders):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def render_all(tops: list[Kustomization], index: dict[Path, Kustomization], command: list[str],
+               use_cache: bool) -> list[str | RuntimeError]:
+    """Each top kustomization rendered (or the error), in order: in parallel, since each build is
+    a process of its own, and from the cache when nothing it reads has changed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scanner.cache import cache_root
+
+    def one(top: Kustomization) -> str | RuntimeError:
+        entry = cache_root() / "kustomize" / _inputs_digest(top, index, command) if use_cache else None
+        if entry is not None and entry.is_file():
+            return entry.read_text(encoding="utf-8")
+        try:
+            text = render(top, command)
+        except (RuntimeError, OSError, UnicodeDecodeError, subprocess.SubprocessError) as exc:
+            return RuntimeError(str(exc))
+        if entry is not None:
+            try:
+                entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                temporary = entry.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
+                temporary.write_text(text, encoding="utf-8")
+                os.replace(temporary, entry)
+            except OSError:
+                pass
+        return text
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(one, tops))
 
 
 def _objects(text: str) -> list[tuple[str, str]]:

@@ -36,7 +36,7 @@ FORMATS = {
 
 TOOL_NAME = "hullscan"
 # Checklist items whose findings point at a secret: their source line is never echoed.
-SECRET_ITEMS = frozenset({"secrets.hardcoded", "image.sensitive-data"})
+SECRET_ITEMS = frozenset({"secrets.hardcoded", "secrets.manager", "image.sensitive-data"})
 
 Renderer = Callable[["ScanResult", "ReportOptions"], str]
 

@@ -12,6 +12,7 @@ filters.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from scanner.secrets.detectors import GENERIC_FILTERS, Detector
 
@@ -39,6 +40,7 @@ _AZURE_KEY_NAME = re.compile(r"azure|storage|account.?key", re.IGNORECASE)
 _AZURE_KEY_VALUE = re.compile(r"[A-Za-z0-9+/]{86}==")
 
 
+@lru_cache(maxsize=4096)  # the same few keys come back on every line of a big manifest
 def secret_name(key: str) -> bool:
     """Does the key's last word name a secret? (`DB_PASSWORD`, `apiKey`, `client-secret`: yes;
     `secretName`, `password_file`, `tokenUrl`, `key`: no.)"""

@@ -23,7 +23,8 @@ _PLACEHOLDER_WORDS = frozenset({
     "foobar", "unset", "notset", "not_set", "required",
 })
 _PLACEHOLDER = re.compile(
-    r"^<[^<>]*>$|^\[[^\[\]]*\]$|x{4,}|\*{3,}|\.{3,}|\u2026|(.)\1{5,}|^your[_-]|[_-]here$|^(?:insert|enter|put)[_-]",
+    r"^<[^<>]*>$|^\[[^\[\]]*\]$|x{4,}|\*{3,}|\.{3,}|\u2026|(.)\1{5,}|^your[_-]|[_-]here$|^(?:insert|enter|put)[_-]"
+    r"|(?:change|replace|fill)[-_. ]?(?:me|it)",
     re.IGNORECASE)
 _TEMPLATE = re.compile(r"\$\{|\{\{|\$\(|^\$[A-Za-z_]|%[A-Za-z_][A-Za-z0-9_]*%|#\{|@[A-Za-z_]+@|^__[A-Z0-9_]+__$"
                        r"|<%|\{%")

@@ -1,7 +1,9 @@
 """The `text` model: every secret in every scanned file, found once per scan.
 
 Each file's text is scanned in one pass (`scanner.secrets.scan`); YAML files are also walked as
-parsed trees (`scanner.secrets.structured`), reusing the tree the engine already built. Files under
+parsed trees (`scanner.secrets.structured`), reusing the tree the engine already built. Rendered
+Helm/Kustomize output is skipped: every value in it comes from a chart, values or kustomization
+file that is itself scanned, where the finding belongs (and is reported once). Files under
 `secret_allow_paths` are not scanned at all; secrets listed in `secret_allow_fingerprints` (by
 their digest) are dropped here, and by finding fingerprint in the check.
 """
@@ -49,6 +51,6 @@ def allowed_path(rel: str, patterns: Sequence[str]) -> bool:
 
 def build(files: Sequence[ParsedFile], config: Config) -> SecretsModel:
     allowed = frozenset(config.secret_allow_fingerprints)
-    matches = [match for file in files if not allowed_path(file.rel, config.secret_allow_paths)
-               for match in scan_file(file) if match.digest not in allowed]
+    scanned = [f for f in files if f.origin is None and not allowed_path(f.rel, config.secret_allow_paths)]
+    matches = [match for file in scanned for match in scan_file(file) if match.digest not in allowed]
     return SecretsModel(tuple(matches), allowed)

@@ -74,7 +74,8 @@ def combined() -> tuple[re.Pattern[str], dict[str, tuple[Detector, ...]]]:
 
     Every anchor alternative starts with a literal character; grouping them by it
     (`k(?:ey...)|g(?:h[pousr]_|l[a-z]{2,6}-)|...`) lets the engine test one character per branch
-    at each position instead of one per alternative (measured: 26 MB/s against 15 MB/s)."""
+    at each position instead of one per alternative (measured on the Argo CD manifests: 113 MB/s,
+    against 63 MB/s for the same anchors ungrouped and 3 MB/s for the full patterns joined)."""
     tails: dict[str, list[str]] = {}
     by_first: dict[str, list[Detector]] = {}
     for detector in (*DETECTORS, assign.GENERIC):
@@ -116,7 +117,12 @@ class TextScan:
         """The key a token is assigned to on its line (`GITHUB_TOKEN=ghp_...`), to name it by."""
         line_start = self.text.rfind("\n", 0, start) + 1
         found = _KEY_BEFORE.search(self.text, max(line_start, start - 200), start)
-        return found.group(1) if found else ""
+        if found is None:
+            return ""
+        if self.text.startswith("//", found.start(1) - 2):  # `user:` of a URL: name it by the URL's key
+            scheme = assign.key_before(self.text, found.start(1) - 3)
+            return self.key_on_line(scheme) if scheme < found.start(1) - 3 else ""
+        return found.group(1)
 
     def span(self, loc: Location) -> tuple[int, int]:
         """Offsets of a parsed value, without the quotes around a quoted one."""
@@ -215,7 +221,7 @@ class TextScan:
     def paired_aws(self, matches: list[SecretMatch]) -> list[SecretMatch]:
         """An access key id is rarely alone: its 40-character secret is usually within a few lines
         (a credentials file, a CSV export, two env entries); report both and link them."""
-        taken = {(m.start, m.end) for m in matches}
+        taken = {(m.start, m.end) for m in matches if m.rule not in _RANK}
         result = []
         for match in matches:
             if match.detector != "aws-access-key-id":
@@ -225,7 +231,7 @@ class TextScan:
             hi_line = min(match.loc.line + 3, len(self.index.starts) - 1)
             hi = self.index.starts[hi_line] if hi_line < len(self.index.starts) - 1 else len(self.text)
             partners = [s for s in _AWS_SECRET.finditer(self.text, lo, hi) if s.span() not in taken]
-            paired = [self.make(BY_ID["aws-secret-access-key"], *s.span(), name=match.name) for s in partners]
+            paired = [self.make(BY_ID["aws-secret-access-key"], *s.span()) for s in partners]
             paired = [replace(p, related=(match.loc,)) for p in paired]
             result.append(replace(match, related=tuple(p.loc for p in paired)))
             result.extend(paired)
@@ -248,8 +254,9 @@ def dedupe(matches: list[SecretMatch]) -> list[SecretMatch]:
     kept: list[SecretMatch] = []
     for match in sorted(matches, key=lambda m: _RANK.get(m.rule, 0)):
         at = bisect.bisect_left(starts, match.start)
-        if (at > 0 and kept[at - 1].end > match.start) or (at < len(kept) and kept[at].start < max(match.end,
-                                                                                                  match.start + 1)):
+        overlaps_before = at > 0 and kept[at - 1].end > match.start
+        overlaps_after = at < len(kept) and kept[at].start < max(match.end, match.start + 1)
+        if overlaps_before or overlaps_after:
             continue
         starts.insert(at, match.start)
         kept.insert(at, match)

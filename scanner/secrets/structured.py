@@ -75,20 +75,22 @@ def _secret_object(document: Mapping, scan: TextScan) -> Iterator[SecretMatch]:
             continue
         for key, node in entries.items():
             value = _text(node)
-            if value is None or _PUBLIC.search(key):
+            if value is None:
                 continue
             resource = f'Secret/{object_name} key "{key}"'
-            yield from _secret_value(scan, node, key, _decoded(value) if encoded else value, encoded, resource)
+            yield from _secret_value(scan, node, key, _decoded(value) if encoded else value, encoded, resource,
+                                     whole=not _PUBLIC.search(key))
 
 
-def _secret_value(scan: TextScan, node: Node, key: str, value: str, encoded: bool, resource: str
+def _secret_value(scan: TextScan, node: Node, key: str, value: str, encoded: bool, resource: str, whole: bool
                   ) -> Iterator[SecretMatch]:
+    """Tokens inside the value; then the value itself unless the entry is public (`username`)."""
     start, end = scan.span(node.loc)
     if encoded:  # what the text pass cannot see: tokens inside the decoded value, pointed at the entry
         for inner in scan_text(value, scan.path):
             yield replace(inner, loc=scan.index.location(scan.path, start, end), start=start, end=end,
                           resource=resource, name=inner.name or key)
-    if "\n" not in value.strip():  # a whole file (a config, a key) is judged by what is inside it
+    if whole and "\n" not in value.strip():  # a whole file (a config, a key) is judged by what is inside it
         detector = detector_for(key, value)
         yield scan.make(SECRET_DATA if detector is GENERIC else detector, start, end, name=key, value=value,
                         resource=resource)
