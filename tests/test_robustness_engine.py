@@ -8,8 +8,10 @@ engine as "rule X stopped early", which hides a bug, so this suite counts it as 
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -222,3 +224,14 @@ def test_hostile_file_names_in_every_format(tmp_path: Path, capsys: pytest.Captu
         json.loads(out)
     if fmt in ("text", "markdown"):
         assert "\x1b" not in out and "\x07" not in out
+
+
+@pytest.mark.parametrize("name", ["Dockerfile", "deploy.yaml", "main.tf", "notes.txt"])
+def test_hostile_standard_input(name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`hullscan scan -` reads bytes: random binary under any name is an error or nothing, never a crash."""
+    data = bytes(random.Random(name).getrandbits(8) for _ in range(3000))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code = main(["scan", "-", "--stdin-name", name, "--format", "json", "--no-cache"])
+    out, err = capsys.readouterr()
+    assert code in (0, 1) and "Traceback" not in err and "internal error" not in err
+    assert json.loads(out)["summary"]["findings"] == 0
