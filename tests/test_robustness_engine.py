@@ -36,7 +36,7 @@ NAMES = sorted({FILE_NAMES[kind] for kind in KINDS} | {"values.json", "notes.txt
                | ({"Containerfile", "api.dockerfile"} if "dockerfile" in KINDS else set())
                | ({"main.tf.json", "main.tfvars"} if "terraform" in KINDS else set()))
 CASES_BY_NAME = {case.name: case for case in CASES}
-FUZZ = settings(max_examples=40, deadline=None,
+FUZZ = settings(max_examples=40, deadline=20_000,  # ms: a whole scan, on a possibly loaded CI machine
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
