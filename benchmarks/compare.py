@@ -51,8 +51,9 @@ def commands(name: str, executable: str, corpus: Path, all_files: list[Path]) ->
         return [executable, *flag, "--quiet", "--compact", "-o", "json"]
     if name == "hadolint":
         return [executable, "--no-fail", "-f", "json", *dockerfiles] if dockerfiles else None
-    if name == "detect-secrets":
-        return [executable, "scan", str(corpus), "--all-files"]
+    if name == "detect-secrets":  # it only walks the current folder's tree
+        folder = corpus if corpus.is_dir() else corpus.parent
+        return ["env", f"--chdir={folder}", executable, "scan", "--all-files", "."]
     return [executable, str(corpus)]
 
 
@@ -86,7 +87,7 @@ def measure(corpus: Path, peers: dict[str, str], runs: int, hullscan: str) -> li
     tools = []
     for name, executable in {"hullscan": hullscan, **peers}.items():
         command = commands(name, executable, corpus, files)
-        if command is not None and shutil.which(command[0]):
+        if command is not None and shutil.which(executable):
             tools.append(Tool(name, command))
     for tool in tools:  # one warm-up run each: file cache and Python byte-code, not measured
         subprocess.run(tool.command, capture_output=True)

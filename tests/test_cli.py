@@ -180,3 +180,37 @@ def test_parse_errors_never_quote_a_credential(capsys, project: Path) -> None:
     report = json.loads(out)
     assert {e["path"] for e in report["errors"]} == {"Dockerfile", "main.tf"}
     assert token[:12] not in out + err
+
+
+CUSTOM_RULE = """\
+id: ORG001
+name: stdin-left-open
+severity: medium
+checklist: [runtime.privileged]
+kinds: [kubernetes, compose]
+model: container
+message: "{resource} is our own rule's concern"
+condition:
+  field: privileged
+  is: true
+docs:
+  what: Our organisation's rule.
+  why: Because.
+  example: "privileged: true"
+  use_instead: "privileged: false"
+"""
+
+
+def test_custom_rules_folder_runs_alongside_the_catalog(capsys, project: Path) -> None:
+    (project / "org-rules").mkdir()
+    (project / "org-rules" / "ORG001-stdin-left-open.yaml").write_text(CUSTOM_RULE)
+    (project / "pod.yaml").write_text(PRIVILEGED_POD)
+    code, report = scan_json(capsys, "--rules-dir", "org-rules", "--select", "ORG001")
+    assert code == 1 and [(f["rule"], f["line"]) for f in report["findings"]] == [("ORG001", 10)]
+
+
+def test_malformed_custom_rule_is_a_usage_error_naming_the_file(capsys, project: Path) -> None:
+    (project / "org-rules").mkdir()
+    (project / "org-rules" / "ORG002-bad.yaml").write_text(CUSTOM_RULE.replace("severity: medium", "severity: dire"))
+    code, out, err = run(capsys, "scan", "--rules-dir", "org-rules")
+    assert code == 2 and "ORG002-bad.yaml" in err and "Traceback" not in err
