@@ -57,7 +57,17 @@ class Command:
 
 
 def commands(instruction: Instruction) -> list[Command]:
-    """The shell commands of a RUN (shell form, exec form with `sh -c`, heredoc scripts)."""
+    """The shell commands of a RUN (shell form, exec form with `sh -c`, heredoc scripts).
+
+    A dozen rules read the same RUN; splitting it is the costliest step of a Dockerfile scan, so
+    the result is kept on the instruction for the rest of the scan."""
+    cached = instruction.__dict__.get("_shell_commands")
+    if cached is None:
+        cached = instruction.__dict__["_shell_commands"] = _commands(instruction)
+    return list(cached)
+
+
+def _commands(instruction: Instruction) -> list[Command]:
     if instruction.exec_form is not None:
         return _exec_commands(instruction)
     text = instruction.text
