@@ -123,6 +123,11 @@ def parse_throughput(count: int) -> list[str]:
         seconds = _time(lambda: [parse(text, "bench") for text in texts])  # noqa: B023
         lines = sum(text.count("\n") for text in texts)
         rows.append(f"| {kind} | {count / seconds:,.0f} | {lines / seconds:,.0f} |")
+        if kind == "terraform":  # the yardstick: python-hcl2's own parse, without our node model
+            import hcl2
+
+            seconds = _time(lambda: [hcl2.parses_to_tree(text) for text in texts])  # noqa: B023
+            rows.append(f"| terraform (python-hcl2 alone) | {count / seconds:,.0f} | {lines / seconds:,.0f} |")
     return rows
 
 
