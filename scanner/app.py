@@ -91,8 +91,10 @@ def build_config(options: ScanOptions) -> Config:
         jobs=options.jobs if options.jobs is not None else config.jobs,
         limits=limits,
         use_cache=not options.no_cache,
-        render_helm=config.render_helm and not options.no_render,
-        render_kustomize=config.render_kustomize and not options.no_render,
+        # Rendered output is never scanned for secrets (its sources are), so a secrets-only run
+        # skips rendering altogether.
+        render_helm=config.render_helm and not options.no_render and not options.secrets_only,
+        render_kustomize=config.render_kustomize and not options.no_render and not options.secrets_only,
     )
 
 

@@ -57,11 +57,12 @@ def _in_chart(path: Path, charts: list[Path]) -> bool:
 
 def _helm(charts: list[Path], config: Config, prepared: Prepared) -> None:
     tool = helm.renderer() if config.render_helm else ""
-    if not tool:
+    if not tool and not config.secrets_only:
         reason = "rendering is turned off" if not config.render_helm else \
             "install `hullscan[helm]` or put `helm` on PATH to render them"
         prepared.notes.append(f"{len(charts)} Helm chart(s) not rendered, their templates read for secrets "
                               f"only: {reason}")
+    if not tool:
         return
     for chart in charts:
         rel = relative_name(chart, config.root)
@@ -86,11 +87,12 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
     found = [k for k in (kustomize.read(p) for p in files) if k is not None]
     consumed: set[Path] = {patch for k in found for patch in k.patches}
     command = kustomize.tool() if config.render_kustomize else None
-    if command is None:
+    if command is None and not config.secrets_only:
         reason = "rendering is turned off" if not config.render_kustomize else \
             "install `kustomize` or `kubectl` to render them"
         prepared.notes.append(f"{len(found)} kustomization(s) not rendered, their files scanned as they "
                               f"are: {reason}")
+    if command is None:
         return consumed
     index = {k.directory.resolve(): k for k in found}
     tops = kustomize.tops(found)
