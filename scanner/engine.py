@@ -186,6 +186,23 @@ def run_rules(rules: Iterable[Rule], models: Models) -> tuple[list[Finding], set
     return sorted(findings.values(), key=lambda f: f.sort_key), ran
 
 
+def _check_rule_options(catalog: Sequence[Rule], config: Config) -> None:
+    """Options in the configuration must name a rule and options it has: a misspelt option that is
+    silently ignored would leave a gate at its default."""
+    from scanner.catalog import CatalogError
+
+    by_id = {rule.id: rule for rule in catalog}
+    for rule_id, options in config.rule_options.items():
+        rule = by_id.get(rule_id)
+        if rule is None:
+            raise CatalogError(f"configuration: rules.{rule_id}: no such rule")
+        unknown = sorted(set(options) - set(rule.options))
+        if unknown:
+            known = ", ".join(sorted(rule.options)) or "none"
+            raise CatalogError(f"configuration: rules.{rule_id}: unknown option(s) {', '.join(unknown)} "
+                               f"(options: {known})")
+
+
 def _checkov_equivalents(rules: Iterable[Rule]) -> dict[str, tuple[str, ...]]:
     mapping: dict[str, list[str]] = {}
     for rule in rules:
@@ -199,6 +216,7 @@ def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult
     from scanner import suppress
 
     catalog = load_rules(config.rules_dirs)
+    _check_rule_options(catalog, config)
     result.rules = selected_rules(catalog, config)
     models = Models(parsed, config)
     findings, ran = run_rules((r for r in result.rules if r.model != "suppressions"), models)

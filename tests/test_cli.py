@@ -214,3 +214,14 @@ def test_malformed_custom_rule_is_a_usage_error_naming_the_file(capsys, project:
     (project / "org-rules" / "ORG002-bad.yaml").write_text(CUSTOM_RULE.replace("severity: medium", "severity: dire"))
     code, out, err = run(capsys, "scan", "--rules-dir", "org-rules")
     assert code == 2 and "ORG002-bad.yaml" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ("CLD022: {public_port: [80]}", "unknown option(s) public_port"),
+    ("CLD999: {x: 1}", "rules.CLD999: no such rule"),
+])
+def test_rule_options_must_exist(capsys, project: Path, options: str, message: str) -> None:
+    (project / ".hullscan.yaml").write_text(f"rules:\n  {options}\n")
+    (project / "Dockerfile").write_text("FROM alpine:3.20\nUSER 1000\n")
+    code, _, err = run(capsys, "scan")
+    assert code == 2 and message in err
