@@ -17,7 +17,8 @@ from pathlib import Path
 SKIPPED_DIRS = frozenset({".git", "node_modules", ".terraform", ".hg", ".svn", "__pycache__", ".tox",
                           ".venv", ".mypy_cache", ".pytest_cache"})
 # Files that make a folder something to render (a Helm chart, a Kustomize overlay) before scanning.
-RENDER_ROOTS = frozenset({"Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization"})
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+RENDER_ROOTS = frozenset({"Chart.yaml", *KUSTOMIZATION_NAMES})
 STRUCTURED_TYPES = ("dockerfile", "kubernetes", "compose", "cloudformation", "terraform")
 
 _DOCKERFILE_NAME = re.compile(r"^(?:(?:docker|container)file(?:\..+)?|.+\.(?:docker|container)file)$",

@@ -13,14 +13,15 @@ import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from scanner.discover import KUSTOMIZATION_NAMES
 from scanner.inputs import ParsedFile
 from scanner.nodes import Mapping, Node, Sequence as NodeSequence, dig, text
 
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+MEMBER_KEYS = ("resources", "bases", "components")
 PATCH_KEYS = ("patchesStrategicMerge", "patches", "patchesJson6902")
 
 
-def _entries(node: Node | None) -> list[str]:
+def entries(node: Node | None) -> list[str]:
     """File names in a kustomization list, written plainly or as `{path: ...}`."""
     if not isinstance(node, NodeSequence):
         return []
@@ -66,7 +67,7 @@ class Kustomizations:
 
     def _apply(self, directory: str, document: Mapping) -> None:
         for key in PATCH_KEYS:
-            self.patches.update(self._path(directory, name) for name in _entries(document.get(key)))
+            self.patches.update(self._path(directory, name) for name in entries(document.get(key)))
         members = self.members(directory, set())
         namespace = text(document.get("namespace"))
         targets = self._targets(directory, document)
@@ -104,8 +105,8 @@ class Kustomizations:
         seen.add(directory)
         document = self.by_dir[directory]
         result: set[str] = set()
-        for key in ("resources", "bases", "components"):
-            for name in _entries(document.get(key)):
+        for key in MEMBER_KEYS:
+            for name in entries(document.get(key)):
                 target = self._path(directory, name)
                 if target in self.files:
                     result.add(target)

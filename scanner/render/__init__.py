@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scanner.config import Config
-from scanner.discover import SourceFile, relative_name, walk
+from scanner.discover import KUSTOMIZATION_NAMES, SourceFile, relative_name, walk
 from scanner.findings import ScanError
 from scanner.render import helm, kustomize
 from scanner.render.sourcemap import Origin, SourceFile as MappedSource, source_comments, stream_segments
@@ -117,11 +117,11 @@ def prepare(sources: list[SourceFile], config: Config) -> Prepared:
     charts = _top_charts(sources)
     if charts:
         _helm(charts, config, prepared)
-    kustomizations = [s.path for s in sources if s.path.name in kustomize.NAMES]
+    kustomizations = [s.path for s in sources if s.path.name in KUSTOMIZATION_NAMES]
     consumed = _kustomize(kustomizations, config, prepared) if kustomizations else set()
     prepared.sources = [
         replace(s, forced_type="text") if (_in_chart(s.path, charts) or s.path.resolve() in consumed
-                                           or s.path.name in kustomize.NAMES) else s
+                                           or s.path.name in KUSTOMIZATION_NAMES) else s
         for s in sources]
     return prepared
 

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from scanner.render.sourcemap import Segment, SourceFile
 
-NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _DOC_START = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _KIND = re.compile(r"^kind:[ \t]*['\"]?([\w.-]+)", re.MULTILINE)
 _NAME = re.compile(r"^metadata:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+name:[ \t]*['\"]?([\w.:-]+)", re.MULTILINE)
@@ -35,20 +34,9 @@ class Kustomization:
     component: bool = False
 
 
-def _entries(value: object) -> list[str]:
-    if not isinstance(value, list):
-        return []
-    found = []
-    for item in value:
-        if isinstance(item, str):
-            found.append(item)
-        elif isinstance(item, dict) and isinstance(item.get("path"), str):
-            found.append(item["path"])
-    return found
-
-
 def read(path: Path) -> Kustomization | None:
-    from scanner.nodes import to_plain
+    from scanner.model.kustomize import MEMBER_KEYS, PATCH_KEYS, entries
+    from scanner.nodes import Mapping, text
     from scanner.parse import ParseError
     from scanner.parse.yaml import parse_documents
 
@@ -56,16 +44,15 @@ def read(path: Path) -> Kustomization | None:
         documents = parse_documents(path.read_text(encoding="utf-8"), str(path))
     except (OSError, UnicodeDecodeError, ParseError):
         return None
-    data = to_plain(documents[0]) if documents else None
-    if not isinstance(data, dict):
+    document = documents[0] if documents else None
+    if not isinstance(document, Mapping):
         return None
     here = path.parent
-    local = [e for key in ("resources", "bases", "components") for e in _entries(data.get(key))
+    local = [e for key in MEMBER_KEYS for e in entries(document.get(key))
              if "://" not in e and not e.startswith(("github.com/", "git@"))]
-    patch_keys = ("patchesStrategicMerge", "patches", "patchesJson6902")
-    patches = [here / e for key in patch_keys for e in _entries(data.get(key)) if "\n" not in e]
+    patches = [here / e for key in PATCH_KEYS for e in entries(document.get(key)) if "\n" not in e]
     return Kustomization(here, [(here / e).resolve() for e in local], [p.resolve() for p in patches],
-                         component=data.get("kind") == "Component")
+                         component=text(document.get("kind")) == "Component")
 
 
 def tops(kustomizations: list[Kustomization]) -> list[Kustomization]:
