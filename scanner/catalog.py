@@ -108,7 +108,8 @@ def _folder(directory: Path) -> dict[str, Any]:
     from scanner.cache import cache_root
 
     paths = sorted(directory.glob("*.yaml"))
-    stamp = json.dumps([[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in paths])
+    stats = [(path.name, path.stat()) for path in paths]
+    stamp = json.dumps([[name, stat.st_size, stat.st_mtime_ns] for name, stat in stats])
     key = hashlib.sha256(f"{__version__}\0{directory.resolve()}\0{stamp}".encode()).hexdigest()[:32]
     cached = cache_root() / f"catalog-{key}.json"
     try:

@@ -158,8 +158,7 @@ def _annotation_entries(value: Node | None) -> Iterator[tuple[Node, str]]:
 
 def from_metadata(parsed: ParsedFile) -> Iterator[InlineSuppression]:
     """Kubernetes `metadata.annotations["hullscan.dev/ignore"]`, CloudFormation `Metadata.hullscan.ignore`."""
-    if parsed.type not in ("kubernetes", "cloudformation") or ANNOTATION.split("/")[0] not in parsed.text \
-            and "hullscan" not in parsed.text:
+    if parsed.type not in ("kubernetes", "cloudformation") or "hullscan" not in parsed.text:
         return
     for document in parsed.tree or ():
         if parsed.type == "kubernetes":
