@@ -278,6 +278,7 @@ def _read_all(sources: Sequence[SourceFile], config: Config, stdin_data: bytes |
     else:
         outcomes = [read_source(source, config, stdin_data) for source in sources]
     parsed: list[ParsedFile] = []
+    charts: dict[str, Path] | None = None  # walked once, and only if a rendered stream shows up
     for outcome in outcomes:
         if isinstance(outcome, ScanError):
             result.errors.append(outcome)
@@ -287,9 +288,10 @@ def _read_all(sources: Sequence[SourceFile], config: Config, stdin_data: bytes |
             if outcome.error is not None:
                 result.errors.append(outcome.error)
             if outcome.type == "kubernetes" and "# Source: " in outcome.text:
-                from scanner.render import stream_origin
+                from scanner.render import charts_under, stream_origin
 
-                outcome = replace(outcome, origin=stream_origin(outcome.rel, outcome.text, config.root))
+                charts = charts_under(config.root) if charts is None else charts
+                outcome = replace(outcome, origin=stream_origin(outcome.rel, outcome.text, config.root, charts))
             parsed.append(outcome)
     return parsed
 

@@ -126,17 +126,22 @@ def prepare(sources: list[SourceFile], config: Config) -> Prepared:
     return prepared
 
 
-def stream_origin(rel: str, text: str, root: Path) -> Origin | None:
-    """For rendered Helm output (`helm template ... | hullscan scan -`): map `# Source:` comments
-    to template files under the project root, when they are there."""
-    wanted = set(source_comments(text))
-    if not wanted:
-        return None
-    charts = {}
+def charts_under(root: Path) -> dict[str, Path]:
+    """Chart folders under the project root by chart name, for `stream_origin`."""
+    charts: dict[str, Path] = {}
     for source in walk([str(root)], root):
         if source.path.name == CHART_FILE:
             chart = source.path.parent
             charts.setdefault(helm.chart_name(chart, helm.chart_metadata(chart)), chart)
+    return charts
+
+
+def stream_origin(rel: str, text: str, root: Path, charts: dict[str, Path]) -> Origin | None:
+    """For rendered Helm output (`helm template ... | hullscan scan -`): map `# Source:` comments
+    to template files of `charts` (from `charts_under`), when they are there."""
+    wanted = set(source_comments(text))
+    if not wanted:
+        return None
     resolve = {}
     for path in wanted:
         chart_name, _, inside = path.partition("/")
