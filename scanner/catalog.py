@@ -22,7 +22,7 @@ from scanner import __version__
 from scanner.findings import SEVERITIES
 
 FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "image", "text")
-MODELS = ("dockerfile", "container", "kubernetes", "cloud", "image", "text", "suppressions")
+MODELS = ("dockerfile", "container", "kubernetes", "cluster", "cloud", "image", "text", "suppressions")
 DOC_SECTIONS = ("what", "why", "example", "use_instead")
 EQUIVALENT_TOOLS = ("checkov", "trivy", "kics", "hadolint", "detect-secrets", "gitleaks")
 

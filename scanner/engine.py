@@ -23,13 +23,15 @@ MODEL_BUILDERS = {
     "dockerfile": "scanner.model.dockerfile:build",
     "container": "scanner.adapters:build",
     "kubernetes": "scanner.model.kubernetes:build",
+    "cluster": "scanner.model.cluster:build",
     "cloud": "scanner.model.cloud:build",
     "text": "scanner.secrets.model:build",
     "image": "scanner.image.model:build",
 }
 # Models built from other models receive them (when the scan has their file types), so that each
 # model is built once per scan.
-MODEL_INPUTS = {"container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation"}}}
+MODEL_INPUTS = {"container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation"}},
+                "cluster": {"kubernetes": {"kubernetes"}, "container": {"kubernetes", "terraform"}}}
 
 
 @dataclass

@@ -212,6 +212,7 @@ def test_default_namespace_option_reports_unnamespaced_workloads() -> None:
 
 def test_binding_finding_names_the_role_location_in_another_file() -> None:
     from scanner.checks.k8s_rbac import dangerous_role_binding
+    from scanner.model import cluster
 
     rule = next(rule for rule in load_rules() if rule.id == "K8S008")
     model = _model(
@@ -220,7 +221,7 @@ def test_binding_finding_names_the_role_location_in_another_file() -> None:
                            "    resources: [secrets]\n    verbs: [list]\n"),
         _file("binding.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
                               "metadata: {name: b}\nroleRef:\n  kind: ClusterRole\n  name: r\n"))
-    (hit,) = dangerous_role_binding(model, RuleContext(rule, {}))
+    (hit,) = dangerous_role_binding(cluster.build([], Config(), kubernetes=model), RuleContext(rule, {}))
     assert (hit.loc.path, hit.loc.line) == ("binding.yaml", 6)
     assert [(loc.path, loc.line) for loc in hit.related] == [("role.yaml", 6)]
     assert hit.args["where"] == " (defined at role.yaml:6)"

@@ -15,7 +15,6 @@ from typing import Any
 from scanner.config import Config
 from scanner.inputs import ParsedFile
 from scanner.model.container import Containers, ContainerSpec
-from scanner.nodes import truth
 
 
 def build(files: Sequence[ParsedFile], config: Config, kubernetes: Any = None, cloud: Any = None) -> Containers:
@@ -30,9 +29,6 @@ def build(files: Sequence[ParsedFile], config: Config, kubernetes: Any = None, c
         objects = kubernetes if kubernetes is not None else kubernetes_objects(files, config)
         for obj in objects:
             result.containers.extend(from_object(obj))
-        result.tokenless_service_accounts = {
-            (account.namespace, account.name) for account in objects.of_kind("ServiceAccount")
-            if truth(account.get("automountServiceAccountToken")) is False}
     if "compose" in types:
         from scanner.adapters.compose import from_document
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from scanner.adapters.common import templated
 from scanner.catalog import RuleContext
 from scanner.findings import Hit, hit_at
+from scanner.model.cluster import Cluster
 from scanner.model.container import Containers, EnvVar
 from scanner.nodes import Unknown, text, truth
 
@@ -59,17 +60,17 @@ def secret_env_literal(containers: Containers, ctx: RuleContext) -> Iterator[Hit
                          names=", ".join(var.name for var in names))
 
 
-def default_service_account_token(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
+def default_service_account_token(cluster: Cluster, ctx: RuleContext) -> Iterator[Hit]:
     """A pod on the `default` service account was given no identity of its own, so it shows no need
-    for the API; mounting that account's token only helps an intruder. One finding per pod."""
-    for container in containers:
-        if container.dialect != "kubernetes" or container.pod_loc is None:
-            continue
-        account, automount = container.service_account, container.automount_token
+    for the API; mounting that account's token only helps an intruder. Judged over the whole scan,
+    since the ServiceAccount that turns mounting off is often in another file than the pod."""
+    tokenless = cluster.tokenless_accounts()
+    for pod in cluster.pods:
+        account, automount = pod.account, pod.automount
         if isinstance(account, Unknown) or isinstance(automount, Unknown) or truth(automount) is False:
             continue
         name = text(account) or "default"
-        if name != "default" or (container.namespace, "default") in containers.tokenless_service_accounts:
+        if name != "default" or (pod.namespace, "default") in tokenless:
             continue
-        where = automount if automount is not None else account if account is not None else container.pod_loc
-        yield hit_at(where, container.pod_resource, "automountServiceAccountToken")
+        where = automount if automount is not None else account if account is not None else pod.loc
+        yield hit_at(where, pod.resource, "automountServiceAccountToken")

@@ -8,29 +8,15 @@ from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
 from scanner.findings import Hit, hit_at
-from scanner.model.kubernetes import KubeObject, KubernetesObjects, containers, pod_spec
-from scanner.nodes import Mapping, Node, Scalar, Sequence, dig, strings, text, truth
-
-# Objects that make a Secret of a given name: (kind, path to the name, or None for metadata.name).
-SECRET_MAKERS = (("Secret", None), ("SealedSecret", None), ("ExternalSecret", ("spec", "target", "name")),
-                 ("ExternalSecret", None), ("Certificate", ("spec", "secretName")))
+from scanner.model.cluster import Cluster
+from scanner.model.kubernetes import KubeObject, KubernetesObjects
+from scanner.nodes import Node, Sequence, dig, strings, text
 
 
-def namespace_without_quota(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
-    bounded = {obj.namespace for obj in model.of_kind("ResourceQuota", "LimitRange")}
-    for namespace in model.of_kind("Namespace"):
-        if namespace.name and namespace.name not in bounded:
+def namespace_without_quota(cluster: Cluster, ctx: RuleContext) -> Iterator[Hit]:
+    for namespace in cluster.objects.of_kind("Namespace"):
+        if namespace.name and namespace.name not in cluster.bounded_namespaces:
             yield hit_at(namespace.loc, namespace.label, "quota")
-
-
-def _defined_secrets(model: KubernetesObjects) -> set[tuple[str, str]]:
-    defined = set()
-    for kind, path in SECRET_MAKERS:
-        for obj in model.of_kind(kind):
-            name = text(obj.get(*path)) if path else obj.name
-            if name:
-                defined.add((obj.namespace, name))
-    return defined
 
 
 def _items(node: Node | None) -> list[Node]:
@@ -47,13 +33,13 @@ def _creates_secrets(role: KubeObject) -> bool:
     return False
 
 
-def _runtime_secret_namespaces(model: KubernetesObjects) -> set[str]:
+def _runtime_secret_namespaces(objects: KubernetesObjects) -> set[str]:
     """Namespaces where a service account in the scan may create Secrets: names a pod refers to
     there may well be made at run time (an init job writing a generated password), so they are
     not judged. "*" when a ClusterRoleBinding allows it everywhere."""
     found: set[str] = set()
-    for binding in model.unique("RoleBinding", "ClusterRoleBinding"):
-        role = model.role_of(binding)
+    for binding in objects.unique("RoleBinding", "ClusterRoleBinding"):
+        role = objects.role_of(binding)
         subjects = _items(binding.get("subjects"))
         if role is not None and _creates_secrets(role) and any(
                 text(dig(subject, "kind")) == "ServiceAccount" for subject in subjects):
@@ -61,37 +47,15 @@ def _runtime_secret_namespaces(model: KubernetesObjects) -> set[str]:
     return found
 
 
-def secret_references(spec: Mapping) -> Iterator[Scalar]:
-    """Names of Secrets a pod spec needs (references marked `optional: true` are left out)."""
-    candidates: list[tuple[Node | None, Node | None]] = []
-    for volume in _items(spec.get("volumes")):
-        secret = dig(volume, "secret")
-        candidates.append((dig(secret, "secretName"), dig(secret, "optional")))
-        for source in _items(dig(volume, "projected", "sources")):
-            candidates.append((dig(source, "secret", "name"), dig(source, "secret", "optional")))
-    candidates += [(dig(item, "name"), None) for item in _items(spec.get("imagePullSecrets"))]
-    for container in containers(spec):
-        for env in _items(container.get("env")):
-            ref = dig(env, "valueFrom", "secretKeyRef")
-            candidates.append((dig(ref, "name"), dig(ref, "optional")))
-        for source in _items(container.get("envFrom")):
-            candidates.append((dig(source, "secretRef", "name"), dig(source, "secretRef", "optional")))
-    for name, optional in candidates:
-        if isinstance(name, Scalar) and text(name) and truth(optional) is not True:
-            yield name
-
-
-def undefined_secret(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
-    defined = _defined_secrets(model)
-    made_at_run_time = _runtime_secret_namespaces(model)
-    for workload in model.workloads():
+def undefined_secret(cluster: Cluster, ctx: RuleContext) -> Iterator[Hit]:
+    made_at_run_time = _runtime_secret_namespaces(cluster.objects)
+    for workload in cluster.workloads:
         if made_at_run_time & {"*", workload.namespace}:
             continue
-        spec = pod_spec(workload)
         seen: set[str] = set()
-        for name in secret_references(spec) if spec is not None else ():
+        for name in workload.secret_references:
             value = str(name.value)
-            if (workload.namespace, value) not in defined and value not in seen:
+            if (workload.namespace, value) not in cluster.secrets and value not in seen:
                 seen.add(value)
                 yield hit_at(name, workload.label, f"secret.{value}", secret=value,
                              namespace=workload.namespace)

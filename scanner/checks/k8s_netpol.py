@@ -12,42 +12,30 @@ from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
 from scanner.findings import Hit, hit_at
-from scanner.model.kubernetes import KubeObject, KubernetesObjects, Selector, pod_labels, pod_spec
-from scanner.nodes import Mapping, Node, Sequence, dig, strings, text, truth
+from scanner.model.cluster import Cluster, is_core_policy
+from scanner.model.kubernetes import KubeObject, KubernetesObjects, Selector
+from scanner.nodes import Mapping, Node, Sequence, dig, strings, text
 
-OTHER_ENGINES = frozenset({"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy",
-                           "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"})
 EVERYWHERE = frozenset({"0.0.0.0/0", "::/0"})
 
 
-def _core(obj: KubeObject) -> bool:
-    """A Kubernetes NetworkPolicy (Calico writes its own `kind: NetworkPolicy` too)."""
-    return obj.kind == "NetworkPolicy" and obj.api_version.startswith("networking.k8s.io/")
+def _policies(objects: KubernetesObjects, namespace: str) -> list[KubeObject]:
+    return [policy for policy in objects.unique("NetworkPolicy")
+            if is_core_policy(policy) and policy.namespace == namespace]
 
 
-def _policies(model: KubernetesObjects, namespace: str) -> list[KubeObject]:
-    return [policy for policy in model.unique("NetworkPolicy")
-            if _core(policy) and policy.namespace == namespace]
-
-
-def _other_engines(model: KubernetesObjects) -> set[str]:
-    """Namespaces with policies of another engine ("" for cluster-wide ones)."""
-    return {obj.namespace for obj in model
-            if obj.kind in OTHER_ENGINES or (obj.kind == "NetworkPolicy" and not _core(obj))}
-
-
-def workload_without_policy(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
-    elsewhere = _other_engines(model)
+def workload_without_policy(cluster: Cluster, ctx: RuleContext) -> Iterator[Hit]:
+    # Policies of another engine ("" for cluster-wide ones) can't be evaluated here.
+    elsewhere = cluster.other_engine_namespaces
     selectors: dict[str, list[Selector]] = {}
-    for workload in model.workloads():
+    for workload in cluster.workloads:
         # NetworkPolicy does not apply to pods on the host network, so it can't be asked of them.
-        host_network = truth(dig(pod_spec(workload), "hostNetwork")) is True
-        if workload.patched or host_network or elsewhere & {"", workload.namespace}:
+        if workload.patched or workload.host_network or elsewhere & {"", workload.namespace}:
             continue
         if workload.namespace not in selectors:
             selectors[workload.namespace] = [Selector.read(policy.get("spec", "podSelector"))
-                                             for policy in _policies(model, workload.namespace)]
-        labels = pod_labels(workload)
+                                             for policy in _policies(cluster.objects, workload.namespace)]
+        labels = workload.pod_labels
         if any(selector.matches(labels) is not False for selector in selectors[workload.namespace]):
             continue
         yield hit_at(workload.loc, workload.label, "networkpolicy", namespace=workload.namespace)
@@ -68,11 +56,11 @@ def is_default_deny_ingress(policy: KubeObject) -> bool:
                                                                       and not ingress.items))
 
 
-def namespace_without_default_deny(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+def namespace_without_default_deny(cluster: Cluster, ctx: RuleContext) -> Iterator[Hit]:
     """Reported at the Namespace object when the scan has it, else at the namespace's first policy."""
-    namespace_objects = model.of_kind("Namespace")
-    for namespace in sorted({workload.namespace for workload in model.workloads()}):
-        policies = _policies(model, namespace)
+    namespace_objects = cluster.objects.of_kind("Namespace")
+    for namespace in sorted({workload.namespace for workload in cluster.workloads}):
+        policies = _policies(cluster.objects, namespace)
         if not policies or any(is_default_deny_ingress(policy) for policy in policies):
             continue
         places = [obj for obj in namespace_objects if obj.name == namespace] or policies[:1]
@@ -95,7 +83,7 @@ def _open_peer(peer: Node) -> bool:
 
 def allow_all_ingress(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
     """An ingress rule that admits every source on every port (no `ports` limit)."""
-    for policy in filter(_core, model.of_kind("NetworkPolicy")):
+    for policy in filter(is_core_policy, model.of_kind("NetworkPolicy")):
         rules = policy.get("spec", "ingress")
         for index, rule in enumerate(rules.items if isinstance(rules, Sequence) else ()):
             ports = dig(rule, "ports")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from scanner.catalog import RuleContext
 from scanner.findings import Hit, hit_at
+from scanner.model.cluster import Cluster
 from scanner.model.kubernetes import KubeObject, KubernetesObjects
 from scanner.nodes import Mapping, Scalar, Sequence, dig, strings, text
 
@@ -131,19 +132,20 @@ def broad_group_binding(model: KubernetesObjects, ctx: RuleContext) -> Iterator[
                 yield hit_at(name, binding.label, f"subjects.{name.value}", subject=str(name.value))
 
 
-def powerful_grant(model: KubernetesObjects, binding: KubeObject,
+def powerful_grant(objects: KubernetesObjects, binding: KubeObject,
                    kinds: frozenset[str] | None = None) -> tuple[KubeObject, Grant] | None:
     """The role a binding hands out and its first dangerous permission (of `kinds`), if any."""
-    role = model.role_of(binding)
+    role = objects.role_of(binding)
     if role is None:
         return None
     grant = next((g for g in grants(role, binding.namespace) if kinds is None or g.kind in kinds), None)
     return (role, grant) if grant is not None else None
 
 
-def dangerous_role_binding(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
-    for binding in model.of_kind(*BINDING_KINDS):
-        found = None if is_cluster_admin(binding) else powerful_grant(model, binding)
+def dangerous_role_binding(cluster: Cluster, ctx: RuleContext) -> Iterator[Hit]:
+    """Judged over the whole scan: the role is often defined in another file than its binding."""
+    for binding in cluster.objects.of_kind(*BINDING_KINDS):
+        found = None if is_cluster_admin(binding) else powerful_grant(cluster.objects, binding)
         if found is None:
             continue
         role, grant = found

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from scanner.catalog import RuleContext
 from scanner.checks.k8s_rbac import BINDING_KINDS, is_cluster_admin, powerful_grant, subjects
 from scanner.findings import Hit, hit_at
+from scanner.model.cluster import Cluster
 from scanner.model.kubernetes import KubeObject, KubernetesObjects
 from scanner.nodes import text, truth
 
@@ -28,26 +29,26 @@ def default_account_binding(model: KubernetesObjects, ctx: RuleContext) -> Itera
 CONTROL = frozenset({"wildcard", "escalation"})
 
 
-def _power(model: KubernetesObjects, binding: KubeObject) -> str | None:
+def _power(objects: KubernetesObjects, binding: KubeObject) -> str | None:
     """What makes a binding powerful, in words, or None."""
     if is_cluster_admin(binding):
         return "cluster-admin"
-    found = powerful_grant(model, binding, CONTROL)
+    found = powerful_grant(objects, binding, CONTROL)
     return f"{found[0].label} ({found[1].what})" if found else None
 
 
-def powerful_account_automount(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+def powerful_account_automount(cluster: Cluster, ctx: RuleContext) -> Iterator[Hit]:
     """A powerful service account that mounts its token by default hands that power to every pod
     that uses it, including ones added later for other purposes."""
     powers: dict[tuple[str, str], tuple[str, KubeObject]] = {}
-    for binding in model.unique(*BINDING_KINDS):
-        power = _power(model, binding)
+    for binding in cluster.objects.unique(*BINDING_KINDS):
+        power = _power(cluster.objects, binding)
         if power is None:
             continue
         for kind, namespace, name in subjects(binding):
             if kind == "ServiceAccount":
                 powers.setdefault((namespace, str(name.value)), (power, binding))
-    for account in model.of_kind("ServiceAccount"):
+    for account in cluster.objects.of_kind("ServiceAccount"):
         found = powers.get((account.namespace, account.name))
         mount = account.get("automountServiceAccountToken")
         if found is None or truth(mount) is False or (mount is not None and truth(mount) is None):

@@ -110,13 +110,10 @@ class ContainerSpec:
 
 @dataclass
 class Containers:
-    """Every container of a scan, in file order, with the scan-wide facts container rules need:
-    the configured registry allow-list and the (namespace, name) of ServiceAccount objects that
-    turn token automounting off."""
+    """Every container of a scan, in file order, with the configured registry allow-list."""
 
     containers: list[ContainerSpec] = field(default_factory=list)
     trusted_registries: tuple[str, ...] = ()
-    tokenless_service_accounts: set[tuple[str, str]] = field(default_factory=set)
 
     def __iter__(self) -> Iterator[ContainerSpec]:
         return iter(self.containers)
