@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-class OverBudget(Exception):
-    """The work took longer than its budget."""
+class OverBudget(BaseException):
+    """The work took longer than its budget. Not an `Exception`, so that code which keeps going
+    after one failure (a rule that breaks, the others still run) does not keep going past it."""
 
 
 def _expire(signum: int, frame: object) -> None:

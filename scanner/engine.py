@@ -7,30 +7,30 @@ severity overrides, fingerprints, suppressions — happens here, once, so rules 
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from scanner.catalog import Rule, RuleContext, load_rules
 from scanner.config import Config
-from scanner.discover import RENDER_ROOTS, SourceFile, classify_content, classify_name, file_type
+from scanner.discover import RENDER_ROOTS, SourceFile
 from scanner.findings import Finding, Hit, ScanError, fingerprint
 from scanner.inputs import ParsedFile
 
 MODEL_BUILDERS = {
     "dockerfile": "scanner.model.dockerfile:build",
     "container": "scanner.adapters:build",
+    "kustomize": "scanner.model.kustomize:build",
     "kubernetes": "scanner.model.kubernetes:build",
     "cluster": "scanner.model.cluster:build",
     "cloud": "scanner.model.cloud:build",
     "text": "scanner.secrets.model:build",
     "image": "scanner.image.model:build",
 }
-# Models built from other models receive them (when the scan has their file types), so that each
-# model is built once per scan.
-MODEL_INPUTS = {"container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation"}},
+# Models built from other models receive them (when the unit has their file types), so that each
+# model is built once per unit.
+MODEL_INPUTS = {"kubernetes": {"kustomize": {"kubernetes"}},
+                "container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation"}},
                 "cluster": {"kubernetes": {"kubernetes"}, "container": {"kubernetes", "terraform"}}}
 
 
@@ -50,80 +50,6 @@ def _import(target: str) -> Any:
     return getattr(importlib.import_module(module_name), name)
 
 
-def _claimed(name: str, head: bytes, forced: str) -> bool:
-    """Whether a structured type claims the file, so that failing to read it is an error rather
-    than a text file quietly skipped (a 20 MB lock file is not worth failing a build over)."""
-    by_name = classify_name(name)
-    if forced or by_name in ("dockerfile", "terraform"):
-        return True
-    return by_name == "yaml" and bool(classify_content(name, head.decode("utf-8", "replace")))
-
-
-def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = None
-                ) -> ParsedFile | ScanError | str | None:
-    """Read, classify and parse one file. An unreadable file no structured type claims is skipped:
-    None for binary or non-UTF-8 text, a note (str) when it is over the size limit. A claimed
-    file that can't be read is an error with the reason."""
-    if source.problem:
-        return ScanError(source.rel, source.problem)
-    forced = source.forced_type or config.forced_type
-    name = source.path.name
-    try:
-        if stdin_data is not None:
-            data = stdin_data
-        elif source.path.stat().st_size > config.limits.max_file_bytes:
-            with source.path.open("rb") as handle:
-                head = handle.read(65536)
-            if not _claimed(name, head, forced):
-                return f"skipped {source.rel}: larger than the size limit (--max-file-size)"
-            return ScanError(source.rel, f"skipped: larger than the {config.limits.max_file_bytes}-byte "
-                                         "limit (--max-file-size)")
-        else:
-            data = source.path.read_bytes()
-    except OSError as exc:
-        return ScanError(source.rel, f"cannot read: {exc.strerror or exc}")
-    if b"\x00" in data[:8192]:
-        return ScanError(source.rel, "binary file, not text") if _claimed(name, data[:65536], forced) else None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if not _claimed(name, data[:65536], forced):
-            return None
-        line = data[: exc.start].count(b"\n") + 1
-        return ScanError(source.rel, f"not valid UTF-8 (byte {exc.start})", line)
-    kind = file_type(name, text, forced)
-    outcome = parse_text(source, kind, text, budget=config.limits.file_timeout, use_cache=config.use_cache)
-    if isinstance(outcome, ScanError) and kind != "text":  # still read for secrets
-        return ParsedFile(rel=source.rel, type="text", text=text, path=source.path, error=outcome)
-    return outcome
-
-
-def parse_text(source: SourceFile, kind: str, text: str, origin: Any = None,
-               budget: float = 0, use_cache: bool = False) -> ParsedFile | ScanError:
-    from scanner import cache
-    from scanner.budget import OverBudget, time_budget
-    from scanner.parse import ParseError, parser_for
-
-    parse = parser_for(kind)
-    cache_key = source.rel + "\0" + text  # the tree's locations name the file
-    tree = cache.load(kind, cache_key) if use_cache and parse is not None else None
-    if parse is not None and tree is None:
-        try:
-            with time_budget(budget):
-                tree = parse(text, source.rel)
-            if use_cache:
-                cache.store(kind, cache_key, tree)
-        except OverBudget:
-            return ScanError(source.rel, f"took longer than {budget:g} s to parse (--file-timeout)")
-        except ParseError as exc:
-            return ScanError(source.rel, exc.message, exc.line)
-        except RecursionError:
-            return ScanError(source.rel, "nesting is too deep to read")
-        except Exception as exc:  # noqa: BLE001 - one unreadable file must not end the scan
-            return ScanError(source.rel, f"cannot be parsed ({type(exc).__name__})")
-    return ParsedFile(rel=source.rel, type=kind, text=text, tree=tree, path=source.path, origin=origin)
-
-
 def rule_matches(rule: Rule, token: str) -> bool:
     """`select`/`ignore` entries name rules by id (or id prefix), name, severity, item or file type."""
     return (rule.id == token or rule.name == token or rule.severity == token
@@ -140,12 +66,13 @@ def selected_rules(rules: Sequence[Rule], config: Config) -> list[Rule]:
 
 
 class Models:
-    """Builds each model at most once per scan, and only when a rule asks for it."""
+    """Builds each model at most once per unit, and only when a rule asks for it. `given` holds
+    models built beforehand for the whole scan (its kustomizations, the merged cluster facts)."""
 
-    def __init__(self, files: Sequence[ParsedFile], config: Config) -> None:
+    def __init__(self, files: Sequence[ParsedFile], config: Config, given: dict[str, Any] | None = None) -> None:
         self.files = files
         self.config = config
-        self.built: dict[str, Any] = {}
+        self.built: dict[str, Any] = dict(given or {})
         self.errors: list[ScanError] = []
 
     def get(self, name: str) -> Any:
@@ -169,9 +96,11 @@ def to_finding(rule: Rule, hit: Hit) -> Finding:
     )
 
 
-def run_rules(rules: Iterable[Rule], models: Models) -> tuple[list[Finding], set[str]]:
-    """Findings of the rules whose kinds are present, and the ids of the rules that ran."""
-    present = {f.type for f in models.files}
+def run_rules(rules: Iterable[Rule], models: Models, present: set[str] | None = None
+              ) -> tuple[list[Finding], set[str]]:
+    """Findings of the rules whose kinds are present (in the models' files unless given), and the
+    ids of the rules that ran."""
+    present = {f.type for f in models.files} if present is None else present
     findings: dict[str, Finding] = {}
     ran: set[str] = set()
     for rule in rules:
@@ -214,31 +143,67 @@ def _checkov_equivalents(rules: Iterable[Rule]) -> dict[str, tuple[str, ...]]:
     return {key: tuple(value) for key, value in mapping.items()}
 
 
-def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult) -> None:
-    """Rules, then inline suppressions, then the rules that judge the suppressions themselves."""
-    from scanner import suppress
+def _plan(config: Config, result: ScanResult) -> tuple[Any, list[Rule], list[Rule], list[Rule]]:
+    """The plan every unit shares, and the rules judged in the main process afterwards: those on
+    merged models, and those on the suppressions themselves."""
+    from scanner.units import MERGED_MODELS, ScanPlan
 
     catalog = load_rules(config.rules_dirs)
     _check_rule_options(catalog, config)
     result.rules = selected_rules(catalog, config)
-    models = Models(parsed, config)
-    findings, ran = run_rules((r for r in result.rules if r.model != "suppressions"), models)
-    origins = {p.rel: (p.origin, p.text.splitlines()) for p in parsed if p.origin is not None}
-    if origins:
-        from scanner.render.sourcemap import remap
+    merged = [rule for rule in result.rules if rule.model in MERGED_MODELS]
+    meta = [rule for rule in result.rules if rule.model == "suppressions"]
+    per_unit = tuple(rule for rule in result.rules if rule not in merged and rule not in meta)
+    plan = ScanPlan(config, per_unit, wants_cluster=bool(merged), equivalents=_checkov_equivalents(catalog))
+    return plan, catalog, merged, meta
 
-        findings = _dedupe(remap(findings, origins))
+
+def _gather(results: Iterable[Any], config: Config, catalog: Sequence[Rule], merged: Sequence[Rule],
+            meta: Sequence[Rule], result: ScanResult) -> None:
+    """Fold unit results into the scan's; judge the merged models; then inline suppressions, then
+    the rules that judge the suppressions themselves."""
+    from scanner import suppress
+
+    findings: dict[str, Finding] = {}
+    ran: set[str] = set()
+    inline: list[suppress.InlineSuppression] = []
+    origins: dict[str, Any] = {}
+    cluster, remapped = None, False
+    for unit in results:
+        result.errors.extend(unit.errors)
+        result.notes.extend(unit.notes)
+        for kind in unit.types:
+            result.types[kind] = result.types.get(kind, 0) + 1
+        result.files += len(unit.types)
+        for finding in unit.findings:
+            findings.setdefault(finding.fingerprint, finding)
+        ran |= unit.ran
+        inline.extend(unit.suppressions)
+        origins.update(unit.origins)
+        remapped = remapped or unit.remapped
+        if unit.cluster is not None:
+            cluster = unit.cluster if cluster is None else cluster.merge(unit.cluster) or cluster
+    models = Models([], config, {"cluster": cluster})
+    present = set(result.types)
+    if cluster is not None:
+        found, merged_ran = run_rules(merged, models, present)
+        ran |= merged_ran
+        if origins:
+            from scanner.render.sourcemap import remap
+
+            found = remap(found, origins)
+        for finding in found:
+            findings.setdefault(finding.fingerprint, finding)
+    result.errors = list(dict.fromkeys(result.errors + models.errors))  # a rule fails alike in every unit
+    # of findings that rendering maps to one place, the first found is kept (its own file's order)
+    ordered = _dedupe(list(findings.values())) if remapped else sorted(findings.values(), key=lambda f: f.sort_key)
     if not config.inline_suppressions:
-        result.findings = findings
-        result.errors.extend(models.errors)
+        result.findings = ordered
         return
-    inline = suppress.collect((p for p in parsed if p.origin is None), _checkov_equivalents(catalog),
-                              config.checkov_skips)
-    active, result.suppressed = suppress.apply(findings, inline)
-    models.built["suppressions"] = suppress.Suppressions(
-        inline, frozenset(r.id for r in catalog), frozenset(ran))
-    meta, _ = run_rules((r for r in result.rules if r.model == "suppressions"), models)
-    result.findings = sorted(active + meta, key=lambda f: f.sort_key)
+    active, result.suppressed = suppress.apply(ordered, inline)
+    models.built["suppressions"] = suppress.Suppressions(inline, frozenset(r.id for r in catalog), frozenset(ran))
+    judged, _ = run_rules(meta, models, present)
+    result.findings = sorted(active + judged, key=lambda f: f.sort_key)
     result.errors.extend(models.errors)
 
 
@@ -250,71 +215,38 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return sorted(unique.values(), key=lambda f: f.sort_key)
 
 
-PARALLEL_MIN_FILES = 64
+def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult) -> None:
+    """Judge files read already (a saved image's model) as one unit."""
+    from scanner.units import Unit, scan_unit
 
-
-def _workers(config: Config, count: int) -> int:
-    """--jobs, or by default every core for a large tree and one process for a handful of files
-    (starting workers costs more than a pre-commit hook's few files take to parse)."""
-    if config.jobs:
-        return config.jobs
-    return (os.cpu_count() or 1) if count >= PARALLEL_MIN_FILES else 1
-
-
-def _read_one(item: tuple[SourceFile, Config]) -> ParsedFile | ScanError | str | None:
-    return read_source(*item)
-
-
-def _read_all(sources: Sequence[SourceFile], config: Config, stdin_data: bytes | None,
-              result: ScanResult) -> list[ParsedFile]:
-    """Read and parse every file, in worker processes for large trees; the order of the results
-    is the order of `sources` whatever the number of workers, so output never depends on it."""
-    workers = 1 if stdin_data is not None else _workers(config, len(sources))
-    if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-            outcomes = list(pool.map(_read_one, ((s, config) for s in sources), chunksize=8))
-    else:
-        outcomes = [read_source(source, config, stdin_data) for source in sources]
-    parsed: list[ParsedFile] = []
-    charts: dict[str, Path] | None = None  # walked once, and only if a rendered stream shows up
-    for outcome in outcomes:
-        if isinstance(outcome, ScanError):
-            result.errors.append(outcome)
-        elif isinstance(outcome, str):
-            result.notes.append(outcome)
-        elif outcome is not None:
-            if outcome.error is not None:
-                result.errors.append(outcome.error)
-            if outcome.type == "kubernetes" and "# Source: " in outcome.text:
-                from scanner.render import charts_under, stream_origin
-
-                charts = charts_under(config.root) if charts is None else charts
-                outcome = replace(outcome, origin=stream_origin(outcome.rel, outcome.text, config.root, charts))
-            parsed.append(outcome)
-    return parsed
+    plan, catalog, merged, meta = _plan(config, result)
+    _gather([scan_unit(Unit(parsed=tuple(parsed)), plan)], config, catalog, merged, meta, result)
 
 
 def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None) -> ScanResult:
+    """Plan units (after rendering charts and overlays, and reading the kustomizations every unit
+    needs), judge them in order, in worker processes for large trees, then fold them together."""
+    from scanner import units
+
     result = ScanResult()
     sources = list(sources)
-    rendered: list[ParsedFile] = []
-    if stdin_data is None and any(s.path.name in RENDER_ROOTS for s in sources):
+    plan, catalog, merged, meta = _plan(config, result)
+    read_already: list[ParsedFile] = []
+    rendered: list[Any] = []
+    if stdin_data is not None:
+        todo = [units.Unit(sources=tuple(sources), data=stdin_data)]
+        _gather(units.run_units(todo, plan, 1), config, catalog, merged, meta, result)
+        return result
+    if any(s.path.name in RENDER_ROOTS for s in sources):
         from scanner import render
 
         prepared = render.prepare(sources, config)
         sources = prepared.sources
         result.notes.extend(prepared.notes)
         result.errors.extend(prepared.errors)
-        for stream in prepared.rendered:
-            outcome = parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text, stream.origin)
-            (result.errors if isinstance(outcome, ScanError) else rendered).append(outcome)
-    parsed = _read_all(sources, config, stdin_data, result) + rendered
-    for item in parsed:
-        result.types[item.type] = result.types.get(item.type, 0) + 1
-    result.files = len(parsed)
-    scan_parsed(parsed, config, result)
+        rendered = prepared.rendered
+        plan.kustomize, read_already = units.kustomize_context(sources, config)
+    todo = units.plan_units(sources, read_already, rendered)
+    workers = units.workers_for(config, len(sources))
+    _gather(units.run_units(todo, plan, workers), config, catalog, merged, meta, result)
     return result

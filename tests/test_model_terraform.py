@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from scanner.config import Config
 from scanner.discover import walk
-from scanner.engine import read_source
+from scanner.reading import read_source
 from scanner.inputs import ParsedFile
 from scanner.model.cloud import CloudModel, CloudResource, Encoded, Reference, build
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, dig, known, truth

@@ -14,7 +14,7 @@ from os.path import commonprefix
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
-from scanner.model.kustomize import Kustomizations
+from scanner.model.kustomize import Kustomizations, build as read_kustomizations
 from scanner.nodes import Location, Mapping, Node, Sequence as NodeSequence, dig, strings, text
 
 CLUSTER_SCOPED = frozenset({
@@ -238,11 +238,15 @@ def objects_in(document: Node, path: str, namespace_hint: str = "",
     yield KubeObject(kind, api_version, name, namespace, document, path, bool(written))
 
 
-def build(files: Sequence[ParsedFile], config: Config) -> KubernetesObjects:
-    """Every object of the scan. Kustomize patch files are left out (they are fragments, not
-    objects), and a namespace set by the one kustomization that includes a file applies to it."""
+def build(files: Sequence[ParsedFile], config: Config, kustomize: Kustomizations | None = None
+          ) -> KubernetesObjects:
+    """Every object of these files. Kustomize patch files are left out (they are fragments, not
+    objects), and a namespace set by the one kustomization that includes a file applies to it.
+    `kustomize` holds the scan's kustomizations (the engine reads them before any file's unit);
+    when not given, they are read from `files`."""
     kube_files = [parsed for parsed in files if parsed.type == "kubernetes"]
-    kustomize = Kustomizations.read([parsed for parsed in files if parsed.type in ("kubernetes", "text")])
+    if kustomize is None:
+        kustomize = read_kustomizations(files, config)
     result = KubernetesObjects()
     for parsed in kube_files:
         if parsed.rel in kustomize.patches:

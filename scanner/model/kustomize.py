@@ -10,9 +10,10 @@ whose labels a patch rewrites can't be matched against selectors as written.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from scanner.config import Config
 from scanner.discover import KUSTOMIZATION_NAMES
 from scanner.inputs import ParsedFile
 from scanner.nodes import Mapping, Node, Sequence as NodeSequence, dig, text
@@ -47,14 +48,17 @@ class Kustomizations:
     """Kustomization documents by directory, with what they do to the files they build."""
 
     by_dir: dict[str, Mapping] = field(default_factory=dict)
-    files: dict[str, ParsedFile] = field(default_factory=dict)
+    known: frozenset[str] = frozenset()
     patches: set[str] = field(default_factory=set)
     _namespaces: dict[str, set[str]] = field(default_factory=dict)
     _patched: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, files: Sequence[ParsedFile]) -> Kustomizations:
-        found = cls(files={parsed.rel: parsed for parsed in files})
+    def read(cls, files: Sequence[ParsedFile], known: Collection[str] = ()) -> Kustomizations:
+        """From the kustomization files among `files` and the patch files they name; `known` is
+        every file of the scan (by default, `files`), to tell a member file from a folder."""
+        by_rel = {parsed.rel: parsed for parsed in files}
+        found = cls(known=frozenset(known or by_rel))
         for parsed in files:
             if posixpath.basename(parsed.rel) in KUSTOMIZATION_NAMES:
                 for document in _documents(parsed):
@@ -62,21 +66,21 @@ class Kustomizations:
                             "Kustomization", "Component", None):
                         found.by_dir[posixpath.dirname(parsed.rel)] = document
         for directory, document in found.by_dir.items():
-            found._apply(directory, document)
+            found._apply(directory, document, by_rel)
         return found
 
-    def _apply(self, directory: str, document: Mapping) -> None:
+    def _apply(self, directory: str, document: Mapping, files: dict[str, ParsedFile]) -> None:
         for key in PATCH_KEYS:
             self.patches.update(self._path(directory, name) for name in entries(document.get(key)))
         members = self.members(directory, set())
         namespace = text(document.get("namespace"))
-        targets = self._targets(directory, document)
+        targets = self._targets(directory, document, files)
         for member in members:
             if namespace:
                 self._namespaces.setdefault(member, set()).add(namespace)
             self._patched.setdefault(member, set()).update(targets)
 
-    def _targets(self, directory: str, document: Mapping) -> set[tuple[str, str]]:
+    def _targets(self, directory: str, document: Mapping, files: dict[str, ParsedFile]) -> set[tuple[str, str]]:
         """(kind, name) of the objects this kustomization patches: named by `target`, or by the
         strategic-merge patch document itself. A kind-only target patches every object of it."""
         targets: set[tuple[str, str]] = set()
@@ -88,7 +92,7 @@ class Kustomizations:
                     targets.add((kind, text(dig(entry, "target", "name")) or "*"))
                     continue
                 name = text(dig(entry, "path")) if isinstance(entry, Mapping) else text(entry)
-                patch = self.files.get(self._path(directory, name)) if name else None
+                patch = files.get(self._path(directory, name)) if name else None
                 for doc in _documents(patch) if patch is not None else ():
                     if text(dig(doc, "kind")):
                         targets.add((str(text(dig(doc, "kind"))), text(dig(doc, "metadata", "name")) or "*"))
@@ -108,7 +112,7 @@ class Kustomizations:
         for key in MEMBER_KEYS:
             for name in entries(document.get(key)):
                 target = self._path(directory, name)
-                if target in self.files:
+                if target in self.known:
                     result.add(target)
                 else:
                     result |= self.members(target, seen)
@@ -123,3 +127,7 @@ class Kustomizations:
         """Whether a kustomization that builds `rel` patches this object."""
         targets = self._patched.get(rel, set())
         return (kind, name) in targets or (kind, "*") in targets
+
+
+def build(files: Sequence[ParsedFile], config: Config) -> Kustomizations:
+    return Kustomizations.read([parsed for parsed in files if parsed.type in ("kubernetes", "text")])
