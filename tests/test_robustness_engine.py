@@ -200,6 +200,29 @@ def test_a_runaway_parse_becomes_an_error_and_the_scan_goes_on(tmp_path: Path, m
     assert result.types.get("kubernetes") == 1
 
 
+def test_a_runaway_check_becomes_an_error_and_the_scan_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--file-timeout covers a file's checks too: a rule that never returns on one file costs
+    that file's findings and one error; other files are still judged."""
+    from scanner.catalog import Rule
+
+    real = Rule.load_check
+
+    def spin(model: object, ctx: object) -> object:
+        while True:
+            pass
+
+    monkeypatch.setattr(Rule, "load_check", lambda rule: spin if rule.id == "DKR001" else real(rule))
+    (tmp_path / "Dockerfile").write_text("FROM alpine\n")
+    (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                                       "  containers: [{name: a, image: busybox, securityContext: {privileged: true}}]\n")
+    config = Config(root=tmp_path, limits=Limits(file_timeout=0.5), use_cache=False)
+    with bounded(20):
+        result = scan(walk([str(tmp_path)], tmp_path), config)
+    assert [(e.path, e.message) for e in result.errors] == [
+        ("Dockerfile", "took longer than 0.5 s to check (--file-timeout)")]
+    assert {f.path for f in result.findings} == {"pod.yaml"}
+
+
 HOSTILE_NAMES = ["evil\x1b[31mred\n.yaml", "sp ace.yaml", "ü-ñí.yaml", "a" * 200 + ".yaml", "Dockerfile.\r\x07",
                  "[x]*?.yaml", "pct%s%n.yaml"]
 
