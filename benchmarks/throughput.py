@@ -10,6 +10,7 @@ scaling runs the real command on trees of N generated files, so start-up is incl
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -145,14 +146,21 @@ def secrets_throughput(corpus: Path | None) -> str:
 
 
 def scaling(counts: list[int], jobs: str) -> list[str]:
-    rows = ["| files | seconds | seconds per 1k files |", "|---|---|---|"]
+    """Whole scans of generated trees: wall time and the peak memory of the largest process (the
+    main one, or a worker), measured by a wrapper process as compare.py does."""
+    from compare import WRAPPER
+
+    rows = ["| files | seconds | seconds per 1k files | findings | peak memory |", "|---|---|---|---|---|"]
     for count in counts:
         with tempfile.TemporaryDirectory() as folder:
             generate(Path(folder), count)
             command = [sys.executable, "-m", "scanner", "scan", folder, "--format", "json",
                        "--fail-on", "never", "--no-cache", "--jobs", jobs]
-            seconds = _time(lambda: subprocess.run(command, capture_output=True, check=False))  # noqa: B023
-        rows.append(f"| {count:,} | {seconds:.2f} | {seconds / count * 1000:.2f} |")
+            done = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, check=False)
+        seconds, peak_kib = done.stderr.decode().split()[-2:]
+        findings = json.loads(done.stdout)["summary"]["findings"]
+        rows.append(f"| {count:,} | {float(seconds):.2f} | {float(seconds) / count * 1000:.2f} | {findings:,} "
+                    f"| {int(peak_kib) / 1024:.0f} MiB |")
     return rows
 
 
@@ -161,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=2000, help="files per format for parse throughput")
     parser.add_argument("--secrets-corpus", type=Path, help="a folder to time the secrets pass on")
     parser.add_argument("--scale", type=int, nargs="*", default=[], help="whole-scan tree sizes")
-    parser.add_argument("--jobs", default="0")
+    parser.add_argument("--jobs", default="0", help="--jobs for the whole-scan runs (0: hullscan's default)")
     args = parser.parse_args(argv)
     print("\n".join(parse_throughput(args.files)))
     print(secrets_throughput(args.secrets_corpus))

@@ -78,6 +78,18 @@ def render(name: str, result: ScanResult, options: ReportOptions) -> str:
     return get_renderer(name)(result, options)
 
 
+def json_text(data: object) -> str:
+    """Indented JSON, written piece by piece into one buffer: `json.dumps` with `indent` first
+    collects every small piece in a list, which for a large report costs several times its size."""
+    import io
+    import json
+
+    buffer = io.StringIO()
+    json.dump(data, buffer, indent=2, ensure_ascii=False)
+    buffer.write("\n")
+    return buffer.getvalue()
+
+
 def add_note(result: ScanResult, note: str) -> None:
     """Record a note once, even when the same report is written to two outputs."""
     if note not in result.notes:

@@ -8,11 +8,10 @@ an issue as accepted.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from scanner.findings import Finding
-from scanner.report import ReportOptions
+from scanner.report import ReportOptions, json_text
 
 if TYPE_CHECKING:
     from scanner.engine import ScanResult
@@ -35,4 +34,4 @@ def issue(finding: Finding) -> dict[str, object]:
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    return json.dumps([issue(f) for f in result.findings], indent=2, ensure_ascii=False) + "\n"
+    return json_text([issue(f) for f in result.findings])

@@ -9,13 +9,12 @@ runs and GitLab tracks the same vulnerability from pipeline to pipeline.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from scanner.findings import Finding
-from scanner.report import TOOL_NAME, ReportOptions, rule_index
+from scanner.report import TOOL_NAME, ReportOptions, json_text, rule_index
 
 if TYPE_CHECKING:
     from scanner.catalog import Rule
@@ -72,4 +71,4 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         "scan": scan,
         "vulnerabilities": [vulnerability(f, rules.get(f.rule), options) for f in result.findings],
     }
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    return json_text(report)

@@ -7,11 +7,10 @@ findings appear only on request, in their own `suppressed` list, so a consumer t
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from scanner.findings import Finding
-from scanner.report import ReportOptions, severity_counts, shown
+from scanner.report import ReportOptions, json_text, severity_counts, shown
 
 if TYPE_CHECKING:
     from scanner.engine import ScanResult
@@ -49,4 +48,4 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     }
     if options.show_suppressed:
         data["suppressed"] = [suppressed_dict(finding) for finding in shown(result, options)]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data)

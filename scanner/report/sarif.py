@@ -9,7 +9,6 @@ either limit is cut with a note (see `scanner.report`), never silently.
 from __future__ import annotations
 
 import gzip
-import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -19,7 +18,7 @@ import sarif_om as om
 from scanner.rule_docs import sections_markdown, sections_text
 from scanner.findings import Finding, ScanError, severity_rank
 from scanner.nodes import Location
-from scanner.report import TOOL_NAME, ReportOptions, add_note, shown
+from scanner.report import TOOL_NAME, ReportOptions, add_note, json_text, shown
 
 if TYPE_CHECKING:
     from scanner.catalog import Rule
@@ -169,7 +168,7 @@ def build(result: ScanResult, options: ReportOptions, max_results: int = MAX_RES
     ordered += sorted(shown(result, options), key=lambda f: f.sort_key)
     keep = min(len(ordered), max_results)
     while True:
-        text = json.dumps(sarif_log(result, options, ordered[:keep]), indent=2, ensure_ascii=False)
+        text = json_text(sarif_log(result, options, ordered[:keep]))
         data = text.encode()
         # Text shorter than the limit (less gzip's few bytes of framing) cannot compress above it.
         if len(data) + 64 <= max_gzip_bytes or keep == 0:
@@ -178,7 +177,7 @@ def build(result: ScanResult, options: ReportOptions, max_results: int = MAX_RES
         if size <= max_gzip_bytes:
             break
         keep = min(keep - 1, int(keep * max_gzip_bytes / size * 0.95))
-    return text + "\n", keep
+    return text, keep
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
