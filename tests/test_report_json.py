@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from reporting import full_result, options
 
 from scanner.engine import ScanResult
-from scanner.report import render
+from scanner.report import json_text, render
 
 FINDING_FIELDS = ["rule", "name", "severity", "checklist", "path", "line", "column", "end_line",
                   "end_column", "message", "resource", "fingerprint"]
@@ -40,3 +41,22 @@ def test_suppressed_listed_with_reason_only_on_request(tmp_path):
 def test_empty(tmp_path):
     data = json.loads(render("json", ScanResult(), options(tmp_path)))
     assert data["findings"] == [] and data["errors"] == [] and data["summary"]["findings"] == 0
+
+
+@pytest.mark.parametrize("data", [
+    {"findings": [{"a": 1, "b": ["x", {"c": "line\nbreak ü"}]}, {}], "errors": [], "summary": {"n": 2}},
+    {"findings": [], "nested": {"deep": [1, [2, []]]}},
+    [{"issue": 1}, {"issue": [2, 3]}],
+    [],
+])
+def test_json_text_writes_iterators_exactly_as_json_dumps_writes_lists(data: object) -> None:
+    """Findings are written one at a time (an iterator, never a list of every dict at once); the
+    text must be what json.dumps makes of the same data with lists."""
+    def lazily(value: object) -> object:
+        if isinstance(value, list):
+            return iter(value)
+        if isinstance(value, dict):
+            return {key: iter(item) if isinstance(item, list) else item for key, item in value.items()}
+        return value
+
+    assert json_text(lazily(data)) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -12,6 +12,8 @@ nothing but the report reaches the output stream.
 from __future__ import annotations
 
 import importlib
+import io
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -79,15 +81,31 @@ def render(name: str, result: ScanResult, options: ReportOptions) -> str:
 
 
 def json_text(data: object) -> str:
-    """Indented JSON, written piece by piece into one buffer: `json.dumps` with `indent` first
-    collects every small piece in a list, which for a large report costs several times its size."""
-    import io
-    import json
-
+    """What `json.dumps(data, indent=2)` writes, plus a newline, written piece by piece into one
+    buffer. An iterator in `data` (a report's findings) is written one item at a time, so a large
+    report never holds every item as a dict at once."""
     buffer = io.StringIO()
-    json.dump(data, buffer, indent=2, ensure_ascii=False)
+    _write_json(data, buffer, 0)
     buffer.write("\n")
     return buffer.getvalue()
+
+
+def _write_json(value: object, buffer: io.StringIO, depth: int) -> None:
+    inner = "\n" + "  " * (depth + 1)
+    if isinstance(value, Iterator):
+        empty = True
+        for item in value:
+            buffer.write(("[" if empty else ",") + inner)
+            _write_json(item, buffer, depth + 1)
+            empty = False
+        buffer.write("[]" if empty else "\n" + "  " * depth + "]")
+    elif isinstance(value, dict) and value and any(isinstance(item, Iterator) for item in value.values()):
+        for index, (key, item) in enumerate(value.items()):
+            buffer.write(("{" if index == 0 else ",") + inner + json.dumps(key, ensure_ascii=False) + ": ")
+            _write_json(item, buffer, depth + 1)
+        buffer.write("\n" + "  " * depth + "}")
+    else:  # JSON escapes newlines inside strings, so every newline here starts an indented line
+        buffer.write(json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * depth))
 
 
 def add_note(result: ScanResult, note: str) -> None:

@@ -34,4 +34,4 @@ def issue(finding: Finding) -> dict[str, object]:
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
-    return json_text([issue(f) for f in result.findings])
+    return json_text(issue(f) for f in result.findings)

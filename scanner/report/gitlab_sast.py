@@ -69,6 +69,6 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     report = {
         "version": SCHEMA_VERSION,
         "scan": scan,
-        "vulnerabilities": [vulnerability(f, rules.get(f.rule), options) for f in result.findings],
+        "vulnerabilities": (vulnerability(f, rules.get(f.rule), options) for f in result.findings),
     }
     return json_text(report)

@@ -42,7 +42,7 @@ def summary(result: ScanResult) -> dict[str, object]:
 def render(result: ScanResult, options: ReportOptions) -> str:
     data: dict[str, object] = {
         "version": options.version,
-        "findings": [finding.as_dict() for finding in result.findings],
+        "findings": (finding.as_dict() for finding in result.findings),
         "errors": [error.as_dict() for error in result.errors],
         "summary": summary(result),
     }
