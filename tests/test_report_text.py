@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from reporting import finding, full_result, options, write_sources
 
@@ -59,7 +60,7 @@ def test_empty_scan(tmp_path):
 def test_secret_lines_are_never_echoed(tmp_path):
     (tmp_path / "app.env").write_text("TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n")
     secret = finding("DKR901", "app.env", 1, 7, 47, "key TOKEN")
-    secret = secret.__class__(**{**secret.__dict__, "checklist": ("secrets.hardcoded",)})
+    secret = replace(secret, checklist=("secrets.hardcoded",))
     text = render("text", ScanResult(findings=[secret], files=1), options(tmp_path))
     assert "ghp_" not in text
 
