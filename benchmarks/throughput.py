@@ -148,7 +148,7 @@ def secrets_throughput(corpus: Path | None) -> str:
 def scaling(counts: list[int], jobs: str) -> list[str]:
     """Whole scans of generated trees: wall time and the peak memory of the largest process (the
     main one, or a worker), measured by a wrapper process as compare.py does."""
-    from compare import WRAPPER
+    from compare import WRAPPER, tool_env
 
     rows = ["| files | seconds | seconds per 1k files | findings | peak memory |", "|---|---|---|---|---|"]
     for count in counts:
@@ -156,7 +156,8 @@ def scaling(counts: list[int], jobs: str) -> list[str]:
             generate(Path(folder), count)
             command = [sys.executable, "-m", "scanner", "scan", folder, "--format", "json",
                        "--fail-on", "never", "--no-cache", "--jobs", jobs]
-            done = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, check=False)
+            done = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, check=False,
+                                  env=tool_env())
         seconds, peak_kib = done.stderr.decode().split()[-2:]
         findings = json.loads(done.stdout)["summary"]["findings"]
         rows.append(f"| {count:,} | {float(seconds):.2f} | {float(seconds) / count * 1000:.2f} | {findings:,} "
