@@ -145,7 +145,7 @@ def secrets_throughput(corpus: Path | None) -> str:
     return f"secrets pass: {size:.1f} MB in {seconds:.2f} s = {size / seconds:.1f} MB/s"
 
 
-def scaling(counts: list[int], jobs: str) -> list[str]:
+def scaling(counts: list[int], jobs: str, extra: list[str]) -> list[str]:
     """Whole scans of generated trees: wall time and the peak memory of the largest process (the
     main one, or a worker), measured by a wrapper process as compare.py does."""
     from compare import WRAPPER, tool_env
@@ -155,7 +155,7 @@ def scaling(counts: list[int], jobs: str) -> list[str]:
         with tempfile.TemporaryDirectory() as folder:
             generate(Path(folder), count)
             command = [sys.executable, "-m", "scanner", "scan", folder, "--format", "json",
-                       "--fail-on", "never", "--no-cache", "--jobs", jobs]
+                       "--fail-on", "never", "--no-cache", "--jobs", jobs, *extra]
             done = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, check=False,
                                   env=tool_env())
         seconds, peak_kib = done.stderr.decode().split()[-2:]
@@ -171,11 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--secrets-corpus", type=Path, help="a folder to time the secrets pass on")
     parser.add_argument("--scale", type=int, nargs="*", default=[], help="whole-scan tree sizes")
     parser.add_argument("--jobs", default="0", help="--jobs for the whole-scan runs (0: hullscan's default)")
+    parser.add_argument("--scan-args", default="", help="more flags for the whole-scan runs, e.g. "
+                        "'--ignore K8S020' to see memory when findings are few")
     args = parser.parse_args(argv)
     print("\n".join(parse_throughput(args.files)))
     print(secrets_throughput(args.secrets_corpus))
     if args.scale:
-        print("\n".join(scaling(args.scale, args.jobs)))
+        print("\n".join(scaling(args.scale, args.jobs, args.scan_args.split())))
     return 0
 
 

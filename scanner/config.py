@@ -36,6 +36,7 @@ class Config:
     secret_allow_paths: tuple[str, ...] = ()
     secret_allow_fingerprints: tuple[str, ...] = ()
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    rule_options_at: Mapping[str, str] = field(default_factory=dict)  # rule id -> `file:line`
     rules_dirs: tuple[Path, ...] = ()
     inline_suppressions: bool = True
     checkov_skips: bool = True

@@ -125,14 +125,14 @@ def _check_rule_options(catalog: Sequence[Rule], config: Config) -> None:
 
     by_id = {rule.id: rule for rule in catalog}
     for rule_id, options in config.rule_options.items():
+        where = f"{config.rule_options_at.get(rule_id, 'configuration')}: rules.{rule_id}"
         rule = by_id.get(rule_id)
         if rule is None:
-            raise CatalogError(f"configuration: rules.{rule_id}: no such rule")
+            raise CatalogError(f"{where}: no such rule")
         unknown = sorted(set(options) - set(rule.options))
         if unknown:
             known = ", ".join(sorted(rule.options)) or "none"
-            raise CatalogError(f"configuration: rules.{rule_id}: unknown option(s) {', '.join(unknown)} "
-                               f"(options: {known})")
+            raise CatalogError(f"{where}: unknown option(s) {', '.join(unknown)} (options: {known})")
 
 
 def _checkov_equivalents(rules: Iterable[Rule]) -> dict[str, tuple[str, ...]]:
@@ -246,7 +246,7 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
         result.errors.extend(prepared.errors)
         rendered = prepared.rendered
         plan.kustomize, read_already = units.kustomize_context(sources, config)
-    todo = units.plan_units(sources, read_already, rendered)
+    todo = units.plan_units(sources, read_already, rendered, config.limits.max_file_bytes)
     workers = units.workers_for(config, len(sources))
     _gather(units.run_units(todo, plan, workers), config, catalog, merged, meta, result)
     return result

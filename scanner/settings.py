@@ -147,6 +147,8 @@ def _apply(data: Mapping[str, Any], lines: Mapping[str, int], path: Path, base: 
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise SettingsError(f"{where(key)}: expected RULE-ID: {{option: value}}")
             changes["rule_options"] = value
+            changes["rule_options_at"] = {rule: f"{path}:{lines.get(f'rules.{rule}', lines.get(key, 0))}"
+                                          for rule in value}
         elif key == "render":
             changes.update(_section(value, key, {"helm": "render_helm", "kustomize": "render_kustomize"},
                                     _bool, lines, path))

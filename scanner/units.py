@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.catalog import Rule
-from scanner.config import Config
+from scanner.config import Config, Limits
 from scanner.discover import KUSTOMIZATION_NAMES, SourceFile, classify_name
 from scanner.findings import Finding, ScanError
 from scanner.inputs import ParsedFile
@@ -67,7 +67,7 @@ class UnitResult:
 
 
 def plan_units(sources: Sequence[SourceFile], read_already: Sequence[ParsedFile] = (),
-               rendered: Sequence[Any] = ()) -> list[Unit]:
+               rendered: Sequence[Any] = (), max_bytes: int = Limits().max_file_bytes) -> list[Unit]:
     """One unit per file, but one per connected group of Terraform folders. Units come in the
     order of their first file, so results never depend on how they are scheduled."""
     done = {parsed.rel for parsed in read_already}
@@ -75,7 +75,7 @@ def plan_units(sources: Sequence[SourceFile], read_already: Sequence[ParsedFile]
     for source in sources:
         if source.rel not in done and _terraform(source):
             folders.setdefault(posixpath.dirname(source.rel), []).append(source)
-    group_of = _terraform_groups(folders)
+    group_of = _terraform_groups(folders, max_bytes)
     grouped: dict[str, list[SourceFile]] = {}
     units: list[Unit | str] = [Unit(parsed=(parsed,)) for parsed in read_already]
     for source in sources:
@@ -98,11 +98,14 @@ def _terraform(source: SourceFile) -> bool:
     return (source.forced_type or classify_name(source.path.name)) == "terraform"
 
 
-def _terraform_groups(folders: dict[str, list[SourceFile]]) -> dict[str, str]:
+def _terraform_groups(folders: dict[str, list[SourceFile]], max_bytes: int) -> dict[str, str]:
     """Each Terraform folder's group (named by one of its folders): a folder and the local modules
-    it calls are evaluated together. Calls are found in the text, before parsing; a `source`
-    argument of a resource that looks like a path only joins two folders that needed not be."""
+    it calls are evaluated together. Calls are found in the text, before parsing (so with several
+    folders, each file is read once more); a `source` argument of a resource that looks like a
+    path only joins two folders that needed not be."""
     parent = {folder: folder for folder in folders}
+    if len(folders) < 2:
+        return parent
 
     def find(folder: str) -> str:
         while parent[folder] != folder:
@@ -111,15 +114,19 @@ def _terraform_groups(folders: dict[str, list[SourceFile]]) -> dict[str, str]:
         return folder
 
     for folder, sources in folders.items():
-        for target in _local_calls(folder, sources):
+        for target in _local_calls(folder, sources, max_bytes):
             if target in parent:
                 parent[find(target)] = find(folder)
     return {folder: find(folder) for folder in folders}
 
 
-def _local_calls(folder: str, sources: Sequence[SourceFile]) -> Iterator[str]:
+def _local_calls(folder: str, sources: Sequence[SourceFile], max_bytes: int) -> Iterator[str]:
+    """Folders this one's files call with a literal local `source`; a file over the size limit is
+    skipped here as it is by the scan."""
     for source in sources:
         try:
+            if source.path.stat().st_size > max_bytes:
+                continue
             text = source.path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue

@@ -217,8 +217,8 @@ def test_malformed_custom_rule_is_a_usage_error_naming_the_file(capsys, project:
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ("CLD022: {public_port: [80]}", "unknown option(s) public_port"),
-    ("CLD999: {x: 1}", "rules.CLD999: no such rule"),
+    ("CLD022: {public_port: [80]}", ".hullscan.yaml:2: rules.CLD022: unknown option(s) public_port"),
+    ("CLD999: {x: 1}", ".hullscan.yaml:2: rules.CLD999: no such rule"),
 ])
 def test_rule_options_must_exist(capsys, project: Path, options: str, message: str) -> None:
     (project / ".hullscan.yaml").write_text(f"rules:\n  {options}\n")
