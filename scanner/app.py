@@ -62,6 +62,11 @@ class UsageError(Exception):
     """Bad flags or configuration: exit 2 with the message."""
 
 
+def _tokens(values: tuple[str, ...]) -> tuple[str, ...]:
+    """`--select K8S020,CTR026` as well as repeated flags, as linters accept them."""
+    return tuple(token for value in values for token in value.replace(",", " ").split())
+
+
 def build_config(options: ScanOptions) -> Config:
     from scanner.settings import SettingsError, find_config, load_settings
 
@@ -78,8 +83,8 @@ def build_config(options: ScanOptions) -> Config:
         limits = replace(limits, max_file_bytes=options.max_file_size)
     return replace(
         config,
-        select=options.select or config.select,
-        ignore=config.ignore + options.ignore,
+        select=_tokens(options.select) or config.select,
+        ignore=config.ignore + _tokens(options.ignore),
         fail_on=options.fail_on or config.fail_on,
         exclude=config.exclude + options.exclude,
         forced_type=options.forced_type or "",

@@ -33,8 +33,8 @@ def cli() -> None:
               help="File for the --format in the same position; formats without one go to stdout.")
 @click.option("--fail-on", type=SEVERITY_CHOICES, help="Lowest severity that fails the run [low].")
 @click.option("--select", multiple=True, help="Run only these rules (id, id prefix, name, severity, "
-                                             "checklist item or file type); repeatable.")
-@click.option("--ignore", multiple=True, help="Skip these rules (same forms as --select); repeatable.")
+                                             "checklist item or file type); repeatable, or comma-separated.")
+@click.option("--ignore", multiple=True, help="Skip these rules (same forms as --select); repeatable, or comma-separated.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB; repeatable.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Configuration file [.hullscan.yaml or pyproject.toml in the root].")

@@ -60,6 +60,17 @@ def test_exit_code_follows_fail_on(capsys, project: Path, fail_on: str, expected
     assert report["findings"], "a privileged pod must be reported"
 
 
+@pytest.mark.parametrize("flags", [("--select", "CTR002,CTR001"), ("--select", "CTR001", "--select", "CTR002"),
+                                   ("--select", "CTR", "--ignore", "CTR003, CTR004,CTR005,CTR006,CTR007,CTR009,"
+                                    "CTR010,CTR011,CTR012,CTR013,CTR014,CTR015,CTR016,CTR017,CTR018,CTR019,CTR020,"
+                                    "CTR021,CTR022,CTR023,CTR024,CTR025,CTR026,CTR027,CTR008")])
+def test_rule_lists_are_repeated_or_comma_separated(capsys, project: Path, flags: tuple[str, ...]) -> None:
+    (project / "pod.yaml").write_text(PRIVILEGED_POD)
+    _, report = scan_json(capsys, *flags)
+    assert {f["rule"] for f in report["findings"]} <= {"CTR001", "CTR002"}
+    assert "CTR002" in {f["rule"] for f in report["findings"]}
+
+
 def test_clean_scan_exits_zero(capsys, project: Path) -> None:
     (project / "notes.txt").write_text("nothing to see\n")
     code, report = scan_json(capsys)
