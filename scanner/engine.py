@@ -1,4 +1,5 @@
-"""Run a scan: read and parse each file once, build the models its input needs, run the rules.
+"""Run a scan: plan its units (`scanner.units`), judge each with the rules of its own models,
+then judge relations across files once on the merged cluster model, then suppressions.
 
 Rules are pure (model in, hits out). Everything else that shapes a finding — catalog metadata,
 severity overrides, fingerprints, suppressions — happens here, once, so rules stay small.
@@ -182,7 +183,10 @@ def _gather(results: Iterable[Any], config: Config, catalog: Sequence[Rule], mer
         origins.update(unit.origins)
         remapped = remapped or unit.remapped
         if unit.cluster is not None:
-            cluster = unit.cluster if cluster is None else cluster.merge(unit.cluster) or cluster
+            if cluster is None:
+                cluster = unit.cluster
+            else:
+                cluster.merge(unit.cluster)
     models = Models([], config, {"cluster": cluster})
     present = set(result.types)
     if cluster is not None:
