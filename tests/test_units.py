@@ -104,3 +104,27 @@ def test_relations_cross_files_and_units(tmp_path: Path, jobs: int) -> None:
     result = scan(walk([str(tmp_path)], tmp_path), config)
     assert [(f.rule, f.path, f.line) for f in result.findings] == [
         ("CTR026", "api.yaml", 8), ("K8S020", "web.yaml", 1), ("CTR026", "web.yaml", 8)]
+
+
+def test_no_unit_keeps_its_parsed_files_alive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory follows the largest unit, not the tree: when a unit starts, no file parsed by an
+    earlier one is still alive (only findings and small facts were kept)."""
+    import gc
+
+    import scanner.units
+    from scanner.inputs import ParsedFile
+
+    write(tmp_path, {f"app-{n}.yaml": DEPLOYMENT.format(name=f"app-{n}") for n in range(5)}
+          | {"policy.yaml": POLICY, "Dockerfile": "FROM alpine:3.20\n", "main.tf": 'resource "aws_s3_bucket" "b" {}\n'})
+    alive_at_start: list[int] = []
+    real = scanner.units.scan_unit
+
+    def counting(unit: object, plan: object) -> object:
+        gc.collect()
+        alive_at_start.append(sum(isinstance(item, ParsedFile) for item in gc.get_objects()))
+        return real(unit, plan)
+
+    monkeypatch.setattr(scanner.units, "scan_unit", counting)
+    result = scan(walk([str(tmp_path)], tmp_path), replace(Config(root=tmp_path, use_cache=False), jobs=1))
+    assert len(alive_at_start) == 8 and set(alive_at_start) == {0}
+    assert {f.rule for f in result.findings} >= {"K8S020", "DKR001"}
