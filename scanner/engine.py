@@ -144,23 +144,22 @@ def _checkov_equivalents(rules: Iterable[Rule]) -> dict[str, tuple[str, ...]]:
     return {key: tuple(value) for key, value in mapping.items()}
 
 
-def _plan(config: Config, result: ScanResult) -> tuple[Any, list[Rule], list[Rule], list[Rule]]:
-    """The plan every unit shares, and the rules judged in the main process afterwards: those on
+def _plan(config: Config, result: ScanResult) -> Any:
+    """The plan every unit shares, with the rules judged in the main process afterwards: those on
     merged models, and those on the suppressions themselves."""
     from scanner.units import MERGED_MODELS, ScanPlan
 
     catalog = load_rules(config.rules_dirs)
     _check_rule_options(catalog, config)
     result.rules = selected_rules(catalog, config)
-    merged = [rule for rule in result.rules if rule.model in MERGED_MODELS]
-    meta = [rule for rule in result.rules if rule.model == "suppressions"]
+    merged = tuple(rule for rule in result.rules if rule.model in MERGED_MODELS)
+    meta = tuple(rule for rule in result.rules if rule.model == "suppressions")
     per_unit = tuple(rule for rule in result.rules if rule not in merged and rule not in meta)
-    plan = ScanPlan(config, per_unit, wants_cluster=bool(merged), equivalents=_checkov_equivalents(catalog))
-    return plan, catalog, merged, meta
+    return ScanPlan(config, per_unit, merged, meta, frozenset(rule.id for rule in catalog),
+                    equivalents=_checkov_equivalents(catalog))
 
 
-def _gather(results: Iterable[Any], config: Config, catalog: Sequence[Rule], merged: Sequence[Rule],
-            meta: Sequence[Rule], result: ScanResult) -> None:
+def _gather(results: Iterable[Any], plan: Any, result: ScanResult) -> None:
     """Fold unit results into the scan's; judge the merged models; then inline suppressions, then
     the rules that judge the suppressions themselves."""
     from scanner import suppress
@@ -187,10 +186,10 @@ def _gather(results: Iterable[Any], config: Config, catalog: Sequence[Rule], mer
                 cluster = unit.cluster
             else:
                 cluster.merge(unit.cluster)
-    models = Models([], config, {"cluster": cluster})
+    models = Models([], plan.config, {"cluster": cluster})
     present = set(result.types)
     if cluster is not None:
-        found, merged_ran = run_rules(merged, models, present)
+        found, merged_ran = run_rules(plan.merged, models, present)
         ran |= merged_ran
         if origins:
             from scanner.render.sourcemap import remap
@@ -198,17 +197,15 @@ def _gather(results: Iterable[Any], config: Config, catalog: Sequence[Rule], mer
             found = remap(found, origins)
         for finding in found:
             findings.setdefault(finding.fingerprint, finding)
-    result.errors = list(dict.fromkeys(result.errors + models.errors))  # a rule fails alike in every unit
     # of findings that rendering maps to one place, the first found is kept (its own file's order)
     ordered = _dedupe(list(findings.values())) if remapped else sorted(findings.values(), key=lambda f: f.sort_key)
-    if not config.inline_suppressions:
-        result.findings = ordered
-        return
-    active, result.suppressed = suppress.apply(ordered, inline)
-    models.built["suppressions"] = suppress.Suppressions(inline, frozenset(r.id for r in catalog), frozenset(ran))
-    judged, _ = run_rules(meta, models, present)
-    result.findings = sorted(active + judged, key=lambda f: f.sort_key)
-    result.errors.extend(models.errors)
+    if plan.config.inline_suppressions:
+        active, result.suppressed = suppress.apply(ordered, inline)
+        models.built["suppressions"] = suppress.Suppressions(inline, plan.known_rules, frozenset(ran))
+        judged, _ = run_rules(plan.meta, models, present)
+        ordered = sorted(active + judged, key=lambda f: f.sort_key)
+    result.findings = ordered
+    result.errors = list(dict.fromkeys(result.errors + models.errors))  # a rule fails alike in every unit
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -223,8 +220,8 @@ def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult
     """Judge files read already (a saved image's model) as one unit."""
     from scanner.units import Unit, scan_unit
 
-    plan, catalog, merged, meta = _plan(config, result)
-    _gather([scan_unit(Unit(parsed=tuple(parsed)), plan)], config, catalog, merged, meta, result)
+    plan = _plan(config, result)
+    _gather([scan_unit(Unit(parsed=tuple(parsed)), plan)], plan, result)
 
 
 def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None) -> ScanResult:
@@ -234,12 +231,12 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
 
     result = ScanResult()
     sources = list(sources)
-    plan, catalog, merged, meta = _plan(config, result)
+    plan = _plan(config, result)
     read_already: list[ParsedFile] = []
     rendered: list[Any] = []
     if stdin_data is not None:
         todo = [units.Unit(sources=tuple(sources), data=stdin_data)]
-        _gather(units.run_units(todo, plan, 1), config, catalog, merged, meta, result)
+        _gather(units.run_units(todo, plan, 1), plan, result)
         return result
     if any(s.path.name in RENDER_ROOTS for s in sources):
         from scanner import render
@@ -252,5 +249,5 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
         plan.kustomize, read_already = units.kustomize_context(sources, config)
     todo = units.plan_units(sources, read_already, rendered, config.limits.max_file_bytes)
     workers = units.workers_for(config, len(sources))
-    _gather(units.run_units(todo, plan, workers), config, catalog, merged, meta, result)
+    _gather(units.run_units(todo, plan, workers), plan, result)
     return result

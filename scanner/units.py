@@ -47,10 +47,17 @@ class ScanPlan:
 
     config: Config
     rules: tuple[Rule, ...]  # the rules judged within units
-    wants_cluster: bool = False  # whether units leave their cluster facts
+    merged: tuple[Rule, ...] = ()  # judged once afterwards, on merged models
+    meta: tuple[Rule, ...] = ()  # judged last, on the suppressions themselves
+    known_rules: frozenset[str] = frozenset()  # every rule of the catalog, selected or not
     kustomize: Any = None
     equivalents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     charts: dict[str, Path] | None = None  # chart folders, walked when rendered output first needs them
+
+    @property
+    def wants_cluster(self) -> bool:
+        """Whether units leave their cluster facts: only when a relation rule will read them."""
+        return any(rule.model == "cluster" for rule in self.merged)
 
 
 @dataclass

@@ -128,3 +128,18 @@ def test_no_unit_keeps_its_parsed_files_alive(tmp_path: Path, monkeypatch: pytes
     result = scan(walk([str(tmp_path)], tmp_path), replace(Config(root=tmp_path, use_cache=False), jobs=1))
     assert len(alive_at_start) == 8 and set(alive_at_start) == {0}
     assert {f.rule for f in result.findings} >= {"K8S020", "DKR001"}
+
+
+def test_a_failing_relation_rule_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Judged once on the merged model, its failure is reported once, suppressions pass or not."""
+    from scanner.catalog import Rule
+
+    real = Rule.load_check
+
+    def broken(model: object, ctx: object) -> object:
+        raise ValueError("bug")
+
+    monkeypatch.setattr(Rule, "load_check", lambda rule: broken if rule.id == "K8S020" else real(rule))
+    write(tmp_path, {"api.yaml": DEPLOYMENT.format(name="api"), "web.yaml": DEPLOYMENT.format(name="web")})
+    result = scan(walk([str(tmp_path)], tmp_path), Config(root=tmp_path, use_cache=False))
+    assert [e.message for e in result.errors] == ["rule K8S020 stopped early (ValueError)"]
