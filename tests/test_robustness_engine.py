@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import scanner.engine
-from hostile import CASES, FILE_NAMES, ROOT, Case, available_kinds, bounded, fixture_files, tokens_for
+from hostile_inputs import CASES, FILE_NAMES, ROOT, Case, available_kinds, bounded, fixture_files, tokens_for
 from scanner.cli import main
 from scanner.config import Config, Limits
 from scanner.discover import classify_name, walk

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hostile import TOKENS, Case, available_kinds, bounded, cases_for, file_name, fixture_files, tokens_for
+from hostile_inputs import TOKENS, Case, available_kinds, bounded, cases_for, file_name, fixture_files, tokens_for
 from scanner.discover import file_type
 from scanner.parse import ParseError, parser_for
 
