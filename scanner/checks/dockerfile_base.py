@@ -14,38 +14,10 @@ from dataclasses import dataclass
 from scanner.catalog import RuleContext
 from scanner.checks.dockerfile_common import key
 from scanner.findings import Hit
+from scanner.model.image_ref import ImageRef, parse
 from scanner.model.dockerfile import DockerfileModel, Stage
 from scanner.parse.dockerfile import Instruction
 from scanner.nodes import Location
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """`registry/repository:tag@digest`, with Docker Hub's implicit parts filled in."""
-
-    registry: str
-    repository: str
-    tag: str
-    digest: str
-
-    @property
-    def full(self) -> str:
-        return f"{self.registry}/{self.repository}"
-
-
-def image_ref(image: str) -> ImageRef:
-    name, _, digest = image.partition("@")
-    tag = ""
-    slash = name.rfind("/")
-    colon = name.rfind(":")
-    if colon > slash:
-        name, tag = name[:colon], name[colon + 1:]
-    first, _, rest = name.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        registry, repository = first.lower(), rest
-    else:
-        registry, repository = "docker.io", name if rest else f"library/{name}"
-    return ImageRef(registry, repository, tag, digest)
 
 
 @dataclass(frozen=True)
@@ -77,20 +49,21 @@ def image_uses(model: DockerfileModel) -> Iterator[BaseUse]:
 
 def _known_images(model: DockerfileModel) -> Iterator[tuple[BaseUse, ImageRef]]:
     for use in image_uses(model):
-        if use.image and "$" not in use.image and use.image.lower() != "scratch":
-            yield use, image_ref(use.image)
+        ref = parse(use.image) if use.image and use.image.lower() != "scratch" else None
+        if ref is not None:
+            yield use, ref
 
 
 def latest_tag(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
     for use, ref in _known_images(model):
-        if not ref.digest and ref.tag in ("", "latest"):
+        if ref.mutable:
             yield Hit(use.loc, use.stage.label, key(use.instruction, "image"),
                       {"image": use.image or "", "problem": "has no tag" if not ref.tag else "uses the latest tag"})
 
 
 def no_digest(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
     for use, ref in _known_images(model):
-        if not ref.digest and ref.tag not in ("", "latest") and use.instruction.keyword == "FROM":
+        if not ref.digest and not ref.mutable and use.instruction.keyword == "FROM":
             yield Hit(use.loc, use.stage.label, key(use.instruction, "digest"), {"image": use.image or ""})
 
 
@@ -101,12 +74,10 @@ def unknown_base(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
 
 
 def untrusted_registry(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
-    configured = [*(ctx.option("registries") or ()), *model.trusted_registries]
-    trusted = [t.strip().rstrip("/").lower() for t in configured if t.strip()]
+    trusted = [t for t in (*(ctx.option("registries") or ()), *model.trusted_registries) if t.strip()]
     if not trusted:
         return
     for use, ref in _known_images(model):
-        full = ref.full.lower()
-        if not any(full == t or full.startswith(t + "/") or ref.registry == t for t in trusted):
+        if not ref.trusted(trusted):
             yield Hit(use.loc, use.stage.label, key(use.instruction, "registry"),
                       {"image": use.image or "", "registry": ref.registry})
