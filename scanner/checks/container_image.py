@@ -8,6 +8,7 @@ so image rules skip such services. Templated references and placeholders are unk
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 from scanner.catalog import RuleContext
 from scanner.findings import Hit
 from scanner.model.container import Containers, ContainerSpec

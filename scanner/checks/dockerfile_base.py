@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from scanner.catalog import RuleContext
 from scanner.checks.dockerfile_common import key
 from scanner.findings import Hit
-from scanner.model.image_ref import ImageRef, parse
 from scanner.model.dockerfile import DockerfileModel, Stage
-from scanner.parse.dockerfile import Instruction
+from scanner.model.image_ref import ImageRef, parse
 from scanner.nodes import Location
+from scanner.parse.dockerfile import Instruction
 
 
 @dataclass(frozen=True)
