@@ -218,13 +218,28 @@ def test_binding_finding_names_the_role_location_in_another_file() -> None:
     model = _model(
         _file("role.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
                            "metadata: {name: r}\nrules:\n  - apiGroups: ['']\n"
-                           "    resources: [secrets]\n    verbs: [list]\n"),
-        _file("binding.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
-                              "metadata: {name: b}\nroleRef:\n  kind: ClusterRole\n  name: r\n"))
+                           "    resources: [pods]\n    verbs: [create]\n"),
+        _file("binding.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
+                              "metadata: {name: b, namespace: kube-system}\nroleRef:\n  kind: ClusterRole\n"
+                              "  name: r\n"))
     (hit,) = dangerous_role_binding(cluster.build([], Config(), kubernetes=model), RuleContext(rule, {}))
     assert (hit.loc.path, hit.loc.line) == ("binding.yaml", 6)
     assert [(loc.path, loc.line) for loc in hit.related] == [("role.yaml", 6)]
     assert hit.args["where"] == " (defined at role.yaml:6)"
+
+
+def test_a_grant_the_role_makes_anywhere_is_reported_at_the_role_only() -> None:
+    from scanner.checks.k8s_rbac import dangerous_role_binding
+    from scanner.model import cluster
+
+    rule = next(rule for rule in load_rules() if rule.id == "K8S008")
+    model = _model(
+        _file("role.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
+                           "metadata: {name: r}\nrules:\n  - apiGroups: ['']\n"
+                           "    resources: [secrets]\n    verbs: [list]\n"),
+        _file("binding.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
+                              "metadata: {name: b}\nroleRef:\n  kind: ClusterRole\n  name: r\n"))
+    assert list(dangerous_role_binding(cluster.build([], Config(), kubernetes=model), RuleContext(rule, {}))) == []
 
 
 def test_the_helm_release_namespace_placeholder_is_not_a_written_namespace() -> None:

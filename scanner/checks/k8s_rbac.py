@@ -1,8 +1,8 @@
 """RBAC: what Roles and ClusterRoles grant, and what bindings hand out.
 
-Each dangerous grant is found once, by `grants`, and read three ways: at the role's own key line
-(one rule per kind of grant), and at every binding in the scan that hands the role out, so the
-object a reviewer must change is named wherever it is.
+Each dangerous grant is found once, by `grants`, and reported once: at the role's own key line (one
+rule per kind of grant), or, when only the binding makes it dangerous (creating pods is harmless
+until a ClusterRole is bound in kube-system), at that binding.
 """
 
 from __future__ import annotations
@@ -142,13 +142,22 @@ def powerful_grant(objects: KubernetesObjects, binding: KubeObject,
     return (role, grant) if grant is not None else None
 
 
+def binding_only_grants(role: KubeObject, binding: KubeObject) -> list[Grant]:
+    """The dangerous permissions a role has only where this binding puts it: a ClusterRole that
+    creates pods is harmless until bound in kube-system. Whatever the role grants wherever it is
+    bound is reported once, at the role (K8S001 to K8S005), not again at each binding."""
+    own = {grant.key for grant in grants(role, role.namespace)}
+    return [grant for grant in grants(role, binding.namespace) if grant.key not in own]
+
+
 def dangerous_role_binding(cluster: Cluster, ctx: RuleContext) -> Iterator[Hit]:
     """Judged over the whole scan: the role is often defined in another file than its binding."""
     for binding in cluster.objects.of_kind(*BINDING_KINDS):
-        found = None if is_cluster_admin(binding) else powerful_grant(cluster.objects, binding)
-        if found is None:
+        role = None if is_cluster_admin(binding) else cluster.objects.role_of(binding)
+        found = binding_only_grants(role, binding) if role is not None else []
+        if not found:
             continue
-        role, grant = found
+        grant = found[0]
         target = binding.get("roleRef", "name")
         where = grant.node.loc
         # A rendered file's path means nothing to the user; the related location is mapped back.
