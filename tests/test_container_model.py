@@ -471,3 +471,17 @@ def test_adapters_never_fail_on_odd_shapes() -> None:
                 list(function(model, context))
 
     check()
+
+
+def test_every_offending_host_mount_is_named_in_one_finding(tmp_path: Path) -> None:
+    pod = tmp_path / "pod.yaml"
+    pod.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+                   "    - name: app\n      image: app:1\n      volumeMounts:\n"
+                   "        - {name: config, mountPath: /config}\n        - {name: root, mountPath: /host}\n"
+                   "  volumes:\n    - name: config\n      hostPath: {path: /etc}\n"
+                   "    - name: root\n      hostPath: {path: /}\n")
+    result = scan(walk([str(pod)], tmp_path), Config(select=("CTR011",), root=tmp_path))
+    (finding,) = result.findings
+    assert finding.message == 'Pod/p container "app" mounts sensitive host paths: /etc, /'
+    assert finding.line == 13
+    assert [loc.line for loc in finding.related] == [6, 15]  # the container, then the second mount

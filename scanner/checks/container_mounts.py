@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from dataclasses import replace
 
 from scanner.catalog import RuleContext
 from scanner.findings import Hit
-from scanner.model.container import Containers, HostMount
-from scanner.nodes import Unknown, text, truth
+from scanner.model.container import Containers, ContainerSpec, HostMount
+from scanner.nodes import Location, Node, Unknown, text, truth
 
 RUNTIME_SOCKETS = ("docker.sock", "containerd.sock", "crio.sock", "cri-dockerd.sock", "podman.sock",
                    "dockershim.sock")
@@ -42,28 +43,35 @@ def is_sensitive(path: str) -> bool:
                                           for tree in SENSITIVE_TREES)
 
 
+def _one_finding(container: ContainerSpec, found: list[tuple[Node | Location, str]]) -> Iterator[Hit]:
+    """Every offending mount of a container in one finding: at the first, naming each path, with
+    the others as related locations, so a host `/` mount is never hidden behind a tamer one."""
+    if not found:
+        return
+    (first, _), rest = found[0], found[1:]
+    hit = container.hit(first, "host_mounts", path=", ".join(dict.fromkeys(path for _, path in found)))
+    others = tuple(where if isinstance(where, Location) else where.loc for where, _ in rest)
+    yield replace(hit, related=(*hit.related, *others)) if others else hit
+
+
 def runtime_socket_mounted(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     for container in containers:
-        for mount in container.host_mounts:
-            path = _host_path(mount)
-            if path and is_runtime_socket(path):
-                yield container.hit(mount.path, "host_mounts", path=path)
-                break
+        yield from _one_finding(container, [(mount.path, path) for mount in container.host_mounts
+                                            if (path := _host_path(mount)) and is_runtime_socket(path)])
 
 
 def sensitive_host_path_mounted(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     for container in containers:
-        for mount in container.host_mounts:
-            path = _host_path(mount)
-            if path and is_sensitive(path) and not is_runtime_socket(path):
-                yield container.hit(mount.path, "host_mounts", path=path)
-                break
+        yield from _one_finding(container, [
+            (mount.path, path) for mount in container.host_mounts
+            if (path := _host_path(mount)) and is_sensitive(path) and not is_runtime_socket(path)])
 
 
 def writable_host_mount(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     """Compose bind mounts of paths inside the project (`./src:/app`) are the development workflow
     Compose exists for; only absolute host paths count there."""
     for container in containers:
+        found: list[tuple[Node | Location, str]] = []
         for mount in container.host_mounts:
             path = _host_path(mount)
             if isinstance(mount.read_only, Unknown) or truth(mount.read_only) is True:
@@ -73,5 +81,6 @@ def writable_host_mount(containers: Containers, ctx: RuleContext) -> Iterator[Hi
             if container.dialect == "compose" and not (path or "").startswith(("/", "~")):
                 continue
             where = mount.read_only if mount.read_only is not None else mount.mount
-            yield container.hit(where, "host_mounts", path=path or "a host path")
-            break
+            if where is not None:
+                found.append((where, path or "a host path"))
+        yield from _one_finding(container, found)
