@@ -24,10 +24,14 @@ def runs_as_root(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
             yield container.hit(where, "user", reason=reason)
 
 
+# Said when nothing in the file sets the user: the image decides, and most images run as root.
+_MAY_BE_ROOT = "may run as root: no non-root user is required, so it runs as the image's user (root unless the image sets one)"
+
+
 def _root_user(container: ContainerSpec) -> tuple[Node | Location, str] | None:
     """Where and why the container is shown to run as root; None when it runs as another user
     or the answer is unknown."""
-    missing = (container.loc, "no non-root user is set")
+    missing = (container.loc, _MAY_BE_ROOT)
     if container.dialect != "kubernetes":
         user = container.user
         if user is None:
@@ -35,15 +39,16 @@ def _root_user(container: ContainerSpec) -> tuple[Node | Location, str] | None:
             return None if container.builds_image else missing
         name = text(user)
         is_root = name is not None and name.split(":")[0].strip().lower() in _ROOT_NAMES
-        return (user, "its user is root") if is_root else None
+        return (user, "runs as root: its user is root") if is_root else None
     uid, non_root = container.run_as_user, container.run_as_non_root
     if isinstance(uid, Unknown) or isinstance(non_root, Unknown):
         return None
     if uid is not None:
-        return (uid, "its user ID is 0") if (text(uid) or "").strip() == "0" else None
+        return (uid, "runs as root: its user ID is 0") if (text(uid) or "").strip() == "0" else None
     if truth(non_root) is True:
         return None
-    return (non_root, "running as root is allowed and no user is set") if non_root is not None else missing
+    return (non_root, "may run as root: runAsNonRoot is false and no user ID is set") if non_root is not None \
+        else missing
 
 
 def capabilities_not_dropped(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
