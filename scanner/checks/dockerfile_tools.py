@@ -17,6 +17,7 @@ from scanner.checks.dockerfile_packages import INSTALL, PackageCommand, package_
 from scanner.checks.dockerfile_shell import Word, commands
 from scanner.findings import Hit
 from scanner.model.dockerfile import DockerfileModel, Stage
+from scanner.model.dockerfile_vars import parse_assignments
 from scanner.parse.dockerfile import Instruction
 
 BUILD_TOOLS = re.compile(
@@ -80,8 +81,35 @@ def _shipped_packages(model: DockerfileModel, names: re.Pattern[str]
             yield stage, instruction, words
 
 
+# A language toolchain image (docker-library's golang, python, node...) ships its compiler on
+# purpose: it pins the toolchain's version itself, and its command is the toolchain, not an app.
+_TOOLCHAIN_VERSION = re.compile(
+    r"^(?:(?:GOLANG|GO|PYTHON|NODE|RUST|RUSTUP|JAVA|JDK|OPENJDK|RUBY|PHP|GCC|DOTNET_SDK|MAVEN|GRADLE|"
+    r"ERLANG|ELIXIR|GHC|SWIFT|JULIA|PERL|ZIG)_(?:VERSION|COMMIT)|GOPATH|GOTOOLCHAIN|CARGO_HOME|RUSTUP_HOME)$")
+_TOOLCHAIN_COMMAND = re.compile(
+    r"^(?:.*/)?(?:python\d*(?:\.\d+)?|go|node|irb|php|jshell|ghci|swift|julia|perl|erl|iex|zig|bash|sh)$")
+
+
+def toolchain_image(stage: Stage) -> bool:
+    """Whether the image's purpose is the compiler: it sets a toolchain's own variables
+    (`GOLANG_VERSION`, `GOPATH`, `CARGO_HOME`...) and runs nothing but that toolchain or a shell
+    (`CMD ["python3"]`, or no command at all)."""
+    ancestry = stage.ancestry
+    if not any(_TOOLCHAIN_VERSION.match(assignment.name) for s in ancestry for instruction in s.of("ENV")
+               for assignment in parse_assignments(instruction.args, legacy=True)):
+        return False
+    for keyword in ("CMD", "ENTRYPOINT"):
+        found = next((i for s in ancestry for i in reversed(list(s.of(keyword)))), None)
+        if found is not None:
+            argv = found.exec_form if found.exec_form is not None else found.args.split()
+            return len(argv) == 1 and _TOOLCHAIN_COMMAND.match(argv[0]) is not None
+    return True
+
+
 def build_tools(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
     for stage, instruction, words in _shipped_packages(model, BUILD_TOOLS):
+        if toolchain_image(stage):
+            continue
         listed = ", ".join(dict.fromkeys(w.value for w in words))
         yield word_hit(stage, instruction, words[0], "build-tools", packages=listed)
 
