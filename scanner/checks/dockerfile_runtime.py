@@ -10,6 +10,7 @@ from scanner.checks.dockerfile_common import inherited, key, shipped
 from scanner.findings import Hit, hit_at
 from scanner.model.dockerfile import DockerfileModel, Stage
 from scanner.model.dockerfile_vars import words
+from scanner.model.image_ref import parse
 
 SERVERS = re.compile(
     r"(?:^|/)(?:nginx|httpd|apache2(?:ctl)?|caddy|traefik|haproxy|envoy|gunicorn|uvicorn|daphne|"
@@ -29,8 +30,16 @@ def ssh_port(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
                 yield Hit(instruction.locate(offset + start, offset + end), stage.label, key(instruction, "22"), {})
 
 
+# Official images whose own command starts a server: an image built on one and keeping its
+# command is a service, though its Dockerfile says nothing about listening.
+SERVER_IMAGES = frozenset({"nginx", "httpd", "redis", "postgres", "mysql", "mariadb", "mongo", "registry",
+                           "traefik", "haproxy", "caddy", "rabbitmq", "memcached", "elasticsearch",
+                           "tomcat", "jetty", "nginx-unprivileged", "keycloak", "grafana", "minio"})
+
+
 def _service_like(stage: Stage) -> bool:
-    """An image that listens (EXPOSE) or whose effective ENTRYPOINT, else CMD, starts a server."""
+    """An image that listens (EXPOSE), whose effective ENTRYPOINT, else CMD, starts a server, or
+    that keeps the command of a server base image (`FROM nginx`, `FROM redis`)."""
     ancestry = stage.ancestry
     if any(True for s in ancestry for _ in s.of("EXPOSE")):
         return True
@@ -39,7 +48,8 @@ def _service_like(stage: Stage) -> bool:
         if found is not None:
             argv = found.exec_form if found.exec_form is not None else found.args.split()
             return bool(argv) and SERVERS.search(argv[0]) is not None
-    return False
+    base = parse(ancestry[-1].image) if ancestry[-1].image else None
+    return base is not None and base.repository.rsplit("/", 1)[-1] in SERVER_IMAGES
 
 
 def missing_healthcheck(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
