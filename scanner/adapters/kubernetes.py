@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scanner.adapters.common import first_line, items, keyed, mapping, pick, settled, synthetic
+from scanner.adapters.common import (
+    first_line,
+    items,
+    keyed,
+    mapping,
+    pick,
+    settled,
+    synthetic,
+)
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
 from scanner.model.kubernetes import KubeObject
 from scanner.nodes import Location, Mapping, Node, Scalar, dig, key_loc, strings, text
@@ -73,6 +81,7 @@ def from_pod_spec(spec: Mapping, annotations: Mapping | None, label: str, worklo
             item.liveness = container.get("livenessProbe")
             item.readiness = container.get("readinessProbe")
             item.env = list(_env(container))
+            _pod_security_standards(item, container, spec)
             yield item
 
 
@@ -119,6 +128,26 @@ def _pod_level(item: ContainerSpec, spec: Mapping) -> None:
     item.host_network = settled(spec.get("hostNetwork"))
     item.service_account = settled(pick(spec.get("serviceAccountName"), spec.get("serviceAccount")))
     item.automount_token = settled(spec.get("automountServiceAccountToken"))
+
+
+def _pod_security_standards(item: ContainerSpec, container: Mapping, spec: Mapping) -> None:
+    """The settings the Pod Security Standards judge that no other rule reads."""
+    own, pod = mapping(container.get("securityContext")), mapping(spec.get("securityContext"))
+    item.host_process = settled(pick(dig(own, "windowsOptions", "hostProcess"),
+                                     dig(pod, "windowsOptions", "hostProcess")))
+    item.host_ports = [port for entry in items(container.get("ports"))
+                       if (port := settled(dig(entry, "hostPort"))) is not None]
+    item.proc_mount = settled(dig(own, "procMount"))
+    item.sysctls = [(name, node) for entry in items(dig(pod, "sysctls"))
+                    if (node := dig(entry, "name")) is not None and (name := text(node))]
+    for context in (own, pod):
+        options = mapping(dig(context, "seLinuxOptions"))
+        for field_name in ("user", "role"):
+            value = settled(dig(options, field_name))
+            if value is not None and not any(name == field_name for name, _ in item.selinux_user_role):
+                item.selinux_user_role.append((field_name, value))
+    item.volume_types = [(kind, volume) for volume in items(spec.get("volumes")) if isinstance(volume, Mapping)
+                         for kind in volume.values if kind != "name"]
 
 
 def _host_path_volumes(spec: Mapping) -> dict[str, Node]:

@@ -31,11 +31,11 @@ WORKLOADS: dict[str, tuple[str, tuple[str, ...]]] = {
 TYPES = tuple(name for base in WORKLOADS for name in (base, base + "_v1"))
 # Blocks the provider repeats for a list; every other block is one object.
 REPEATED = frozenset({"container", "init_container", "volume", "volume_mount", "env", "env_from", "port",
-                      "toleration", "image_pull_secrets", "host_aliases", "volume_device"})
+                      "toleration", "image_pull_secrets", "host_aliases", "volume_device", "sysctl"})
 RENAMES = {"container": "containers", "init_container": "initContainers", "volume": "volumes",
            "volume_mount": "volumeMounts", "host_pid": "hostPID", "host_ipc": "hostIPC",
            "image_pull_secrets": "imagePullSecrets", "host_aliases": "hostAliases",
-           "volume_device": "volumeDevices", "port": "ports", "toleration": "tolerations"}
+           "volume_device": "volumeDevices", "port": "ports", "toleration": "tolerations", "sysctl": "sysctls"}
 
 
 def camel(name: str) -> str:

@@ -92,6 +92,12 @@ class ContainerSpec:
     service_account: Node | None = None
     automount_token: Node | None = None
     log_configuration: Node | None = None
+    host_process: Node | None = None
+    host_ports: list[Node] = field(default_factory=list)
+    proc_mount: Node | None = None
+    sysctls: list[tuple[str, Node]] = field(default_factory=list)
+    selinux_user_role: list[tuple[str, Node]] = field(default_factory=list)
+    volume_types: list[tuple[str, Node]] = field(default_factory=list)
 
     @property
     def path(self) -> str:
