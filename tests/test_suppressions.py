@@ -127,3 +127,18 @@ def test_baseline_reports_only_new_findings_and_survives_line_shifts(tmp_path: P
     (tmp_path / "other.yaml").write_text(POD.format(annotations="", trailing="").replace("web", "api"))
     assert main(["scan", "--select", "CTR002", "--baseline", "base.json", "--format", "json"]) == 1
     assert [f["path"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["other.yaml"]
+
+
+@pytest.mark.parametrize("checkov_id", ["CKV_K8S_37", "CKV_K8S_28"])
+def test_checkov_skip_of_a_capability_check_suppresses_ctr007(tmp_path: Path, checkov_id: str) -> None:
+    text = f"# checkov:skip={checkov_id}:the agent needs its capabilities\n" + POD.format(annotations="", trailing="")
+    assert rules_of(findings(tmp_path, text, select=("CTR007",)).findings) == set()
+    assert {rule for rule, _ in rules_of(findings(tmp_path, text, select=("CTR007",), checkov_skips=False).findings)} \
+        == {"CTR007"}
+
+
+def test_checkov_skip_of_secrets_as_files_does_not_hide_a_literal_secret(tmp_path: Path) -> None:
+    """CKV_K8S_35 asks for secrets as files and fails on `secretKeyRef`, the very fix CTR025 asks for."""
+    text = "# checkov:skip=CKV_K8S_35:secrets come from the environment here\n" + POD.format(
+        annotations="", trailing="\n      env:\n        - name: DB_PASSWORD\n          value: Zq8!rT4#mW2pLx9v")
+    assert {rule for rule, _ in rules_of(findings(tmp_path, text, select=("CTR025",)).findings)} == {"CTR025"}
