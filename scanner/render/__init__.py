@@ -17,7 +17,9 @@ from scanner.config import Config
 from scanner.discover import KUSTOMIZATION_NAMES, SourceFile, relative_name, walk
 from scanner.findings import ScanError
 from scanner.render import helm, kustomize
-from scanner.render.sourcemap import Origin, SourceFile as MappedSource, source_comments, stream_segments
+from scanner.render.kustomize_copy import private_copies
+from scanner.render.sourcemap import Origin, source_comments, stream_segments
+from scanner.render.sourcemap import SourceFile as MappedSource
 
 CHART_FILE = "Chart.yaml"
 
@@ -95,7 +97,8 @@ def _helm(charts: list[Path], config: Config, prepared: Prepared) -> None:
 
 def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Path]:
     """Render top-level kustomizations; the files they consume (to be read as text only)."""
-    found = [k for k in (kustomize.read(p) for p in files) if k is not None]
+    boundary = Boundary(config.root, config.limits.max_file_bytes)
+    found = [k for k in (kustomize.read(p, boundary) for p in files) if k is not None]
     consumed: set[Path] = {patch for k in found for patch in k.patches}
     command = kustomize.tool() if config.render_kustomize else None
     if command is None and not config.secrets_only:
@@ -105,22 +108,41 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
                               f"are: {reason}")
     if command is None:
         return consumed
-    index = {k.directory.resolve(): k for k in found}
+    index = {k.directory: k for k in found}
     tops = kustomize.tops(found)
-    for top, text in zip(tops, kustomize.render_all(tops, index, command, config.use_cache)):
+    with private_folder() as private:
+        sandbox = kustomize.Sandbox(private / "home", kustomize.START_SECONDS + config.limits.file_timeout,
+                                    config.limits.max_file_bytes)
+        copies = private_copies(tops, index, boundary, private / "tree", sandbox)
+        prepared.notes.extend(dict.fromkeys(copies.notes))
+        built = [copy for copy in copies.tops if not isinstance(copy, str)]
+        texts = iter(kustomize.render_all(built, copies.index, command, config.use_cache))
+        results = [Refused(copy) if isinstance(copy, str) else next(texts) for copy in copies.tops]
+    for top, text in zip(tops, results):
         rel = relative_name(top.directory, config.root)
+        if isinstance(text, Refused):
+            prepared.errors.append(ScanError(f"{rel}/{top.file}", str(text)))
+            continue
         if isinstance(text, RuntimeError):
-            prepared.errors.append(ScanError(f"{rel}/kustomization.yaml", f"kustomize build failed: {text}"))
+            message = str(text).replace(f"{private / 'tree'}/", "").replace(str(private), "<private copy>")
+            prepared.errors.append(ScanError(f"{rel}/{top.file}", f"kustomize build failed: {message}"))
             continue
         files_used, patches = kustomize.consumed(top, index)
         consumed |= files_used
-        read = [(relative_name(p, config.root), p.read_text(errors="replace")) for p in sorted(files_used)]
-        patch_texts = [(relative_name(p, config.root), p.read_text(errors="replace"))
-                       for p in patches if p.is_file()]
+        read = [(relative_name(p, config.root), _text(p, boundary)) for p in sorted(files_used)]
+        patch_texts = [(relative_name(p, config.root), _text(p, boundary)) for p in patches if p.is_file()]
         segments = kustomize.segments(text, read, patch_texts)
         origin = Origin(f"kustomize {rel}", tuple(segments))
         prepared.rendered.append(RenderedStream(f"{rel}/<kustomize build>", text, origin))
     return consumed
+
+
+def _text(path: Path, boundary: Boundary) -> str:
+    """A file read for a source map, through the boundary ("" when it may not be read)."""
+    try:
+        return boundary.read_text(path)
+    except Refused:
+        return ""
 
 
 def prepare(sources: list[SourceFile], config: Config) -> Prepared:
@@ -130,6 +152,8 @@ def prepare(sources: list[SourceFile], config: Config) -> Prepared:
         _helm(charts, config, prepared)
     kustomizations = [s.path for s in sources if s.path.name in KUSTOMIZATION_NAMES]
     consumed = _kustomize(kustomizations, config, prepared) if kustomizations else set()
+    # A subchart archive is judged through the rendering; as a file it is only a binary blob.
+    sources = [s for s in sources if not (s.path.name.endswith(".tgz") and _in_chart(s.path, charts))]
     prepared.sources = [
         replace(s, forced_type="text") if (_in_chart(s.path, charts) or _real(s.path) in consumed
                                            or s.path.name in KUSTOMIZATION_NAMES) else s

@@ -30,6 +30,15 @@ class ChartCopy:
     folder: Path
     left_out: list[str] = field(default_factory=list)  # relative to the chart, for a note
     schema_refs: list[str] = field(default_factory=list)  # references the left-out schemas make
+    unpacked: dict[str, str] = field(default_factory=dict)  # folder in the copy -> its archive
+
+    def name_in_tree(self, inside: str) -> str:
+        """A copied file's name for reports: as in the chart, or `charts/x-1.0.tgz!templates/a.yaml`
+        for a file that came out of an archive (the convention of image findings)."""
+        for folder in sorted(self.unpacked, key=len, reverse=True):
+            if inside.startswith(f"{folder}/"):
+                return f"{self.unpacked[folder]}!{inside[len(folder) + 1:]}"
+        return inside
 
 
 def copy_chart(boundary: Boundary, chart: Path, destination: Path) -> ChartCopy:
@@ -48,7 +57,11 @@ def copy_chart(boundary: Boundary, chart: Path, destination: Path) -> ChartCopy:
         for archive in archives:
             inside = archive.relative_to(destination).as_posix()
             try:
-                copy.schema_refs += _unpack(archive, archive.with_name(archive.name[:-4]))
+                folder, refs = _unpack(archive)
+                copy.schema_refs += refs
+                if folder:
+                    copy.unpacked[(archive.parent / folder).relative_to(destination).as_posix()] = \
+                        copy.name_in_tree(inside)
             except (Refused, OSError, EOFError, tarfile.TarError, gzip.BadGzipFile) as exc:
                 copy.left_out.append(f"{inside} ({exc})" if isinstance(exc, Refused) else inside)
             archive.unlink()
@@ -75,23 +88,27 @@ class _Bounded:
         return data
 
 
-def _unpack(archive: Path, target: Path) -> list[str]:
-    """Regular files of a chart archive (`NAME/...`) written under `target`; links, devices,
-    absolute or `..` names and schemas are left out. Returns the left-out schemas' references."""
+def _unpack(archive: Path) -> tuple[str, list[str]]:
+    """Regular files of a chart archive (`NAME/...`) written beside it under `NAME/`, the folder
+    Helm would name the subchart by; links, devices, absolute or `..` names and schemas are left
+    out. Returns the folder's name and the left-out schemas' references."""
     refs: list[str] = []
+    folder = ""
     with gzip.open(archive) as packed, tarfile.open(fileobj=_Bounded(packed, ARCHIVE_LIMIT), mode="r|") as tar:  # type: ignore[call-overload]
         for count, member in enumerate(tar):
             if count >= ARCHIVE_MEMBERS:
                 raise Refused(f"holds more than {ARCHIVE_MEMBERS} files; not rendered")
-            parts = PurePosixPath(member.name).parts[1:]
-            if not member.isreg() or not parts or ".." in parts or PurePosixPath(member.name).is_absolute():
+            name = PurePosixPath(member.name)
+            if not member.isreg() or len(name.parts) < 2 or ".." in name.parts or name.is_absolute() \
+                    or name.parts[0] in ("", ".") or folder not in ("", name.parts[0]):
                 continue
+            folder = name.parts[0]
             handle = tar.extractfile(member)
             data = handle.read(member.size) if handle is not None else b""
-            if parts[-1] == SCHEMA:
+            if name.name == SCHEMA:
                 refs += _refs(data.decode("utf-8", "replace"))
                 continue
-            path = target.joinpath(*parts)
+            path = archive.parent.joinpath(*name.parts)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-    return refs
+    return folder, refs

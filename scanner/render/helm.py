@@ -23,7 +23,7 @@ from pathlib import Path
 from scanner.boundary import Boundary, OverLimit, Refused, printable, run_offline
 from scanner.config import Config
 from scanner.nodes import to_plain
-from scanner.render.chartcopy import copy_chart
+from scanner.render.chartcopy import ChartCopy, copy_chart
 from scanner.render.sourcemap import Origin, Segment, SourceFile, stream_segments
 
 RELEASE = "release"
@@ -109,14 +109,15 @@ def _read_yaml(path: Path, boundary: Boundary) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _sources(copy: Path, rel_chart: str, name: str) -> dict[str, SourceFile]:
+def _sources(copy: ChartCopy, rel_chart: str, name: str) -> dict[str, SourceFile]:
     """Template files by the path Helm gives them (`NAME/templates/x.yaml`), read from the copy
     (the very files rendered), named as they are in the tree."""
     found = {}
-    for path in sorted(copy.rglob("*")):
-        if path.is_file() and "templates" in path.relative_to(copy).parts:
-            inside = path.relative_to(copy).as_posix()
-            rel = f"{rel_chart}/{inside}" if rel_chart not in ("", ".") else inside
+    for path in sorted(copy.folder.rglob("*")):
+        if path.is_file() and "templates" in path.relative_to(copy.folder).parts:
+            inside = path.relative_to(copy.folder).as_posix()
+            shown = copy.name_in_tree(inside)
+            rel = f"{rel_chart}/{shown}" if rel_chart not in ("", ".") else shown
             found[f"{name}/{inside}"] = SourceFile(rel, tuple(path.read_text(errors="replace").splitlines()))
     return found
 
@@ -225,12 +226,13 @@ def render_chart(chart: Path, rel_chart: str, name: str, tool: str, config: Conf
         outcome.errors.append(f"{where}: {exc}")
         return outcome
     if copy.left_out:
-        outcome.notes.append(f"{where}: left out of rendering (links out of the project, hard links, devices, "
-                             f"or over the size limit): {', '.join(printable(n) for n in copy.left_out)}")
+        outcome.notes.append(f"{where}: files that may not be read left out of rendering (links out of the project "
+                             "or in a loop, hard links, devices, files over the size limit): "
+                             f"{', '.join(printable(n) for n in copy.left_out)}")
     if copy.schema_refs:
         outcome.notes.append(f"{where}: values.schema.json not applied; hullscan never follows its references "
                              f"({', '.join(printable(r) for r in sorted(set(copy.schema_refs)))})")
-    sources = _sources(copy.folder, rel_chart, name)
+    sources = _sources(copy, rel_chart, name)
     lookups = sorted(source.rel for source in sources.values() if calls_lookup(source.lines))
     if lookups:
         outcome.notes.append(f"{where}: {', '.join(lookups)} call `lookup`, which reads the live cluster: offline "
