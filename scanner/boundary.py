@@ -219,7 +219,7 @@ def run_offline(command: list[str], cwd: Path, home: Path, timeout: float, max_o
 
     def read_out() -> None:
         assert process.stdout is not None
-        while chunk := process.stdout.read1(1 << 16):
+        while chunk := os.read(process.stdout.fileno(), 1 << 16):
             out.extend(chunk)
             if len(out) > max_output:
                 too_much.set()
@@ -228,7 +228,7 @@ def run_offline(command: list[str], cwd: Path, home: Path, timeout: float, max_o
 
     def read_err() -> None:
         assert process.stderr is not None
-        while chunk := process.stderr.read1(1 << 16):
+        while chunk := os.read(process.stderr.fileno(), 1 << 16):
             err.extend(chunk)
             del err[:-_STDERR_KEPT]
 

@@ -15,7 +15,6 @@ import re
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO
 
 from scanner.boundary import Boundary, Refused
 
@@ -76,7 +75,7 @@ def _refs(schema: str) -> list[str]:
 class _Bounded:
     """A stream that refuses to yield more than `limit` bytes, whatever a reader asks for."""
 
-    def __init__(self, stream: IO[bytes], limit: int) -> None:
+    def __init__(self, stream: gzip.GzipFile, limit: int) -> None:
         self.stream, self.left = stream, limit
 
     def read(self, size: int = -1) -> bytes:
