@@ -62,7 +62,7 @@ def test_hard_link_to_a_file_outside(tmp_path: Path) -> None:
 def test_file_dependency_outside_the_project(tmp_path: Path) -> None:
     write_tree(tmp_path / "outside-chart", {
         "Chart.yaml": "apiVersion: v2\nname: dep\nversion: 0.1.0\n",
-        "templates/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: {CANARY}\n"})
+        "templates/pod.yaml": pod(name="dep", image=f"nginx:{CANARY}")})
     chart_yaml = CHART_YAML + "dependencies:\n  - name: dep\n    version: 0.1.0\n    repository: file://../../outside-chart\n"
     project = _chart(tmp_path / "project", "nginx:1.27", **{"chart/Chart.yaml": chart_yaml})
     (project / "chart/charts").mkdir()
@@ -79,3 +79,31 @@ def test_values_file_named_outside_the_project(tmp_path: Path) -> None:
     found, report, _ = findings(project, "--helm-values", str(secret))
     assert ("CTR002", TEMPLATE) in found
     assert any("values.yaml" in e["message"] and "outside the project root" in e["message"] for e in report["errors"])
+
+
+def test_link_loops_beside_and_inside_a_chart(tmp_path: Path) -> None:
+    project = _chart(tmp_path / "project", "nginx:1.27")
+    (project / "chart/loop").symlink_to("loop")
+    (project / "chart/templates/a.yaml").symlink_to("b.yaml")
+    (project / "chart/templates/b.yaml").symlink_to("a.yaml")
+    outputs = scan_every_format(project)
+    assert all("chart/loop" in output and "chart/templates/a.yaml" in output for output in outputs.values())
+    found, _, notes = findings(project)
+    assert ("CTR002", TEMPLATE) in found
+    assert "templates/a.yaml" in notes
+
+
+def test_values_file_named_by_the_repository_configuration(tmp_path: Path) -> None:
+    """`helm-values:` in the scanned tree's own `.hullscan.yaml` can't name a file outside either
+    (a configuration error, or a refused read: never its content)."""
+    from attacks import run_hullscan
+    from render_runs import FORMATS
+
+    secret = _outside(tmp_path, "values.yaml")
+    project = _chart(tmp_path / "project", "nginx:{{ .Values.token }}", **{
+        ".hullscan.yaml": f"helm-values: [{secret}, ../outside/values.yaml]\n"})
+    for fmt in FORMATS:
+        done = run_hullscan("scan", ".", "--format", fmt, cwd=project)
+        assert done.returncode in (0, 1, 2) and "Traceback" not in done.stderr
+        assert_not_leaked({fmt: done.stdout + done.stderr})
+        assert "values.yaml" in done.stdout + done.stderr

@@ -9,6 +9,16 @@ from attacks import CANARY, write_tree
 from render_runs import assert_not_leaked, findings, pod, scan_every_format
 
 SECRET_POD = pod(name="stolen", image=f"nginx:{CANARY}")
+REPLACED_IMAGE = """resources: [pod.yaml]
+configMapGenerator:
+  - name: leak
+    envs: [token.env]
+replacements:
+  - source: {kind: ConfigMap, name: leak, fieldPath: data.TAG}
+    targets:
+      - select: {kind: Pod}
+        fieldPaths: [spec.containers.0.image]
+"""
 
 
 def _overlay(project: Path, kustomization: str, **files: str) -> Path:
@@ -34,12 +44,19 @@ def test_linked_base_folder_outside_the_project(tmp_path: Path) -> None:
 
 
 def test_generator_file_linked_outside_is_not_read(tmp_path: Path) -> None:
-    secret = write_tree(tmp_path / "outside", {"token.txt": CANARY}) / "token.txt"
-    kustomization = "resources: [pod.yaml]\nconfigMapGenerator:\n  - name: leak\n    files: [token.txt]\n"
-    project = _overlay(tmp_path / "project", kustomization)
-    (project / "overlay/token.txt").symlink_to(secret)
+    """The generated value would reach a finding's message through the pod's image."""
+    secret = write_tree(tmp_path / "outside", {"token.env": f"TAG=nginx:{CANARY}\n"}) / "token.env"
+    project = _overlay(tmp_path / "project", REPLACED_IMAGE)
+    (project / "overlay/token.env").symlink_to(secret)
     assert_not_leaked(scan_every_format(project))
     assert any(e["path"] == "overlay/kustomization.yaml" for e in findings(project)[1]["errors"])
+
+
+def test_generator_file_inside_is_read(tmp_path: Path) -> None:
+    """The same overlay with the file in the project: its value does reach the report."""
+    project = _overlay(tmp_path / "project", REPLACED_IMAGE, **{"overlay/token.env": "TAG=nginx:9.9.9\n"})
+    found, report, _ = findings(project)
+    assert report["errors"] == [] and any("nginx:9.9.9" in f["message"] for f in report["findings"])
 
 
 def test_component_listing_the_overlay_does_not_hide_it(tmp_path: Path) -> None:
