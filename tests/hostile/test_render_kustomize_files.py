@@ -55,7 +55,7 @@ def test_generator_file_linked_outside_is_not_read(tmp_path: Path) -> None:
 def test_generator_file_inside_is_read(tmp_path: Path) -> None:
     """The same overlay with the file in the project: its value does reach the report."""
     project = _overlay(tmp_path / "project", REPLACED_IMAGE, **{"overlay/token.env": "TAG=nginx:9.9.9\n"})
-    found, report, _ = findings(project)
+    _, report, _ = findings(project)
     assert report["errors"] == [] and any("nginx:9.9.9" in f["message"] for f in report["findings"])
 
 
