@@ -211,8 +211,12 @@ def _rendering(result: dict, job: _Job, rel_chart: str, name: str, sources: dict
         text, segments = result[""], stream_segments(result[""], sources)
     else:
         text, segments = _join(result, name, sources)
-    return Rendering(f"{rel_chart}/<rendered: {job.suffix}>", text, Origin(label, tuple(segments)),
-                     first=job.release == RELEASE)
+    # The second release's stream is named with the first's name as a prefix: where both renderings
+    # yield the same finding, the engine keeps the one that sorts (and so comes) first.
+    rel = f"{rel_chart}/<rendered: {job.label}>"
+    if job.release != RELEASE:
+        rel += f" under release name {job.release}"
+    return Rendering(rel, text, Origin(label, tuple(segments)), first=job.release == RELEASE)
 
 
 def render_chart(chart: Path, rel_chart: str, name: str, tool: str, config: Config, private: Path) -> ChartOutcome:
