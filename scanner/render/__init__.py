@@ -82,8 +82,12 @@ def _helm(charts: list[Path], config: Config, prepared: Prepared) -> None:
         for name in missing:
             prepared.notes.append(f"chart {rel}: dependency {printable(str(name))!r} is not vendored under charts/, "
                                   "skipped (hullscan never fetches charts)")
-        with private_folder() as private:
-            outcome = helm.render_chart(chart, rel, helm.chart_name(chart, metadata), tool, config, private)
+        try:
+            with private_folder() as private:
+                outcome = helm.render_chart(chart, rel, helm.chart_name(chart, metadata), tool, config, private)
+        except OSError as exc:  # the private copy could not be written: this chart fails, not the scan
+            prepared.errors.append(ScanError(f"{rel}/{CHART_FILE}", f"not rendered: {exc.strerror or exc}"))
+            continue
         prepared.notes.extend(outcome.notes)
         prepared.errors.extend(ScanError(f"{rel}/{CHART_FILE}", message) for message in outcome.errors)
         for rendering in outcome.renderings:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import re
 import tarfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -61,7 +62,7 @@ def copy_chart(boundary: Boundary, chart: Path, destination: Path) -> ChartCopy:
                 if folder:
                     copy.unpacked[(archive.parent / folder).relative_to(destination).as_posix()] = \
                         copy.name_in_tree(inside)
-            except (Refused, OSError, EOFError, tarfile.TarError, gzip.BadGzipFile) as exc:
+            except (Refused, OSError, EOFError, tarfile.TarError, zlib.error) as exc:
                 copy.left_out.append(f"{inside} ({exc})" if isinstance(exc, Refused) else inside)
             archive.unlink()
     return copy

@@ -63,8 +63,9 @@ def private_copies(tops: list[Kustomization], index: dict[Path, Kustomization], 
             for kustomization in reached:
                 if mirror(kustomization.directory) not in copies.index:
                     _copy(boundary, kustomization, mirror, copied, copies)
-        except Refused as exc:
-            copies.tops.append(str(exc))
+        except (Refused, OSError) as exc:  # too large, or the copy could not be written
+            copies.tops.append(f"not rendered: {exc}" if isinstance(exc, Refused) else
+                               f"not rendered: {exc.strerror or exc}")
             continue
         for kustomization in reached:
             copies.index.setdefault(mirror(kustomization.directory), replace(
