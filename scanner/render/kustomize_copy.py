@@ -113,15 +113,23 @@ def _copy(boundary: Boundary, kustomization: Kustomization, mirror: Any, copied:
             mirror(path).parent.mkdir(parents=True, exist_ok=True)
             mirror(path).write_bytes(data)
     copy = mirror(kustomization.directory) / kustomization.file
-    dropped = _localise(copy)
+    dropped = _localise(copy, mirror(Path(os.path.realpath(boundary.root))))
     if dropped:
         rel = relative_name(kustomization.directory / kustomization.file, boundary.root)
-        copies.notes.append(f"kustomization {rel}: not fetched (hullscan never uses the network), the overlay "
-                            f"is judged without: {', '.join(printable(d) for d in dropped)}")
+        copies.notes.append(f"kustomization {rel}: not in the project, so not fetched (hullscan never uses the "
+                            f"network nor reads outside the project); the overlay is judged without: "
+                            f"{', '.join(printable(d) for d in dropped)}")
 
 
-def _localise(copy: Path) -> list[str]:
-    """Rewrite the copied kustomization without what kustomize would fetch; what was dropped."""
+def _in_copy(path: Path, tree: Path) -> bool:
+    """Whether a kustomization's entry names a file or folder of the copy (an absolute path or
+    `../` past the project names something kustomize would read from outside it)."""
+    return path.exists() and contains(tree, path)
+
+
+def _localise(copy: Path, tree: Path) -> list[str]:
+    """Rewrite the copied kustomization without what kustomize would fetch or read from outside
+    the copy; what was dropped."""
     from scanner.nodes import to_plain
     from scanner.parse import ParseError
     from scanner.parse.yaml import parse_documents
@@ -136,7 +144,7 @@ def _localise(copy: Path) -> list[str]:
     here, dropped = copy.parent, []
 
     def keep(name: Any, local: bool) -> bool:
-        fetched = isinstance(name, str) and (REMOTE.match(name) is not None or (local and not (here / name).exists()))
+        fetched = isinstance(name, str) and (REMOTE.match(name) is not None or (local and not _in_copy(here / name, tree)))
         if fetched:
             dropped.append(name)
         return not fetched

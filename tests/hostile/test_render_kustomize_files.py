@@ -84,3 +84,13 @@ def test_link_loop_and_unreadable_link_beside_a_kustomization(tmp_path: Path) ->
     assert all("overlay/loop" in output for output in outputs.values())
     found, _, _ = findings(project)
     assert ("CTR002", "overlay/pod.yaml") in found
+
+
+def test_generator_folder_outside_the_project_is_dropped_from_the_copy(tmp_path: Path) -> None:
+    outside = write_tree(tmp_path / "outside", {"kustomization.yaml": "resources: [pod.yaml]\n", "pod.yaml": SECRET_POD})
+    project = _overlay(tmp_path / "project", f"resources: [pod.yaml]\ngenerators: [{outside}]\n"
+                                             "transformers: [../../outside]\n")
+    assert_not_leaked(scan_every_format(project))
+    found, report, notes = findings(project)
+    assert ("CTR002", "overlay/pod.yaml") in found and report["errors"] == []
+    assert str(outside) in notes and "../../outside" in notes
