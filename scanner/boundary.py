@@ -99,11 +99,12 @@ class Boundary:
         """Copy the vetted files under `source` into `destination` (a renderer's private copy);
         return what was left out, relative to `source`. Links inside the root are copied as the
         files they name; anything else (links out, devices, hard links, files over the limit,
-        names in `skip`) is left out, so a renderer can't read it however it resolves paths."""
+        names in `skip`, folders named in it are not entered) is left out, so a renderer can't
+        read it however it resolves paths."""
         left_out: list[str] = []
         count = total = 0
         seen: set[str] = set()
-        for path, relative in _walk(source, seen):
+        for path, relative in _walk(source, seen, skip=skip):
             if path.name in skip:
                 left_out.append(relative)
                 continue
@@ -131,8 +132,10 @@ def _check_regular(info: os.stat_result, limit: int) -> None:
         raise Refused(f"larger than the {limit}-byte limit (--max-file-size); not read")
 
 
-def _walk(directory: Path, seen: set[str], prefix: str = "") -> Iterator[tuple[Path, str]]:
-    """(path, relative name) of every non-directory under `directory`, each folder entered once."""
+def _walk(directory: Path, seen: set[str], prefix: str = "", skip: frozenset[str] = frozenset()
+          ) -> Iterator[tuple[Path, str]]:
+    """(path, relative name) of every non-directory under `directory`, each folder entered once,
+    none named in `skip`."""
     real = os.path.realpath(directory)
     if real in seen:
         return
@@ -148,7 +151,8 @@ def _walk(directory: Path, seen: set[str], prefix: str = "") -> Iterator[tuple[P
         except OSError:
             is_dir = False
         if is_dir:
-            yield from _walk(Path(entry.path), seen, relative + "/")
+            if entry.name not in skip:
+                yield from _walk(Path(entry.path), seen, relative + "/", skip)
         else:
             yield Path(entry.path), relative
 
@@ -183,6 +187,79 @@ def offline_environment(home: Path) -> dict[str, str]:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         environment[name] = _NOWHERE
     return environment
+
+
+class OverLimit(Exception):
+    """A renderer's process ran past its time or output limit and was stopped; says which."""
+
+
+@dataclass(frozen=True)
+class Finished:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+_STDERR_KEPT = 64 * 1024
+
+
+def run_offline(command: list[str], cwd: Path, home: Path, timeout: float, max_output: int) -> Finished:
+    """Run a renderer (`kustomize`, `helm`, hullscan's own Helm process) in `cwd`, a private
+    copy, with `offline_environment(home)` and nothing on its standard input. It can't outlive its
+    limits: past `timeout` seconds, or past `max_output` bytes on standard output, its whole
+    process group (a `git` it started included) is killed and OverLimit raised. Standard error
+    keeps its last 64 KiB, enough for the renderer's own message."""
+    import subprocess
+    import threading
+
+    process = subprocess.Popen(command, cwd=cwd, env=offline_environment(home), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    out, err = bytearray(), bytearray()
+    too_much = threading.Event()
+
+    def read_out() -> None:
+        assert process.stdout is not None
+        while chunk := os.read(process.stdout.fileno(), 1 << 16):
+            out.extend(chunk)
+            if len(out) > max_output:
+                too_much.set()
+                _kill_group(process.pid)
+                return
+
+    def read_err() -> None:
+        assert process.stderr is not None
+        while chunk := os.read(process.stderr.fileno(), 1 << 16):
+            err.extend(chunk)
+            del err[:-_STDERR_KEPT]
+
+    readers = [threading.Thread(target=read_out, daemon=True), threading.Thread(target=read_err, daemon=True)]
+    for reader in readers:
+        reader.start()
+    try:
+        returncode = process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process.pid)
+        process.wait()
+        raise OverLimit(f"stopped after {timeout:g} s (the time limit for rendering)") from None
+    finally:
+        _kill_group(process.pid)
+        for reader in readers:
+            reader.join(timeout=5)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    if too_much.is_set():
+        raise OverLimit(f"stopped after writing more than {max_output} bytes (the output limit for rendering)")
+    return Finished(returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+
+
+def _kill_group(pid: int) -> None:
+    import signal
+
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 # C0 and C1 controls, DEL, and the bidirectional overrides that make text read differently from

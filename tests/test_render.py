@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -119,3 +120,29 @@ def test_helm_2_requirements_count_as_dependencies(chart: Path) -> None:
     chart_file.write_text(chart_file.read_text().split("dependencies:")[0])
     (chart / "charts/shop/requirements.yaml").write_text("dependencies:\n  - name: legacy\n    version: 1.0.0\n")
     assert any("'legacy' is not vendored" in note for note in run(chart, chart).notes)
+
+
+def test_helm_binary_renders_a_private_copy_offline(chart: Path, tmp_path: Path, monkeypatch) -> None:
+    """The binary sees a copy outside the project, none of the runner's variables, no proxy that works."""
+    import json
+    import sys
+
+    record, fake = tmp_path / "calls.jsonl", tmp_path / "bin" / "helm"
+    fake.parent.mkdir()
+    fake.write_text(f"#!{sys.executable}\nimport json, os, sys\n"
+                    f"with open({str(record)!r}, 'a') as out:\n"
+                    "    out.write(json.dumps({'cwd': os.getcwd(), 'args': sys.argv[1:], 'env': dict(os.environ)}) + '\\n')\n"
+                    f"sys.stdout.write(open({str(FIXTURES / 'rendered' / 'helm-debug.yaml')!r}).read())\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    monkeypatch.setenv("CI_JOB_TOKEN", "runner-secret")
+    monkeypatch.setattr(helm, "renderer", lambda: "binary")
+    result = run(chart, chart)
+    assert ("CTR002", TEMPLATE, 25) in places(result)
+    calls = [json.loads(line) for line in record.read_text().splitlines()]
+    assert len(calls) == 4  # default values and values-debug.yaml, each under two release names
+    assert {call["args"][1] for call in calls} == {helm.RELEASE, helm.SECOND_RELEASE}
+    for call in calls:
+        copy = Path(call["args"][2])
+        assert chart not in copy.parents and not copy.exists()  # a private copy, removed afterwards
+        assert "CI_JOB_TOKEN" not in call["env"] and call["env"]["HTTPS_PROXY"].startswith("http://127.0.0.1:")

@@ -6,9 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from scanner.boundary import Boundary
 from scanner.findings import Finding
 from scanner.render import kustomize
-from scanner.render.sourcemap import Origin, Segment, SourceFile, locate, remap, stream_segments
+from scanner.render.sourcemap import (
+    Origin,
+    Segment,
+    SourceFile,
+    locate,
+    remap,
+    stream_segments,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHART = FIXTURES / "helm" / "charts" / "shop"
@@ -98,8 +106,9 @@ def test_kustomize_objects_map_to_overlay_patch_first_then_base() -> None:
 
 
 def test_kustomization_reading_finds_resources_and_patches() -> None:
-    overlay = kustomize.read(FIXTURES / "kustomize" / "overlays" / "prod" / "kustomization.yaml")
-    base = kustomize.read(FIXTURES / "kustomize" / "base" / "kustomization.yaml")
+    boundary = Boundary(FIXTURES)
+    overlay = kustomize.read(FIXTURES / "kustomize" / "overlays" / "prod" / "kustomization.yaml", boundary)
+    base = kustomize.read(FIXTURES / "kustomize" / "base" / "kustomization.yaml", boundary)
     assert overlay is not None and base is not None
     assert overlay.resources == [(FIXTURES / "kustomize" / "base").resolve()]
     assert [p.name for p in overlay.patches] == ["debug-patch.yaml"]

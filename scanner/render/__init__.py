@@ -8,14 +8,18 @@ the run says so once, and never reports the unrendered templates as broken files
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from scanner.boundary import Boundary, Refused, printable, private_folder
 from scanner.config import Config
 from scanner.discover import KUSTOMIZATION_NAMES, SourceFile, relative_name, walk
 from scanner.findings import ScanError
 from scanner.render import helm, kustomize
-from scanner.render.sourcemap import Origin, SourceFile as MappedSource, source_comments, stream_segments
+from scanner.render.kustomize_copy import private_copies
+from scanner.render.sourcemap import Origin, source_comments, stream_segments
+from scanner.render.sourcemap import SourceFile as MappedSource
 
 CHART_FILE = "Chart.yaml"
 
@@ -37,15 +41,21 @@ class Prepared:
     errors: list[ScanError] = field(default_factory=list)
 
 
+def _real(path: Path) -> Path:
+    """The path with links resolved; a link loop is left as it is (reading it fails later, with
+    an error line), where `Path.resolve` would raise."""
+    return Path(os.path.realpath(path))
+
+
 def _top_charts(sources: list[SourceFile]) -> list[Path]:
-    charts = sorted({s.path.parent.resolve() for s in sources if s.path.name == CHART_FILE})
+    charts = sorted({_real(s.path.parent) for s in sources if s.path.name == CHART_FILE})
     return [c for c in charts if not any(other != c and other in c.parents and "charts" in
                                          c.relative_to(other).parts for other in charts)]
 
 
 def _in_chart(path: Path, charts: list[Path]) -> bool:
     """Templates, subcharts, values and Chart.yaml: read for secrets, never as manifests."""
-    resolved = path.resolve()
+    resolved = _real(path)
     for chart in charts:
         if chart in resolved.parents:
             parts = resolved.relative_to(chart).parts
@@ -64,27 +74,35 @@ def _helm(charts: list[Path], config: Config, prepared: Prepared) -> None:
                               f"only: {reason}")
     if not tool:
         return
+    boundary = Boundary(config.root, config.limits.max_file_bytes)
     for chart in charts:
         rel = relative_name(chart, config.root)
-        metadata = helm.chart_metadata(chart)
-        missing = helm.missing_dependencies(chart, metadata)
+        metadata = helm.chart_metadata(chart, boundary)
+        missing = helm.missing_dependencies(chart, metadata, boundary)
         for name in missing:
-            prepared.notes.append(f"chart {rel}: dependency {name!r} is not vendored under charts/, skipped "
-                                  "(hullscan never fetches charts)")
-        for outcome in helm.renderings(chart, rel, config.helm_values, tool, helm.chart_name(chart, metadata)):
-            if isinstance(outcome, helm.RenderError):
-                prepared.errors.append(ScanError(f"{rel}/{CHART_FILE}", str(outcome)))
-            elif "kind:" not in outcome.text and metadata.get("type") != "library" and not missing:
+            prepared.notes.append(f"chart {rel}: dependency {printable(str(name))!r} is not vendored under charts/, "
+                                  "skipped (hullscan never fetches charts)")
+        try:
+            with private_folder() as private:
+                outcome = helm.render_chart(chart, rel, helm.chart_name(chart, metadata), tool, config, private)
+        except OSError as exc:  # the private copy could not be written: this chart fails, not the scan
+            prepared.errors.append(ScanError(f"{rel}/{CHART_FILE}", f"not rendered: {exc.strerror or exc}"))
+            continue
+        prepared.notes.extend(outcome.notes)
+        prepared.errors.extend(ScanError(f"{rel}/{CHART_FILE}", message) for message in outcome.errors)
+        for rendering in outcome.renderings:
+            if "kind:" in rendering.text:
+                prepared.rendered.append(RenderedStream(rendering.rel, rendering.text, rendering.origin))
+            elif rendering.first and metadata.get("type") != "library" and not missing:
                 # Nothing rendered and nothing to explain it: never let that pass as a clean scan.
-                prepared.errors.append(ScanError(f"{rel}/{CHART_FILE}", f"{outcome.origin.rendering}: "
+                prepared.errors.append(ScanError(f"{rel}/{CHART_FILE}", f"{rendering.origin.rendering}: "
                                                  "rendered no Kubernetes objects"))
-            else:
-                prepared.rendered.append(RenderedStream(outcome.rel, outcome.text, outcome.origin))
 
 
 def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Path]:
     """Render top-level kustomizations; the files they consume (to be read as text only)."""
-    found = [k for k in (kustomize.read(p) for p in files) if k is not None]
+    boundary = Boundary(config.root, config.limits.max_file_bytes)
+    found = [k for k in (kustomize.read(p, boundary) for p in files) if k is not None]
     consumed: set[Path] = {patch for k in found for patch in k.patches}
     command = kustomize.tool() if config.render_kustomize else None
     if command is None and not config.secrets_only:
@@ -94,22 +112,41 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
                               f"are: {reason}")
     if command is None:
         return consumed
-    index = {k.directory.resolve(): k for k in found}
+    index = {k.directory: k for k in found}
     tops = kustomize.tops(found)
-    for top, text in zip(tops, kustomize.render_all(tops, index, command, config.use_cache)):
+    with private_folder() as private:
+        sandbox = kustomize.Sandbox(private / "home", kustomize.START_SECONDS + config.limits.file_timeout,
+                                    config.limits.max_file_bytes)
+        copies = private_copies(tops, index, boundary, private / "tree", sandbox)
+        prepared.notes.extend(dict.fromkeys(copies.notes))
+        built = [copy for copy in copies.tops if not isinstance(copy, str)]
+        texts = iter(kustomize.render_all(built, copies.index, command, config.use_cache))
+        results = [Refused(copy) if isinstance(copy, str) else next(texts) for copy in copies.tops]
+    for top, text in zip(tops, results):
         rel = relative_name(top.directory, config.root)
+        if isinstance(text, Refused):
+            prepared.errors.append(ScanError(f"{rel}/{top.file}", str(text)))
+            continue
         if isinstance(text, RuntimeError):
-            prepared.errors.append(ScanError(f"{rel}/kustomization.yaml", f"kustomize build failed: {text}"))
+            message = str(text).replace(f"{private / 'tree'}/", "").replace(str(private), "<private copy>")
+            prepared.errors.append(ScanError(f"{rel}/{top.file}", f"kustomize build failed: {message}"))
             continue
         files_used, patches = kustomize.consumed(top, index)
         consumed |= files_used
-        read = [(relative_name(p, config.root), p.read_text(errors="replace")) for p in sorted(files_used)]
-        patch_texts = [(relative_name(p, config.root), p.read_text(errors="replace"))
-                       for p in patches if p.is_file()]
+        read = [(relative_name(p, config.root), _text(p, boundary)) for p in sorted(files_used)]
+        patch_texts = [(relative_name(p, config.root), _text(p, boundary)) for p in patches if p.is_file()]
         segments = kustomize.segments(text, read, patch_texts)
         origin = Origin(f"kustomize {rel}", tuple(segments))
         prepared.rendered.append(RenderedStream(f"{rel}/<kustomize build>", text, origin))
     return consumed
+
+
+def _text(path: Path, boundary: Boundary) -> str:
+    """A file read for a source map, through the boundary ("" when it may not be read)."""
+    try:
+        return boundary.read_text(path)
+    except Refused:
+        return ""
 
 
 def prepare(sources: list[SourceFile], config: Config) -> Prepared:
@@ -119,8 +156,10 @@ def prepare(sources: list[SourceFile], config: Config) -> Prepared:
         _helm(charts, config, prepared)
     kustomizations = [s.path for s in sources if s.path.name in KUSTOMIZATION_NAMES]
     consumed = _kustomize(kustomizations, config, prepared) if kustomizations else set()
+    # A subchart archive is judged through the rendering; as a file it is only a binary blob.
+    sources = [s for s in sources if not (s.path.name.endswith(".tgz") and _in_chart(s.path, charts))]
     prepared.sources = [
-        replace(s, forced_type="text") if (_in_chart(s.path, charts) or s.path.resolve() in consumed
+        replace(s, forced_type="text") if (_in_chart(s.path, charts) or _real(s.path) in consumed
                                            or s.path.name in KUSTOMIZATION_NAMES) else s
         for s in sources]
     return prepared
@@ -128,26 +167,32 @@ def prepare(sources: list[SourceFile], config: Config) -> Prepared:
 
 def charts_under(root: Path) -> dict[str, Path]:
     """Chart folders under the project root by chart name, for `stream_origin`."""
+    boundary = Boundary(root)
     charts: dict[str, Path] = {}
     for source in walk([str(root)], root):
         if source.path.name == CHART_FILE:
             chart = source.path.parent
-            charts.setdefault(helm.chart_name(chart, helm.chart_metadata(chart)), chart)
+            charts.setdefault(helm.chart_name(chart, helm.chart_metadata(chart, boundary)), chart)
     return charts
 
 
 def stream_origin(rel: str, text: str, root: Path, charts: dict[str, Path]) -> Origin | None:
     """For rendered Helm output (`helm template ... | hullscan scan -`): map `# Source:` comments
-    to template files of `charts` (from `charts_under`), when they are there."""
+    to template files of `charts` (from `charts_under`), when they are there and may be read."""
     wanted = set(source_comments(text))
     if not wanted:
         return None
+    boundary = Boundary(root)
     resolve = {}
     for path in wanted:
         chart_name, _, inside = path.partition("/")
         chart = charts.get(chart_name)
-        if chart is not None and (chart / inside).is_file():
-            lines = tuple((chart / inside).read_text(errors="replace").splitlines())
-            resolve[path] = MappedSource(relative_name(chart / inside, root), lines)
+        if chart is None:
+            continue
+        try:
+            lines = tuple(boundary.read_text(chart / inside).splitlines())
+        except Refused:
+            continue
+        resolve[path] = MappedSource(relative_name(chart / inside, root), lines)
     segments = stream_segments(text, resolve)
     return Origin("rendered Helm output", tuple(segments), stream=rel) if segments else None

@@ -4,7 +4,8 @@ Only top-level kustomizations (ones no other kustomization in the scan uses) are
 files they consume are then not judged on their own, so that a base is not reported once raw and
 again through each overlay. Patch files are never judged as whole objects, rendered or not: a
 strategic-merge patch that sets `replicas` is not a Deployment missing its security context.
-Remote resources are left to the renderer's own rules; hullscan itself fetches nothing.
+A build runs on a private copy of the folders it reaches (`scanner.render.kustomize_copy`), with
+remote resources dropped from the copy and `offline_environment`: nothing is fetched.
 """
 
 from __future__ import annotations
@@ -19,11 +20,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scanner.boundary import Boundary, OverLimit, Refused, run_offline
 from scanner.render.sourcemap import Segment, SourceFile
 
+START_SECONDS = 5.0  # kubectl starting on a loaded runner, before the per-file budget
 _DOC_START = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _KIND = re.compile(r"^kind:[ \t]*['\"]?([\w.-]+)", re.MULTILINE)
 _NAME = re.compile(r"^metadata:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+name:[ \t]*['\"]?([\w.:-]+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """Where and within what limits a private copy is built: `home` is the renderer's own."""
+
+    home: Path
+    timeout: float
+    max_output: int
 
 
 @dataclass
@@ -32,17 +44,23 @@ class Kustomization:
     resources: list[Path] = field(default_factory=list)
     patches: list[Path] = field(default_factory=list)
     component: bool = False
+    file: str = "kustomization.yaml"
+    sandbox: Sandbox | None = None  # set on private copies only: nothing else is ever built
 
 
-def read(path: Path) -> Kustomization | None:
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))  # unlike Path.resolve, never raises on a link loop
+
+
+def read(path: Path, boundary: Boundary) -> Kustomization | None:
     from scanner.model.kustomize import MEMBER_KEYS, PATCH_KEYS, entries
     from scanner.nodes import Mapping, text
     from scanner.parse import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:
-        documents = parse_documents(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, ParseError):
+        documents = parse_documents(boundary.read_text(path), str(path))
+    except (Refused, ParseError):
         return None
     document = documents[0] if documents else None
     if not isinstance(document, Mapping):
@@ -51,15 +69,16 @@ def read(path: Path) -> Kustomization | None:
     local = [e for key in MEMBER_KEYS for e in entries(document.get(key))
              if "://" not in e and not e.startswith(("github.com/", "git@"))]
     patches = [here / e for key in PATCH_KEYS for e in entries(document.get(key)) if "\n" not in e]
-    return Kustomization(here, [(here / e).resolve() for e in local], [p.resolve() for p in patches],
-                         component=text(document.get("kind")) == "Component")
+    return Kustomization(_real(here), [_real(here / e) for e in local], [_real(p) for p in patches],
+                         component=text(document.get("kind")) == "Component", file=path.name)
 
 
 def tops(kustomizations: list[Kustomization]) -> list[Kustomization]:
-    """The ones to render: used by no other, and not a Component (which only builds inside the
-    kustomization that includes it)."""
-    used = {resource for k in kustomizations for resource in k.resources}
-    return [k for k in kustomizations if k.directory.resolve() not in used and not k.component]
+    """The ones to render: every kustomization that is not a Component (which only builds inside
+    the kustomization that includes it) and that no other non-Component uses. What a Component
+    lists does not count: a dummy Component naming the real overlay must not hide it."""
+    used = {resource for k in kustomizations if not k.component for resource in k.resources}
+    return [k for k in kustomizations if k.directory not in used and not k.component]
 
 
 def consumed(root: Kustomization, index: dict[Path, Kustomization]) -> tuple[set[Path], list[Path]]:
@@ -89,9 +108,16 @@ def tool() -> list[str] | None:
     return None
 
 
-def render(kustomization: Kustomization, command: list[str], timeout: float = 120) -> str:
-    done = subprocess.run([*command, str(kustomization.directory)], capture_output=True, text=True,
-                          timeout=timeout, check=False)
+def render(kustomization: Kustomization, command: list[str]) -> str:
+    """`kustomize build` of a private copy, offline and within the copy's limits."""
+    sandbox = kustomization.sandbox
+    if sandbox is None:
+        raise RuntimeError("only a private copy is built")
+    try:
+        done = run_offline([*command, "."], cwd=kustomization.directory, home=sandbox.home,
+                           timeout=sandbox.timeout, max_output=sandbox.max_output)
+    except OverLimit as exc:
+        raise RuntimeError(str(exc)) from None
     if done.returncode != 0:
         raise RuntimeError((done.stderr.strip().splitlines() or ["kustomize build failed"])[-1])
     return done.stdout
@@ -99,7 +125,8 @@ def render(kustomization: Kustomization, command: list[str], timeout: float = 12
 
 def _inputs_digest(top: Kustomization, index: dict[Path, Kustomization], command: list[str]) -> str:
     """A digest of everything a rendering can read: every file under every kustomization folder
-    the top one reaches (generators and patches included), and the renderer used."""
+    the top one reaches (generators and patches included), and the renderer used. The folders
+    are private copies, made afresh each run, so paths count relative to the top one."""
     digest = hashlib.sha256("\0".join(command).encode())
     folders, stack = set(), [top]
     while stack:
@@ -108,14 +135,14 @@ def _inputs_digest(top: Kustomization, index: dict[Path, Kustomization], command
             continue
         folders.add(current.directory)
         stack.extend(index[r] for r in current.resources if r in index)
-        digest.update(str(current.directory).encode())
+        digest.update(os.path.relpath(current.directory, top.directory).encode())
         for resource in current.resources:
             if resource.is_file():
-                digest.update(str(resource).encode() + resource.read_bytes())
+                digest.update(os.path.relpath(resource, top.directory).encode() + resource.read_bytes())
     for folder in sorted(folders):
         for path in sorted(folder.rglob("*")):
             if path.is_file():
-                digest.update(str(path).encode() + b"\0" + path.read_bytes())
+                digest.update(os.path.relpath(path, top.directory).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
