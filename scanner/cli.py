@@ -14,7 +14,7 @@ import click
 
 from scanner import __version__
 
-SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"])
+SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"], case_sensitive=False)
 TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "text"])
 
 
