@@ -249,15 +249,27 @@ def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
         try:
             if not directory.is_dir():
                 raise CatalogError(f"{directory}: rules folder not found")
-            _add_rules(rules, _user_folder(directory), directory, checklist_ids)
+            for rule in _add_rules(rules, _user_folder(directory), directory, checklist_ids):
+                _resolve(rule)
         except CatalogError as exc:
             # Names and keys in a user's rule file reach the CI log: one printable line.
             raise CatalogError(printable(str(exc))) from None
     return sorted(rules.values(), key=lambda rule: rule.id)
 
 
+def _resolve(rule: Rule) -> None:
+    """A user's rule is resolved as it loads (its module is one of ours, checked by name), so a
+    wrong function or a malformed condition is a usage error naming the file, not a failing rule."""
+    try:
+        rule.load_check()
+    except CatalogError as exc:
+        message = str(exc)
+        raise CatalogError(message if message.startswith(rule.source) else f"{rule.source}: {message}") from None
+
+
 def _add_rules(rules: dict[str, Rule], entries: Mapping[str, Any], directory: Path,
-               checklist_ids: frozenset[str]) -> None:
+               checklist_ids: frozenset[str]) -> list[Rule]:
+    added = []
     for name, data in entries.items():
         if name == "checklist.yaml":
             continue
@@ -266,3 +278,5 @@ def _add_rules(rules: dict[str, Rule], entries: Mapping[str, Any], directory: Pa
         if rule.id in rules:
             raise CatalogError(f"{path}: rule id {rule.id} is already used by {rules[rule.id].source}")
         rules[rule.id] = rule
+        added.append(rule)
+    return added
