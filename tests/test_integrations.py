@@ -81,7 +81,8 @@ def _try_repo(hook_repo: Path, project: Path, hook: str, *files: str) -> subproc
            "HULLSCAN_CACHE_DIR": str(project.parent / "hullscan-cache")}
     env.pop("PYTHONPATH", None)  # the hook must run the copy pre-commit installed, not this checkout
     return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook,
-                           "--files", *files], cwd=project, env=env, capture_output=True, text=True, timeout=900)
+                           "--files", *files], cwd=project, env=env, capture_output=True, text=True, timeout=900,
+                          check=False)
 
 
 @pytest.mark.parametrize("path", ["insecure/Dockerfile", "insecure/pod.yaml"])
@@ -165,7 +166,8 @@ def _run_action(venv: Path, action_path: Path, workspace: Path, inputs: dict[str
     runs = []
     for _name, script, step_env in _action_steps(inputs, action_path, github):
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-                              cwd=workspace, env={**env, **step_env}, capture_output=True, text=True, timeout=900)
+                              cwd=workspace, env={**env, **step_env}, capture_output=True, text=True, timeout=900,
+                              check=False)
         runs.append(done)
         if done.returncode != 0:
             break  # the runner stops a composite action at its first failing step
@@ -233,7 +235,7 @@ def _run_gitlab_job(template: dict, name: str, project: Path, bin_dir: Path,
            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     lines = [line for line in job.get("before_script", []) if "pip install" not in line] + job["script"]
     return [subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(lines)], cwd=project, env=env,
-                           capture_output=True, text=True, timeout=300)]
+                           capture_output=True, text=True, timeout=300, check=False)]
 
 
 @pytest.fixture
