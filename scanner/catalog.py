@@ -14,6 +14,7 @@ reader as scanned files, so an alias bomb fails at once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import inspect
@@ -140,13 +141,19 @@ def _user_folder(directory: Path) -> dict[str, Any]:
     return entries
 
 
+@functools.cache
+def _check_modules() -> frozenset[str]:
+    """The modules of hullscan's own `scanner.checks` package, by name (listed once a process)."""
+    package = Path(__file__).resolve().parent / "checks"
+    return frozenset(name[:-3] for name in os.listdir(package) if name.endswith(".py"))
+
+
 def _check_target(value: Any, path: Path) -> str:
     """`check` names a function of one of hullscan's own check modules, and that module exists in
     the package; decided from the name, before anything is imported."""
     target = str(value or "")
     match = _CHECK_NAME.fullmatch(target)
-    package = Path(__file__).resolve().parent / "checks"
-    if match is None or not (package / f"{match.group(1)}.py").is_file():
+    if match is None or match.group(1) not in _check_modules():
         raise CatalogError(f"{path}: check {target!r} must name a function of hullscan's own check "
                            f"modules ({CHECKS_PACKAGE}.<module>:<function>); a rules folder may use "
                            "those or a declarative `condition`, never code of its own")

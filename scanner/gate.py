@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import TYPE_CHECKING
 
+from scanner.boundary import printable
 from scanner.config import Config, Limits
 from scanner.findings import severity_rank
 
@@ -112,4 +113,6 @@ def lowered_note(source: str, effective: Config, flags_only: Config, catalog: Se
             grouped.setdefault(verb, []).append(item)
     if not grouped:
         return ""
-    return f"{source} lowers the gate: " + ", ".join(f"{verb} {' '.join(items)}" for verb, items in grouped.items())
+    # Globs, registries and paths come from the file: one printable line, whatever they hold.
+    return printable(f"{source} lowers the gate: "
+                     + ", ".join(f"{verb} {' '.join(items)}" for verb, items in grouped.items()))

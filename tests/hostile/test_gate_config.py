@@ -148,3 +148,26 @@ def test_a_scan_that_judged_nothing_fails_a_gate(tmp_path: Path, args: tuple[str
     assert gating.returncode == 1 and said in gating.stderr
     reporting = run_hullscan("scan", *args, "--fail-on", "never", cwd=root)
     assert reporting.returncode == 0 and said in reporting.stderr
+
+
+def test_the_note_stays_one_line_whatever_the_file_holds(tmp_path: Path) -> None:
+    root = _repo(tmp_path, 'exclude: ["x\\n::add-mask::critical\\n::error file=README.md::ok"]\n')
+    done = run_hullscan("scan", cwd=root)
+    notes = [line for line in done.stderr.splitlines() if "lowers the gate" in line]
+    assert len(notes) == 1 and "\\n::add-mask::critical" in notes[0]
+    assert not any(line.startswith("::") for line in done.stderr.splitlines() + done.stdout.splitlines())
+
+
+def test_a_configuration_from_outside_the_root_resolves_its_paths_in_the_root(tmp_path: Path) -> None:
+    """The base branch's file, copied outside the checkout by CI, still names the checkout's folders."""
+    rule = ("id: ORG001\nname: org-rule\nseverity: low\nchecklist: [runtime.privileged]\nkinds: [kubernetes]\n"
+            "model: container\nmessage: '{resource}'\ncondition: {field: privileged, is: true}\n"
+            "docs: {what: w, why: w, example: e, use_instead: u}\n")
+    root = write_tree(tmp_path / "repo", {"pod.yaml": POD, "ci/rules/ORG001-org-rule.yaml": rule})
+    trusted = write_tree(tmp_path / "base", {".hullscan.yaml": "rules-dir: [ci/rules]\n"}) / ".hullscan.yaml"
+    done = run_hullscan("scan", "--config", str(trusted), "--select", "ORG001", "--format", "json", cwd=root)
+    assert done.returncode == 1, done.stderr
+    assert [f["rule"] for f in json.loads(done.stdout)["findings"]] == ["ORG001"]
+    (trusted.parent / ".hullscan.yaml").write_text("rules-dir: [../base]\n")
+    refused = run_hullscan("scan", "--config", str(trusted), cwd=root)
+    assert refused.returncode == 2 and "rules-dir" in refused.stderr
