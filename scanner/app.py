@@ -142,9 +142,12 @@ def _canonical_selectors(config: Config, catalog: list[Any]) -> Config:
     def where(key: str) -> str:
         return f"{config.settings_at.get(key, 'configuration')}: {key}"
 
+    ids = {rule.id.casefold(): rule.id for rule in catalog}  # `rules:` ids are checked by the engine
     return replace(config, select=_canonical_tokens(config.select, catalog, where("select")),
                    ignore=_canonical_tokens(config.ignore, catalog, where("ignore")),
-                   severity_overrides=canonical_ids(dict(config.severity_overrides), catalog, where("severity")))
+                   severity_overrides=canonical_ids(dict(config.severity_overrides), catalog, where("severity")),
+                   rule_options={ids.get(key.casefold(), key): value for key, value in config.rule_options.items()},
+                   rule_options_at={ids.get(key.casefold(), key): at for key, at in config.rule_options_at.items()})
 
 
 def _shown_path(path: Path, root: Path) -> str:
