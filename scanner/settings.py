@@ -134,14 +134,6 @@ LIMIT_KEYS = {"max-file-size": "max_file_bytes", "file-timeout": "file_timeout",
               "archive-total-size": "archive_total_bytes"}
 
 
-def _paths(values: tuple[str, ...], where: str, boundary: Boundary, base_dir: Path) -> tuple[Path, ...]:
-    """Paths named by the file, each inside the root, or an error naming the key and line."""
-    try:
-        return tuple(boundary.config_path(value, base_dir) for value in values)
-    except Refused as exc:
-        raise SettingsError(f"{where}: {exc}") from None
-
-
 def _apply(data: Mapping[str, Any], lines: Mapping[str, int], path: Path, base: Config,
            base_dir: Path) -> Config:
     def where(key: str) -> str:
@@ -150,7 +142,11 @@ def _apply(data: Mapping[str, Any], lines: Mapping[str, int], path: Path, base: 
     inside = Boundary(base.root)
 
     def paths(value: Any, at: str) -> tuple[Path, ...]:
-        return _paths(_list_of_str(value, at), at, inside, base_dir)
+        """Paths named by the file, each inside the root, or an error naming the key and line."""
+        try:
+            return tuple(inside.config_path(item, base_dir) for item in _list_of_str(value, at))
+        except Refused as exc:
+            raise SettingsError(f"{at}: {exc}") from None
 
     handlers: dict[str, Callable[[Any, str], dict[str, Any]]] = {
         "select": lambda v, w: {"select": _list_of_str(v, w)},

@@ -17,9 +17,9 @@ is missing". Writing those as data keeps each rule one reviewable YAML entry:
 
 A condition holds no regular expression and no code: its tests compare a known value with the one
 written, so a rule from a repository's own rules folder costs a comparison per container and can
-do nothing else. Unknown values (templated, variables) are never reported. A finding points at the field's node, or
-at the container's first line when the field is absent; its key is the field name, so fingerprints
-do not depend on the dialect's spelling or on line numbers.
+do nothing else. Unknown values (templated, variables) are never reported. A finding points at the
+field's node, or at the container's first line when the field is absent; its key is the field
+name, so fingerprints do not depend on the dialect's spelling or on line numbers.
 """
 
 from __future__ import annotations
