@@ -68,14 +68,39 @@ def _tokens(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def build_config(options: ScanOptions) -> Config:
+    """Defaults, then the configuration file, then the flags, which always win: the file may be the
+    pull request's own, the flags are the caller's. Rule selectors are checked against the loaded
+    catalog (user rules included), and whatever the file alone weakens becomes `config.notes`."""
+    from scanner.boundary import printable
+    from scanner.catalog import CatalogError, load_rules
+    from scanner.gate import SelectorError, lowered_note
     from scanner.settings import SettingsError, find_config, load_settings
 
     root = (options.root or Path.cwd()).resolve()
     config_file = options.config_file or find_config(root)
+    defaults = Config(root=root)
     try:
-        config = load_settings(config_file, Config(root=root))
-    except SettingsError as exc:
-        raise UsageError(str(exc)) from None
+        from_file = load_settings(config_file, defaults)
+        catalog = load_rules(from_file.rules_dirs + options.rules_dir)
+        from_file = _canonical_selectors(from_file, catalog)
+        select = _canonical_tokens(_tokens(options.select), catalog, "--select")
+        ignore = _canonical_tokens(_tokens(options.ignore), catalog, "--ignore")
+    except (SettingsError, CatalogError, SelectorError) as exc:
+        raise UsageError(printable(str(exc))) from None
+    effective = _with_flags(from_file, options, select, ignore)
+    if config_file is None:
+        return effective
+    note = lowered_note(_shown_path(config_file, root), effective,
+                        _with_flags(defaults, options, select, ignore), catalog)
+    return replace(effective, notes=(note,) if note else ())
+
+
+def _with_flags(config: Config, options: ScanOptions, select: tuple[str, ...], ignore: tuple[str, ...]) -> Config:
+    """`config` with every flag applied over it. `--select` replaces the file's `select` and its
+    `ignore` both (a rule named on the command line runs, whatever the file ignores); `--ignore`,
+    `--exclude` and the path flags add to the file's lists; the other flags replace its values."""
+    from scanner.gate import capped_jobs
+
     limits: Limits = config.limits
     if options.file_timeout:
         limits = replace(limits, file_timeout=options.file_timeout)
@@ -83,9 +108,9 @@ def build_config(options: ScanOptions) -> Config:
         limits = replace(limits, max_file_bytes=options.max_file_size)
     return replace(
         config,
-        select=_tokens(options.select) or config.select,
-        ignore=config.ignore + _tokens(options.ignore),
-        fail_on=options.fail_on or config.fail_on,
+        select=select or config.select,
+        ignore=(() if select else config.ignore) + ignore,
+        fail_on=options.fail_on.lower() if options.fail_on else config.fail_on,
         exclude=config.exclude + options.exclude,
         forced_type=options.forced_type or "",
         rules_dirs=config.rules_dirs + options.rules_dir,
@@ -93,7 +118,7 @@ def build_config(options: ScanOptions) -> Config:
         secrets_only=options.secrets_only,
         var_files=config.var_files + options.var_file,
         helm_values=config.helm_values + options.helm_values,
-        jobs=options.jobs if options.jobs is not None else config.jobs,
+        jobs=capped_jobs(options.jobs if options.jobs is not None else config.jobs),
         limits=limits,
         use_cache=not options.no_cache,
         # Rendered output is never scanned for secrets (its sources are), so a secrets-only run
@@ -103,14 +128,43 @@ def build_config(options: ScanOptions) -> Config:
     )
 
 
+def _canonical_tokens(tokens: tuple[str, ...], catalog: list[Any], where: str) -> tuple[str, ...]:
+    from scanner.gate import canonical, vocabulary
+
+    words = vocabulary(catalog)
+    return tuple(canonical(token, catalog, words, where) for token in tokens)
+
+
+def _canonical_selectors(config: Config, catalog: list[Any]) -> Config:
+    """The file's `select`, `ignore` and `severity` in the catalog's spelling, each naming a rule."""
+    from scanner.gate import canonical_ids
+
+    def where(key: str) -> str:
+        return f"{config.settings_at.get(key, 'configuration')}: {key}"
+
+    ids = {rule.id.casefold(): rule.id for rule in catalog}  # `rules:` ids are checked by the engine
+    return replace(config, select=_canonical_tokens(config.select, catalog, where("select")),
+                   ignore=_canonical_tokens(config.ignore, catalog, where("ignore")),
+                   severity_overrides=canonical_ids(dict(config.severity_overrides), catalog, where("severity")),
+                   rule_options={ids.get(key.casefold(), key): value for key, value in config.rule_options.items()},
+                   rule_options_at={ids.get(key.casefold(), key): at for key, at in config.rule_options_at.items()})
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    try:
+        return path.absolute().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _report_targets(options: ScanOptions) -> list[tuple[str, Path | None]]:
     from scanner.report import FORMATS
 
     if options.targets:
-        targets = [(fmt, Path(out) if out else None) for fmt, out in options.targets]
+        targets = [(fmt.lower(), Path(out) if out else None) for fmt, out in options.targets]
     else:
         formats = options.formats or ("text",)
-        targets = [(fmt, options.outputs[i] if i < len(options.outputs) else None)
+        targets = [(fmt.lower(), options.outputs[i] if i < len(options.outputs) else None)
                    for i, fmt in enumerate(formats)]
     unknown = [fmt for fmt, _ in targets if fmt not in FORMATS]
     if unknown:
@@ -179,13 +233,31 @@ def finish(result: Any, options: ScanOptions, config: Config, targets: list[tupl
             return EXIT_USAGE
         result.findings, old = baseline.split(result.findings, known, options.baseline.name)
         result.suppressed.extend(old)
+    result.notes[:0] = config.notes
+    unjudged = _unjudged(result)
+    result.notes.extend(unjudged)
     write_reports(result, options, config, targets)
     for note in result.notes:
         print(f"hullscan: {note}", file=sys.stderr)
-    failed = _fails(result.findings, config.fail_on)
+    failed = _fails(result.findings, config.fail_on) or bool(unjudged and config.fail_on != "never")
     if result.errors and not options.ignore_parse_errors:
         failed = True
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _unjudged(result: Any) -> list[str]:
+    """A scan that judged nothing must not pass as clean: no file read, or no selected rule for
+    the files' types (`--select DKR` on a tree of manifests)."""
+    if result.errors:
+        return []  # the errors say what went wrong, and already fail the run
+    if not result.files:
+        return ["no file was scanned (check the paths and `exclude:`); nothing was judged"]
+    types = set(result.types)
+    if not any(types & set(rule.kinds) for rule in result.rules):
+        note = (f"no rule ran: none of the {len(result.rules)} selected rule(s) applies to the files "
+                f"scanned ({', '.join(sorted(types))}); nothing was judged")
+        return [note]
+    return []
 
 
 def write_reports(result: Any, options: ScanOptions, config: Config,

@@ -5,20 +5,29 @@ equivalents in other scanners) and names its logic: `check` (a `module:function`
 `scanner.checks`) or `condition` (a declarative test read by `scanner.checks.declarative`). Nothing
 is registered by importing code; the folder is the registry, and check modules are imported only
 when a scan has input of the rule's kinds.
+
+A rules folder may come from the repository being scanned, so a rule runs no code of its own:
+`check` must name a function of one of hullscan's own check modules, which is validated from the
+name alone before anything is imported, and rule files are read with the same alias-counting YAML
+reader as scanned files, so an alias bomb fails at once.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
+import inspect
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scanner import __version__
+from scanner.boundary import printable
 from scanner.findings import SEVERITIES
 
 FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "image", "text")
@@ -27,6 +36,10 @@ DOC_SECTIONS = ("what", "why", "example", "use_instead")
 EQUIVALENT_TOOLS = ("checkov", "trivy", "kics", "hadolint", "detect-secrets", "gitleaks")
 
 CheckFunction = Callable[[Any, "RuleContext"], Iterable[Any]]
+CHECKS_PACKAGE = "scanner.checks"
+_CHECK_NAME = re.compile(r"scanner\.checks\.([a-z_][a-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)")
+# A rule file is a page of YAML; anything larger in a rules folder is not a rule.
+MAX_RULE_FILE_BYTES = 1024 * 1024
 
 
 class CatalogError(Exception):
@@ -58,7 +71,11 @@ class Rule:
             return compile_condition(self.model, self.condition)
         module_name, _, function_name = self.check.partition(":")
         module = importlib.import_module(module_name)
-        return getattr(module, function_name)  # type: ignore[no-any-return]
+        function = getattr(module, function_name, None)
+        # Only a function the module itself defines: not a name it imported (`os`, `import_module`).
+        if not inspect.isfunction(function) or function.__module__ != module_name:
+            raise CatalogError(f"{self.source}: check {self.check!r} is not a function of {module_name}")
+        return function  # type: ignore[no-any-return]
 
     def format_message(self, resource: str, args: Mapping[str, str]) -> str:
         try:
@@ -88,18 +105,59 @@ def builtin_dir() -> Path:
     return Path(str(files("scanner.catalog_files")))
 
 
-def _load_yaml(path: Path) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+def _load_yaml(path: Path, text: str | None = None) -> Any:
+    """One YAML document as plain values, through the scanner's own reader: aliases are counted,
+    not expanded, so a "billion laughs" rule file is an error instead of a hung run."""
+    from scanner.nodes import to_plain
+    from scanner.parse import ParseError
+    from scanner.parse.yaml import parse_documents
 
     try:
-        text = path.read_text(encoding="utf-8")
-        try:
-            return YAML(typ="safe").load(text)
-        except YAMLError:  # libyaml's YAML 1.1 flow rules; the pure loader reads YAML 1.2
-            return YAML(typ="safe", pure=True).load(text)
-    except (OSError, UnicodeDecodeError, YAMLError) as exc:
+        if text is None:
+            text = path.read_text(encoding="utf-8")
+        documents = parse_documents(text, str(path))
+    except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: cannot read rule: {exc}") from None
+    except ParseError as exc:
+        raise CatalogError(f"{path}:{exc.line}: cannot read rule: {exc.message}") from None
+    if len(documents) > 1:
+        raise CatalogError(f"{path}: a rule file holds one YAML document")
+    return to_plain(documents[0]) if documents else None
+
+
+def _user_folder(directory: Path) -> dict[str, Any]:
+    """A user's rules folder, read afresh every run (it may be the pull request's own): regular
+    files inside the folder, small enough to be a rule, each one YAML document."""
+    from scanner.boundary import Boundary, Refused
+
+    boundary = Boundary(directory, MAX_RULE_FILE_BYTES)
+    entries = {}
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            text = boundary.read_text(path)
+        except Refused as exc:
+            raise CatalogError(f"{path}: cannot read rule: {exc}") from None
+        entries[path.name] = _load_yaml(path, text)
+    return entries
+
+
+@functools.cache
+def _check_modules() -> frozenset[str]:
+    """The modules of hullscan's own `scanner.checks` package, by name (listed once a process)."""
+    package = Path(__file__).resolve().parent / "checks"
+    return frozenset(name[:-3] for name in os.listdir(package) if name.endswith(".py"))
+
+
+def _check_target(value: Any, path: Path) -> str:
+    """`check` names a function of one of hullscan's own check modules, and that module exists in
+    the package; decided from the name, before anything is imported."""
+    target = str(value or "")
+    match = _CHECK_NAME.fullmatch(target)
+    if match is None or match.group(1) not in _check_modules():
+        raise CatalogError(f"{path}: check {target!r} must name a function of hullscan's own check "
+                           f"modules ({CHECKS_PACKAGE}.<module>:<function>); a rules folder may use "
+                           "those or a declarative `condition`, never code of its own")
+    return target
 
 
 def _folder(directory: Path) -> dict[str, Any]:
@@ -172,7 +230,7 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
         model=model,
         message=str(_require(data, "message", path)),
         docs={key: str(value).strip() for key, value in docs.items()},
-        check=str(data.get("check") or ""),
+        check=_check_target(data["check"], path) if data.get("check") else "",
         condition=data.get("condition"),
         options=dict(data.get("options") or {}),
         references=tuple(data.get("references") or ()),
@@ -192,16 +250,40 @@ def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
     checklist_ids = frozenset(item["id"] for item in builtin.get("checklist.yaml") or [])
     rules: dict[str, Rule] = {}
     for directory in (builtin_dir(), *extra_dirs):
-        if not directory.is_dir():
-            raise CatalogError(f"{directory}: rules folder not found")
-        for name, data in (builtin if directory == builtin_dir() else _folder(directory)).items():
-            if name == "checklist.yaml":
-                continue
-            path = directory / name
-            rule = parse_rule(data, path, checklist_ids)
-            if rule.id in rules:
-                raise CatalogError(f"{path}: rule id {rule.id} is already used by {rules[rule.id].source}")
-            rules[rule.id] = rule
+        if directory == builtin_dir():
+            _add_rules(rules, builtin, directory, checklist_ids)
+            continue
+        try:
+            if not directory.is_dir():
+                raise CatalogError(f"{directory}: rules folder not found")
+            for rule in _add_rules(rules, _user_folder(directory), directory, checklist_ids):
+                _resolve(rule)
+        except CatalogError as exc:
+            # Names and keys in a user's rule file reach the CI log: one printable line.
+            raise CatalogError(printable(str(exc))) from None
     return sorted(rules.values(), key=lambda rule: rule.id)
 
 
+def _resolve(rule: Rule) -> None:
+    """A user's rule is resolved as it loads (its module is one of ours, checked by name), so a
+    wrong function or a malformed condition is a usage error naming the file, not a failing rule."""
+    try:
+        rule.load_check()
+    except CatalogError as exc:
+        message = str(exc)
+        raise CatalogError(message if message.startswith(rule.source) else f"{rule.source}: {message}") from None
+
+
+def _add_rules(rules: dict[str, Rule], entries: Mapping[str, Any], directory: Path,
+               checklist_ids: frozenset[str]) -> list[Rule]:
+    added = []
+    for name, data in entries.items():
+        if name == "checklist.yaml":
+            continue
+        path = directory / name
+        rule = parse_rule(data, path, checklist_ids)
+        if rule.id in rules:
+            raise CatalogError(f"{path}: rule id {rule.id} is already used by {rules[rule.id].source}")
+        rules[rule.id] = rule
+        added.append(rule)
+    return added

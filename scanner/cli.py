@@ -14,8 +14,9 @@ import click
 
 from scanner import __version__
 
-SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"])
-TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "text"])
+SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"], case_sensitive=False)
+TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "text"],
+                            case_sensitive=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -48,3 +48,5 @@ class Config:
     jobs: int = 0
     use_cache: bool = True
     limits: Limits = field(default_factory=Limits)
+    settings_at: Mapping[str, str] = field(default_factory=dict)  # setting -> `file:line`
+    notes: tuple[str, ...] = ()  # said in every report: how the configuration lowers the gate

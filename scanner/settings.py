@@ -2,6 +2,11 @@
 
 Every key is validated up front: an unknown key or a bad value is an error naming the file and
 line, because a typo in a security gate that is silently ignored is worse than no gate.
+
+The file is usually the scanned repository's own, so it is read like any file of the tree (a
+regular file inside the root, under the size limit), and every path it names (`helm-values:`,
+`var-files:`, `rules-dir:`) must lead inside the root. Paths are relative to the file's folder,
+or to the root for a file given with `--config` from outside it (a base branch's copy in CI).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+from scanner.boundary import Boundary, Refused, contains
 from scanner.config import Config, Limits
 from scanner.findings import SEVERITIES
 from scanner.nodes import to_plain
@@ -21,14 +27,12 @@ class SettingsError(Exception):
     """A configuration problem; the message starts with `file:line:`."""
 
 
-def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+def _read_yaml(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int]]:
     from scanner.parse import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:
-        documents = parse_documents(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"{path}: cannot read configuration: {exc}") from None
+        documents = parse_documents(text, str(path))
     except ParseError as exc:
         raise SettingsError(f"{path}:{exc.line}: {exc.message}") from None
     lines: dict[str, int] = {}
@@ -40,15 +44,14 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     return data, lines
 
 
-def _read_pyproject(path: Path) -> tuple[dict[str, Any], dict[str, int]] | None:
+def _read_pyproject(path: Path, text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
     try:
-        text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: cannot read: {exc}") from None
     section = data.get("tool", {}).get("hullscan")
     if section is None:
@@ -62,26 +65,42 @@ def _read_pyproject(path: Path) -> tuple[dict[str, Any], dict[str, int]] | None:
 
 def find_config(root: Path) -> Path | None:
     for name in (".hullscan.yaml", ".hullscan.yml"):
-        if (root / name).is_file():
-            return root / name
+        if (root / name).is_file() or (root / name).is_symlink():
+            return root / name  # a link that leaves the root is found, then refused with a reason
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and "[tool.hullscan" in pyproject.read_text(encoding="utf-8", errors="replace"):
-        return pyproject
-    return None
+    try:
+        text = Boundary(root).read_text(pyproject)
+    except Refused:
+        return None
+    return pyproject if "[tool.hullscan" in text else None
+
+
+def _boundary(path: Path, base: Config) -> tuple[Boundary, Path]:
+    """Who may be read for this file, and what its relative paths start from: the file's folder
+    inside the root; the root itself for a file from elsewhere (`--config /tmp/base.yaml`)."""
+    if contains(base.root, path.absolute().parent):
+        return Boundary(base.root, base.limits.max_file_bytes), path.parent
+    return Boundary(path.absolute().parent, base.limits.max_file_bytes), base.root
 
 
 def load_settings(path: Path | None, base: Config) -> Config:
     """`base` with the file's settings applied; flags are applied after this by the CLI."""
     if path is None:
         return base
+    boundary, relative_to = _boundary(path, base)
+    try:
+        text = boundary.read_text(path)
+    except Refused as exc:
+        raise SettingsError(f"{path}: cannot read configuration: {exc}") from None
     if path.name == "pyproject.toml":
-        found = _read_pyproject(path)
+        found = _read_pyproject(path, text)
         if found is None:
             return base
         data, lines = found
     else:
-        data, lines = _read_yaml(path)
-    return _apply(data, lines, path, base)
+        data, lines = _read_yaml(path, text)
+    return _apply(data, lines, path, replace(base, settings_at={
+        key: f"{path}:{lines.get(key, 0)}" for key in data}), relative_to)
 
 
 def _list_of_str(value: Any, where: str) -> tuple[str, ...]:
@@ -93,9 +112,9 @@ def _list_of_str(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _severity(value: Any, where: str, extra: tuple[str, ...] = ()) -> str:
-    if value not in SEVERITIES + extra:
+    if not isinstance(value, str) or value.lower() not in SEVERITIES + extra:
         raise SettingsError(f"{where}: expected one of {', '.join(SEVERITIES + extra)}, got {value!r}")
-    return str(value)
+    return value.lower()
 
 
 def _bool(value: Any, where: str) -> bool:
@@ -115,22 +134,31 @@ LIMIT_KEYS = {"max-file-size": "max_file_bytes", "file-timeout": "file_timeout",
               "archive-total-size": "archive_total_bytes"}
 
 
-def _apply(data: Mapping[str, Any], lines: Mapping[str, int], path: Path, base: Config) -> Config:
+def _apply(data: Mapping[str, Any], lines: Mapping[str, int], path: Path, base: Config,
+           base_dir: Path) -> Config:
     def where(key: str) -> str:
         return f"{path}:{lines.get(key, 0)}: {key}"
 
-    base_dir = path.parent
+    inside = Boundary(base.root)
+
+    def paths(value: Any, at: str) -> tuple[Path, ...]:
+        """Paths named by the file, each inside the root, or an error naming the key and line."""
+        try:
+            return tuple(inside.config_path(item, base_dir) for item in _list_of_str(value, at))
+        except Refused as exc:
+            raise SettingsError(f"{at}: {exc}") from None
+
     handlers: dict[str, Callable[[Any, str], dict[str, Any]]] = {
         "select": lambda v, w: {"select": _list_of_str(v, w)},
         "ignore": lambda v, w: {"ignore": _list_of_str(v, w)},
         "fail-on": lambda v, w: {"fail_on": _severity(v, w, ("never",))},
         "exclude": lambda v, w: {"exclude": base.exclude + _list_of_str(v, w)},
         "trusted-registries": lambda v, w: {"trusted_registries": _list_of_str(v, w)},
-        "rules-dir": lambda v, w: {"rules_dirs": tuple(base_dir / d for d in _list_of_str(v, w))},
+        "rules-dir": lambda v, w: {"rules_dirs": paths(v, w)},
         "inline-suppressions": lambda v, w: {"inline_suppressions": _bool(v, w)},
         "checkov-skips": lambda v, w: {"checkov_skips": _bool(v, w)},
-        "var-files": lambda v, w: {"var_files": tuple(base_dir / f for f in _list_of_str(v, w))},
-        "helm-values": lambda v, w: {"helm_values": tuple(base_dir / f for f in _list_of_str(v, w))},
+        "var-files": lambda v, w: {"var_files": paths(v, w)},
+        "helm-values": lambda v, w: {"helm_values": paths(v, w)},
         "jobs": lambda v, w: {"jobs": int(_positive(v, w))},
     }
     changes: dict[str, Any] = {}

@@ -81,7 +81,8 @@ def _try_repo(hook_repo: Path, project: Path, hook: str, *files: str) -> subproc
            "HULLSCAN_CACHE_DIR": str(project.parent / "hullscan-cache")}
     env.pop("PYTHONPATH", None)  # the hook must run the copy pre-commit installed, not this checkout
     return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook,
-                           "--files", *files], cwd=project, env=env, capture_output=True, text=True, timeout=900)
+                           "--files", *files], cwd=project, env=env, capture_output=True, text=True, timeout=900,
+                          check=False)
 
 
 @pytest.mark.parametrize("path", ["insecure/Dockerfile", "insecure/pod.yaml"])
@@ -119,19 +120,26 @@ def test_pre_commit_file_pattern_takes_every_dockerfile_name() -> None:
 
 # --- GitHub Action ---------------------------------------------------------------------------
 
-_EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
+_EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+(?:\s*\|\|\s*[\w.-]+)*)\s*\}\}")
 
 
-def _action_steps(inputs: dict[str, str], action_path: Path) -> list[tuple[str, str, dict[str, str]]]:
-    """Each composite step's script and environment, expressions filled in as the runner would."""
+def _action_steps(inputs: dict[str, str], action_path: Path,
+                  github: dict[str, str] | None = None) -> list[tuple[str, str, dict[str, str]]]:
+    """Each composite step's script and environment, expressions filled in as the runner would:
+    `a || b` is the first that is not empty, and a `github.` value the event lacks is empty."""
     action = YAML(typ="safe").load(ROOT / "action.yml")
     assert action["runs"]["using"] == "composite"
     values = {f"inputs.{name}": str(spec.get("default", "")) for name, spec in action["inputs"].items()}
     values.update({f"inputs.{name}": value for name, value in inputs.items()})
     values["github.action_path"] = str(action_path)
+    values.update({f"github.{name}": value for name, value in (github or {}).items()})
+
+    def value(name: str) -> str:
+        return values[name] if name.startswith("inputs.") else values.get(name, "")
 
     def fill(text: str) -> str:
-        return _EXPRESSION.sub(lambda m: values[m.group(1)], text)
+        return _EXPRESSION.sub(lambda m: next(
+            (value(name.strip()) for name in m.group(1).split("||") if value(name.strip())), ""), text)
 
     steps = []
     for step in action["runs"]["steps"]:
@@ -149,16 +157,17 @@ def action_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv
 
 
-def _run_action(venv: Path, action_path: Path, workspace: Path,
-                inputs: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
+def _run_action(venv: Path, action_path: Path, workspace: Path, inputs: dict[str, str],
+                github: dict[str, str] | None = None) -> list[subprocess.CompletedProcess[str]]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(venv)
     env["HULLSCAN_CACHE_DIR"] = str(workspace.parent / "hullscan-cache")
     runs = []
-    for _name, script, step_env in _action_steps(inputs, action_path):
+    for _name, script, step_env in _action_steps(inputs, action_path, github):
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-                              cwd=workspace, env={**env, **step_env}, capture_output=True, text=True, timeout=900)
+                              cwd=workspace, env={**env, **step_env}, capture_output=True, text=True, timeout=900,
+                              check=False)
         runs.append(done)
         if done.returncode != 0:
             break  # the runner stops a composite action at its first failing step
@@ -209,25 +218,24 @@ def test_gitlab_template_declares_its_reports() -> None:
                                                    "codequality": "gl-code-quality-report.json"}
     assert reports_job["artifacts"]["when"] == "always"
     assert "hullscan.sarif" in reports_job["artifacts"]["paths"]
-    assert gate_job["needs"] == ["hullscan-reports"]
-    assert any("pip install" in line for line in reports_job["before_script"])
+    assert gate_job["needs"] == [{"job": "hullscan-reports", "artifacts": False}]  # never judge the reports
+    install = [line for line in reports_job["before_script"] if "pip install" in line]
+    assert install and all("git+${HULLSCAN_SOURCE}@${HULLSCAN_REF}" in line and "[helm]" in line for line in install)
 
 
-def _run_gitlab_job(template: dict, name: str, project: Path, bin_dir: Path) -> list[subprocess.CompletedProcess[str]]:
-    """The job's script lines under bash, with the template's variables in the environment as
-    GitLab sets them; the install line of before_script is left out (hullscan is on PATH)."""
+def _run_gitlab_job(template: dict, name: str, project: Path, bin_dir: Path,
+                    ci: dict[str, str] | None = None) -> list[subprocess.CompletedProcess[str]]:
+    """The job's before_script and script lines in one shell, as GitLab's runner runs them (a
+    failing line ends the job), with the template's variables and `ci` (predefined variables such
+    as CI_MERGE_REQUEST_DIFF_BASE_SHA) in the environment; the install line of before_script is
+    left out (hullscan is on PATH)."""
     job = _gitlab_job(template, name)
-    env = {**os.environ, **{k: str(v) for k, v in template["variables"].items()}, "PYTHONPATH": str(ROOT),
-           "HULLSCAN_CACHE_DIR": str(project.parent / "hullscan-cache"),
+    env = {**os.environ, **{k: str(v) for k, v in template["variables"].items()}, **(ci or {}),
+           "PYTHONPATH": str(ROOT), "HULLSCAN_CACHE_DIR": str(project.parent / "hullscan-cache"),
            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     lines = [line for line in job.get("before_script", []) if "pip install" not in line] + job["script"]
-    runs = []
-    for line in lines:
-        runs.append(subprocess.run(["bash", "-eo", "pipefail", "-c", line], cwd=project, env=env,
-                                   capture_output=True, text=True, timeout=300))
-        if runs[-1].returncode != 0:
-            break
-    return runs
+    return [subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(lines)], cwd=project, env=env,
+                           capture_output=True, text=True, timeout=300, check=False)]
 
 
 @pytest.fixture
@@ -276,3 +284,98 @@ def test_gitlab_jobs_write_reports_then_gate(project: Path, hullscan_bin: Path, 
         assert issue["location"]["path"] and isinstance(issue["location"]["lines"]["begin"], int)
     assert len({i["fingerprint"] for i in quality}) == len(quality)
     jsonschema.validate(json.loads((workspace / "hullscan.sarif").read_text()), json.loads(SARIF_SCHEMA.read_text()))
+
+
+# --- The gate a pull request can't lower -------------------------------------------------------
+
+# The pull request's own configuration: everything it would take to turn the gate green.
+LOWERING = 'fail-on: never\nignore: [CTR002, critical]\nexclude: ["**"]\n'
+
+
+def _pull_request(root: Path, base_config: str | None) -> str:
+    """A repository whose main branch holds `base_config` (if any) and a branch, checked out,
+    that adds a privileged pod and LOWERING as its .hullscan.yaml; returns main's commit."""
+    root.mkdir()
+    (root / "README.txt").write_text("Nothing secret here.\n")
+    if base_config is not None:
+        (root / ".hullscan.yaml").write_text(base_config)
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "base")
+    base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, check=True, capture_output=True,
+                          text=True).stdout.strip()
+    _git(root, "checkout", "-q", "-b", "pull-request")
+    shutil.copy(INPUTS / "insecure" / "pod.yaml", root / "pod.yaml")
+    (root / ".hullscan.yaml").write_text(LOWERING)
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "turn the gate green")
+    return base
+
+
+def test_github_action_judges_a_pull_request_by_the_base_configuration(
+        action_venv: Path, hook_repo: Path, tmp_path: Path) -> None:
+    workspace = tmp_path / "pr"
+    base = _pull_request(workspace, "ignore: [CTR017]\n")
+    runs = _run_action(action_venv, hook_repo, workspace, {},
+                       github={"event.pull_request.base.sha": base})
+    scan = runs[-1]
+    assert [r.returncode for r in runs] == [0, 1], scan.stdout + scan.stderr
+    assert "CTR002" in scan.stdout and "pod.yaml" in scan.stdout
+    assert f"using .hullscan.yaml from the base revision {base}" in scan.stderr
+    # the base's own ignore is named; the pull request's file was never read
+    notes = [line for line in scan.stderr.splitlines() if "lowers the gate" in line]
+    assert len(notes) == 1 and notes[0].endswith("lowers the gate: ignores CTR017"), scan.stderr
+    assert "never" not in notes[0] and "**" not in notes[0]
+    rules = {r["ruleId"] for r in json.loads((workspace / "hullscan.sarif").read_text())["runs"][0]["results"]}
+    assert "CTR002" in rules and "CTR017" not in rules
+
+
+def test_github_action_on_the_workspace_configuration_still_gates_and_says_so(
+        action_venv: Path, hook_repo: Path, tmp_path: Path) -> None:
+    workspace = tmp_path / "pr"
+    base = _pull_request(workspace, None)
+    runs = _run_action(action_venv, hook_repo, workspace, {"config-source": "workspace"},
+                       github={"event.pull_request.base.sha": base})
+    scan = runs[-1]
+    # `fail-on: never` loses to the action's flag (so it is no weakening); `exclude: ["**"]`
+    # leaves nothing judged, which fails a gate too
+    assert [r.returncode for r in runs] == [0, 1], scan.stdout + scan.stderr
+    assert "hullscan: .hullscan.yaml lowers the gate: ignores CTR002 critical, excludes **" \
+        in scan.stderr.splitlines()
+    assert "no file was scanned" in scan.stderr
+    invocation = json.loads((workspace / "hullscan.sarif").read_text())["runs"][0]["invocations"][0]
+    assert any("lowers the gate" in n["message"]["text"] and n["level"] == "warning"
+               for n in invocation["toolExecutionNotifications"])
+
+
+@pytest.mark.parametrize("base_config", [None, "fail-on: critical\n"])
+def test_gitlab_jobs_judge_a_merge_request_by_its_merge_base(hullscan_bin: Path, tmp_path: Path,
+                                                              base_config: str | None) -> None:
+    workspace = tmp_path / "mr"
+    base = _pull_request(workspace, base_config)
+    template = YAML(typ="safe").load(TEMPLATE)
+    ci = {"CI_MERGE_REQUEST_DIFF_BASE_SHA": base}
+    reports = _run_gitlab_job(template, "hullscan-reports", workspace, hullscan_bin, ci)
+    assert reports[-1].returncode == 0, reports[-1].stdout + reports[-1].stderr
+    sast = json.loads((workspace / "gl-sast-report.json").read_text())
+    assert "CTR002" in {i["value"] for v in sast["vulnerabilities"] for i in v["identifiers"]}
+    gate = _run_gitlab_job(template, "hullscan-gate", workspace, hullscan_bin, ci)
+    assert gate[-1].returncode == 1, gate[-1].stdout + gate[-1].stderr
+    assert "CTR002" in gate[-1].stdout
+    assert ".hullscan.yaml lowers the gate" not in gate[-1].stderr  # the merge request's file is not read
+    said = gate[-1].stdout + gate[-1].stderr
+    assert ("has no configuration" in said) if base_config is None else ("from the merge base" in said)
+
+
+def test_gitlab_reports_job_succeeds_and_writes_reports_when_files_are_broken(
+        project: Path, hullscan_bin: Path, tmp_path: Path) -> None:
+    workspace = tmp_path / "broken"
+    shutil.copytree(project, workspace, ignore=shutil.ignore_patterns(".git", "*.sarif", "out"))
+    (workspace / "broken.yaml").write_text("apiVersion: v1\nkind: Pod\nspec: [unclosed\n")
+    template = YAML(typ="safe").load(TEMPLATE)
+    reports = _run_gitlab_job(template, "hullscan-reports", workspace, hullscan_bin)
+    assert reports[-1].returncode == 0, reports[-1].stdout + reports[-1].stderr
+    for report in ("gl-sast-report.json", "gl-code-quality-report.json", "hullscan.sarif"):
+        assert json.loads((workspace / report).read_text())
+    gate = _run_gitlab_job(template, "hullscan-gate", workspace, hullscan_bin)
+    assert gate[-1].returncode == 1 and "broken.yaml" in gate[-1].stdout + gate[-1].stderr

@@ -15,9 +15,11 @@ is missing". Writing those as data keeps each rule one reviewable YAML entry:
       when: {kind: [regular], dialect: [kubernetes]}   # only these containers
       unless: {workload: [Job, CronJob]}               # never these
 
-Unknown values (templated, variables) are never reported. A finding points at the field's node, or
-at the container's first line when the field is absent; its key is the field name, so fingerprints
-do not depend on the dialect's spelling or on line numbers.
+A condition holds no regular expression and no code: its tests compare a known value with the one
+written, so a rule from a repository's own rules folder costs a comparison per container and can
+do nothing else. Unknown values (templated, variables) are never reported. A finding points at the
+field's node, or at the container's first line when the field is absent; its key is the field
+name, so fingerprints do not depend on the dialect's spelling or on line numbers.
 """
 
 from __future__ import annotations
@@ -48,8 +50,11 @@ def compile_condition(model: str, condition: Mapping[str, Any]) -> Callable[[Any
         raise CatalogError(f"malformed condition {dict(condition)!r}: needs `field` (a container "
                            f"attribute) and exactly one of {', '.join(_TESTS)}")
     for clause in ("when", "unless"):
-        if any(attribute not in fields for attribute in condition.get(clause) or {}):
+        selector = condition.get(clause) or {}
+        if not isinstance(selector, Mapping) or any(attribute not in fields for attribute in selector):
             raise CatalogError(f"condition `{clause}` names an unknown container attribute")
+        if not all(isinstance(values, list) for values in selector.values()):
+            raise CatalogError(f"condition `{clause}` needs a list of values for each attribute")
     test, expected = tests[0], condition[tests[0]]
     when, unless = condition.get("when") or {}, condition.get("unless") or {}
 

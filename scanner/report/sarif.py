@@ -138,6 +138,12 @@ def _notification(error: ScanError) -> om.Notification:
         locations=[om.Location(physical_location=physical(error.path, error.line))])
 
 
+def _note(note: str) -> om.Notification:
+    """A run-wide note (a configuration that lowers the gate, a renderer missing): a warning a
+    reviewer sees beside the results in code scanning's tool status."""
+    return om.Notification(level="warning", message=om.Message(text=note))
+
+
 def sarif_log(result: ScanResult, options: ReportOptions, findings: list[Finding]) -> dict[str, Any]:
     rules = {rule.id: descriptor(rule, options) for rule in result.rules}
     for finding in findings:
@@ -150,7 +156,7 @@ def sarif_log(result: ScanResult, options: ReportOptions, findings: list[Finding
         results=[sarif_result(f, order[f.rule]) for f in findings],
         invocations=[om.Invocation(
             execution_successful=True,
-            tool_execution_notifications=[_notification(e) for e in result.errors] or None)],
+            tool_execution_notifications=[*map(_notification, result.errors), *map(_note, result.notes)] or None)],
         original_uri_base_ids={SRCROOT: om.ArtifactLocation(
             uri=options.root.resolve().as_uri().rstrip("/") + "/")},
         automation_details=om.RunAutomationDetails(id=options.sarif_category)
