@@ -112,7 +112,7 @@ def _positive(value: Any, where: str) -> float:
 
 LIMIT_KEYS = {"max-file-size": "max_file_bytes", "file-timeout": "file_timeout",
               "archive-member-size": "archive_member_bytes", "archive-members": "archive_members",
-              "archive-total-size": "archive_total_bytes"}
+              "archive-total-size": "archive_total_bytes", "deadline": "deadline"}
 
 
 def _apply(data: Mapping[str, Any], lines: Mapping[str, int], path: Path, base: Config) -> Config:
@@ -191,7 +191,7 @@ def _limits(value: Any, lines: Mapping[str, int], path: Path, base: Limits) -> L
         if key not in LIMIT_KEYS or LIMIT_KEYS[key] not in known:
             raise SettingsError(f"{where}: unknown limit (known: {', '.join(LIMIT_KEYS)})")
         number = _positive(item, where)
-        changes[LIMIT_KEYS[key]] = number if key == "file-timeout" else int(number)
+        changes[LIMIT_KEYS[key]] = number if key in ("file-timeout", "deadline") else int(number)
     return replace(base, **changes)
 
 
