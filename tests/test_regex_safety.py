@@ -29,6 +29,8 @@ REVIEWED = {
     r"([ugoa]*)([-+=])([rwxXst]*)": "dockerfile_perms: applied only to a mode `_SYMBOLIC` has validated",
     r"^\s*(FROM|RUN|USER|COPY|ADD|ENV|ARG|CMD|ENTRYPOINT|EXPOSE|WORKDIR)[ \t]": "rule_docs: the catalog's own examples",
     r'^\s*(resource|data|module|variable|provider)\s+"': "rule_docs: the catalog's own examples",
+    r"([A-Za-z_][\w.-]{0,100})[\"']?[ \t]*(?::=|=>|[:=])[ \t]*[\"']?$":
+        "secrets.scan.key_on_line: searched only in the 200 characters before a token",
 }
 
 
