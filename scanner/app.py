@@ -49,6 +49,7 @@ class ScanOptions:
     no_cache: bool = False
     file_timeout: float | None = None
     max_file_size: int | None = None
+    deadline: float | None = None
     color: bool | None = None
     targets: tuple[tuple[str, str | None], ...] = ()
 
@@ -201,18 +202,64 @@ def _sources(options: ScanOptions, config: Config) -> tuple[list[Any], bytes | N
     return list(walk(paths, config.root, config.exclude)), None
 
 
+def unwritable(path: Path) -> str:
+    """Why a report or baseline can't be written to `path` ("" when it can). Checked before the
+    scan, so that a mistyped `--output` costs a second, not a whole scan and then no report."""
+    if path.is_dir():
+        return "it is a folder"
+    if path.exists():
+        return "" if os.access(path, os.W_OK) else "it is not writable"
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the folders below this one are created when the report is written
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    return "" if os.access(folder, os.W_OK | os.X_OK) else f"cannot create files in {folder}"
+
+
+def _check_outputs(options: ScanOptions, targets: list[tuple[str, Path | None]]) -> None:
+    for path in [out for _, out in targets if out is not None] + [p for p in [options.write_baseline] if p]:
+        reason = unwritable(path)
+        if reason:
+            raise UsageError(f"cannot write {path}: {reason}")
+
+
+def _with_deadline(config: Config, options: ScanOptions) -> Config:
+    return replace(config, limits=replace(config.limits, deadline=options.deadline)) if options.deadline else config
+
+
 def run_scan(options: ScanOptions) -> int:
     from scanner.engine import ScanResult, scan
 
     try:
-        config = build_config(options)
+        config = _with_deadline(build_config(options), options)
         targets = _report_targets(options)
+        _check_outputs(options, targets)
         sources, stdin_data = _sources(options, config)
-        result: ScanResult = scan(sources, config, stdin_data)
+        result: ScanResult = _scan_or_say_why(scan, sources, config, stdin_data)
     except UsageError as exc:
         print(f"hullscan: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return finish(result, options, config, targets)
+
+
+def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: bytes | None) -> Any:
+    """The scan's result; when it fails in a way nobody foresaw, an error line instead, so that
+    every requested report is still written (and the run fails: the scan did not finish)."""
+    from scanner.catalog import CatalogError
+    from scanner.engine import ScanResult
+    from scanner.findings import ScanError
+
+    try:
+        return scan(sources, config, stdin_data)
+    except CatalogError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - reported; HULLSCAN_DEBUG=1 shows the traceback
+        if os.environ.get("HULLSCAN_DEBUG"):
+            raise
+        return ScanResult(errors=[ScanError(".", f"the scan stopped early: internal error ({type(exc).__name__}); "
+                                                 "rerun with HULLSCAN_DEBUG=1 and report it")],
+                          unfinished=["."])
 
 
 def finish(result: Any, options: ScanOptions, config: Config, targets: list[tuple[str, Path | None]]) -> int:
@@ -221,7 +268,11 @@ def finish(result: Any, options: ScanOptions, config: Config, targets: list[tupl
     from scanner.settings import describe
 
     if options.write_baseline:
-        baseline.write(options.write_baseline, result.findings, describe(config))
+        try:
+            baseline.write(options.write_baseline, result.findings, describe(config))
+        except OSError as exc:
+            print(f"hullscan: cannot write {options.write_baseline}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
         print(f"hullscan: recorded {len(result.findings)} finding(s) in {options.write_baseline}",
               file=sys.stderr)
         return EXIT_OK
@@ -236,12 +287,17 @@ def finish(result: Any, options: ScanOptions, config: Config, targets: list[tupl
     result.notes[:0] = config.notes
     unjudged = _unjudged(result)
     result.notes.extend(unjudged)
-    write_reports(result, options, config, targets)
+    written = write_reports(result, options, config, targets)
     for note in result.notes:
         print(f"hullscan: {note}", file=sys.stderr)
-    failed = _fails(result.findings, config.fail_on) or bool(unjudged and config.fail_on != "never")
+    if getattr(result, "unfinished", None):
+        print(f"hullscan: {len(result.unfinished)} file(s) not scanned: the scan did not finish", file=sys.stderr)
+    failed = (_fails(result.findings, config.fail_on) or bool(getattr(result, "unfinished", None))
+              or bool(unjudged and config.fail_on != "never"))
     if result.errors and not options.ignore_parse_errors:
         failed = True
+    if not written:
+        return EXIT_USAGE
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -261,9 +317,13 @@ def _unjudged(result: Any) -> list[str]:
 
 
 def write_reports(result: Any, options: ScanOptions, config: Config,
-                  targets: list[tuple[str, Path | None]]) -> None:
+                  targets: list[tuple[str, Path | None]]) -> bool:
+    """Write every report; one that can't be written (the disk filled up) is said on standard
+    error and the others are still written. Whether all were."""
     from scanner import __version__
     from scanner.report import ReportOptions, render
+
+    written = True
 
     for fmt, output in targets:
         report_options = ReportOptions(
@@ -275,8 +335,13 @@ def write_reports(result: Any, options: ScanOptions, config: Config,
             sys.stdout.write(rendered)
             sys.stdout.flush()
         else:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(rendered, encoding="utf-8")
+            try:
+                output.parent.mkdir(parents=True, exist_ok=True)
+                output.write_text(rendered, encoding="utf-8")
+            except OSError as exc:
+                print(f"hullscan: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+                written = False
+    return written
 
 
 def run_image(options: ScanOptions) -> int:
@@ -285,6 +350,7 @@ def run_image(options: ScanOptions) -> int:
     try:
         config = build_config(options)
         targets = _report_targets(options)
+        _check_outputs(options, targets)
     except UsageError as exc:
         print(f"hullscan: {exc}", file=sys.stderr)
         return EXIT_USAGE

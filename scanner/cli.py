@@ -62,8 +62,11 @@ def cli() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
               help="Parallel workers [number of cores for large trees, 1 for a few files].")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
-@click.option("--file-timeout", type=click.FloatRange(min=0.1), help="Seconds one file may take [10].")
+@click.option("--file-timeout", type=click.FloatRange(min=0.1), help="CPU seconds one file may take [10].")
 @click.option("--max-file-size", type=click.IntRange(min=1), help="Bytes; larger files are skipped [10 MB].")
+@click.option("--deadline", type=click.FloatRange(min=0.1),
+              help="Seconds the whole scan may take; then it reports what it has, names the files it "
+                   "did not finish, and fails [none].")
 @click.option("--color/--no-color", default=None, help="Colour text output [when stdout is a terminal].")
 @click.pass_context
 def scan(ctx: click.Context, **options: object) -> None:

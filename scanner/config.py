@@ -21,6 +21,10 @@ class Limits:
     archive_member_bytes: int = 256 * 1024 * 1024
     archive_members: int = 200_000
     archive_total_bytes: int = 4 * 1024 * 1024 * 1024
+    # Seconds the whole scan may take, then it reports what it has (--deadline). None by default:
+    # where a scan stops would depend on the machine's speed, and per-file budgets already bound
+    # what one hostile file costs; a CI job sets it below its own timeout so a report is written.
+    deadline: float = 0.0
 
 
 @dataclass(frozen=True)

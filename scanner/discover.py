@@ -118,7 +118,9 @@ def _printable(name: str) -> str:
 
 
 def walk(targets: Iterable[str], root: Path, excludes: tuple[str, ...] = ()) -> Iterator[SourceFile]:
-    """Every regular file under the targets, in a stable order, without leaving the targets' trees."""
+    """Every regular file under the targets, in a stable order, without leaving the targets' trees.
+    What can't be read (a link loop, a folder without permission) comes with its `problem`, so
+    that it is an error line in every report rather than silently missing."""
     root = root.resolve()
     seen_dirs: set[str] = set()
     for target in targets:
@@ -138,7 +140,9 @@ def _walk_dir(directory: Path, boundary: Path, root: Path, excludes: tuple[str, 
     seen.add(real)
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
-    except OSError:
+    except OSError as exc:  # reported like an unreadable file: what it holds was not scanned
+        yield SourceFile(directory, relative_name(directory, root),
+                         problem=f"cannot read folder: {exc.strerror or exc}")
         return
     for entry in entries:
         path = Path(entry.path)

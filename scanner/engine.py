@@ -44,6 +44,7 @@ class ScanResult:
     rules: list[Rule] = field(default_factory=list)
     files: int = 0
     types: dict[str, int] = field(default_factory=dict)
+    unfinished: list[str] = field(default_factory=list)  # files not scanned: the deadline passed
 
 
 def _import(target: str) -> Any:
@@ -82,6 +83,8 @@ class Models:
             inputs = {dependency: self.get(dependency)
                       for dependency, kinds in MODEL_INPUTS.get(name, {}).items() if types & kinds}
             self.built[name] = _import(MODEL_BUILDERS[name])(self.files, self.config, **inputs)
+            # a model that could not read an auxiliary file (a `.dockerignore`) names it
+            self.errors.extend(getattr(self.built[name], "read_errors", ()))
         return self.built[name]
 
 
@@ -172,6 +175,7 @@ def _gather(results: Iterable[Any], plan: Any, result: ScanResult) -> None:
     for unit in results:
         result.errors.extend(unit.errors)
         result.notes.extend(unit.notes)
+        result.unfinished.extend(unit.unfinished)
         for kind in unit.types:
             result.types[kind] = result.types.get(kind, 0) + 1
         result.files += len(unit.types)
@@ -205,7 +209,9 @@ def _gather(results: Iterable[Any], plan: Any, result: ScanResult) -> None:
         judged, _ = run_rules(plan.meta, models, present)
         ordered = sorted(active + judged, key=lambda f: f.sort_key)
     result.findings = ordered
-    result.errors = list(dict.fromkeys(result.errors + models.errors))  # a rule fails alike in every unit
+    late = [ScanError(rel, f"not scanned: the scan's deadline ({plan.config.limits.deadline:g} s, --deadline) "
+                           "passed first") for rel in result.unfinished]
+    result.errors = list(dict.fromkeys(result.errors + models.errors + late))  # a rule fails alike in every unit
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -224,14 +230,42 @@ def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult
     _gather([scan_unit(Unit(parsed=tuple(parsed)), plan)], plan, result)
 
 
+def _render(sources: list[SourceFile], config: Config, result: ScanResult) -> tuple[list[SourceFile], list[Any]]:
+    """Charts and overlays rendered, and the sources with what they consumed marked as text. Files
+    the walk could not read (a link loop, an unreadable folder) are errors already and stay out of
+    it; a rendering that fails in a way nobody foresaw is an error, and the files are scanned as
+    they are."""
+    from scanner import render
+
+    readable = [source for source in sources if not source.problem]
+    try:
+        prepared = render.prepare(readable, config)
+    except Exception as exc:  # noqa: BLE001 - the rest of the scan and its reports go on
+        result.errors.append(_failed("charts and overlays", "could not be rendered", readable, exc))
+        return sources, []
+    result.notes.extend(prepared.notes)
+    result.errors.extend(prepared.errors)
+    return prepared.sources + [source for source in sources if source.problem], prepared.rendered
+
+
+def _failed(what: str, how: str, sources: Sequence[SourceFile], exc: Exception) -> ScanError:
+    """An error at the first render root: the place a reader would look."""
+    roots = [source.rel for source in sources if source.path.name in RENDER_ROOTS] or ["."]
+    return ScanError(roots[0], f"{what} {how} ({type(exc).__name__})")
+
+
 def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None) -> ScanResult:
     """Plan units (after rendering charts and overlays, and reading the kustomizations every unit
     needs), judge them in order, in worker processes for large trees, then fold them together."""
+    import time
+
     from scanner import units
 
     result = ScanResult()
     sources = list(sources)
     plan = _plan(config, result)
+    if config.limits.deadline:
+        plan.stop_at = time.monotonic() + config.limits.deadline
     read_already: list[ParsedFile] = []
     rendered: list[Any] = []
     if stdin_data is not None:
@@ -239,14 +273,11 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
         _gather(units.run_units(todo, plan, 1), plan, result)
         return result
     if any(s.path.name in RENDER_ROOTS for s in sources):
-        from scanner import render
-
-        prepared = render.prepare(sources, config)
-        sources = prepared.sources
-        result.notes.extend(prepared.notes)
-        result.errors.extend(prepared.errors)
-        rendered = prepared.rendered
-        plan.kustomize, read_already = units.kustomize_context(sources, config)
+        sources, rendered = _render(sources, config, result)
+        try:
+            plan.kustomize, read_already = units.kustomize_context(sources, config)
+        except Exception as exc:  # noqa: BLE001 - judged without their namespaces, and said so
+            result.errors.append(_failed("kustomizations", "could not be read", sources, exc))
     todo = units.plan_units(sources, read_already, rendered, config.limits.max_file_bytes)
     workers = units.workers_for(config, len(sources))
     _gather(units.run_units(todo, plan, workers), plan, result)

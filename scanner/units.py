@@ -53,6 +53,8 @@ class ScanPlan:
     kustomize: Any = None
     equivalents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     charts: dict[str, Path] | None = None  # chart folders, walked when rendered output first needs them
+    stop_at: float = 0.0  # `time.monotonic()` after which no unit starts (--deadline); 0: none
+    parses_hcl: bool = False  # whether some unit parses HCL, so workers build its grammar first
 
     @property
     def wants_cluster(self) -> bool:
@@ -71,6 +73,7 @@ class UnitResult:
     origins: dict[str, Any] = field(default_factory=dict)
     remapped: bool = False
     cluster: Any = None
+    unfinished: list[str] = field(default_factory=list)  # files not scanned: the deadline passed
 
 
 def plan_units(sources: Sequence[SourceFile], read_already: Sequence[ParsedFile] = (),
@@ -162,8 +165,27 @@ def kustomize_context(sources: Sequence[SourceFile], config: Config) -> tuple[An
     return Kustomizations.read(read, by_rel), read
 
 
+def unit_files(unit: Unit) -> list[str]:
+    """The names of a unit's files, as reports show them."""
+    return [s.rel for s in unit.sources] + [p.rel for p in unit.parsed] + [r.rel for r in unit.rendered]
+
+
 def scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
-    """Read, parse and judge one unit with every per-unit rule of the plan."""
+    """Read, parse and judge one unit; past the deadline, only name its files. A failure nobody
+    foresaw is an error naming the unit's files: the rest of the scan, and its reports, go on."""
+    import time
+
+    if plan.stop_at and time.monotonic() > plan.stop_at:
+        return UnitResult(unfinished=unit_files(unit))
+    try:
+        return _scan_unit(unit, plan)
+    except Exception as exc:  # noqa: BLE001 - one unit must not end the scan without a report
+        files = unit_files(unit)
+        where = files[0] if len(files) == 1 else f"{files[0]} (and {len(files) - 1} more files)"
+        return UnitResult(errors=[ScanError(where, f"could not be scanned ({type(exc).__name__})")])
+
+
+def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
     from scanner.engine import Models
     from scanner.reading import parse_text, read_source
 
@@ -223,6 +245,13 @@ def _judge(parsed: list[ParsedFile], plan: ScanPlan, models: Any, result: UnitRe
     return findings, ran
 
 
+def _parses_hcl(units: Sequence[Unit], config: Config) -> bool:
+    """Whether some unit will parse Terraform's native syntax (not its JSON forms)."""
+    return any((source.forced_type or config.forced_type or classify_name(source.path.name)) == "terraform"
+               and not source.rel.lower().endswith(".json")
+               for unit in units for source in unit.sources)
+
+
 def _with_stream_origin(parsed: ParsedFile, plan: ScanPlan) -> ParsedFile:
     """Rendered Helm output saved in the tree: its `# Source:` comments map lines back to the
     chart's templates, when the chart is in the project."""
@@ -240,6 +269,10 @@ _worker_plan: list[ScanPlan] = []  # set in each worker process by `_start_worke
 
 
 def _start_worker(plan: ScanPlan) -> None:
+    if plan.parses_hcl:  # built already when the worker was forked; built here when spawned
+        from scanner.parse.hcl_grammar import warm
+
+        warm()
     _worker_plan.append(plan)
 
 
@@ -259,6 +292,11 @@ def workers_for(config: Config, files: int) -> int:
 
 def run_units(units: Sequence[Unit], plan: ScanPlan, workers: int) -> Iterator[UnitResult]:
     """Each unit's result, in the order of `units` whatever the number of workers."""
+    plan.parses_hcl = _parses_hcl(units, plan.config)
+    if plan.parses_hcl:
+        from scanner.parse.hcl_grammar import warm
+
+        warm()  # before any file's budget starts, and before workers fork
     if workers <= 1 or len(units) < 2:
         yield from (scan_unit(unit, plan) for unit in units)
         return

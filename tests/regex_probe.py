@@ -174,6 +174,12 @@ def inputs_for(pattern: re.Pattern[Any]) -> Iterator[tuple[str, Any]]:
         yield f"{word}*n", word * (SIZE // len(word))
         yield f"{word}+spaces", word + " " * SIZE + "!"
         yield f"{word}=x*n!", word + "=" + "x" * SIZE + "\x00"
+        # the word, a key and a value, then a long run: what a lazy `.*?` followed by an optional
+        # run (`[ \t]*$`) retries at every character (`ENV NAME value` and 50k blanks)
+        yield f"{word} a b+spaces!", f"{word} a b" + " " * SIZE + "!"
+        yield f"{word} a b+tabs!", f"{word} a b" + "\t" * SIZE + "!"
+        yield f"{word}=a+spaces!", f"{word}=a" + " " * SIZE + "!"
+        yield f"{word} (a )*n!", f"{word} " + "a " * (SIZE // 2) + "!"
     for char in sorted(set(plain) - set("()|?*+^$ \\")):
         if not char.isalnum():
             yield f"{char!r}*n", char * SIZE
@@ -207,7 +213,9 @@ def _time(pattern: re.Pattern[Any], how: str, text: Any) -> float:
 def main() -> None:
     signal.signal(signal.SIGALRM, _expire)
     patterns = collect()
-    print(json.dumps({"patterns": len(patterns), "where": [w for w, _, _ in patterns]}), flush=True)
+    print(json.dumps({"patterns": len(patterns), "where": [w for w, _, _ in patterns],
+                      "texts": sorted({p.pattern for _, p, _ in patterns if isinstance(p.pattern, str)})}),
+          flush=True)
     for where, pattern, how in patterns:
         worst, worst_input = 0.0, ""
         for label, text in inputs_for(pattern):

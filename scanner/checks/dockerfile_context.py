@@ -34,8 +34,8 @@ def excluded(name: str, patterns: list[str]) -> bool:
 
 def copy_whole_context(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
     for info in model.files:
-        if info.fs_path is None:
-            continue  # read from standard input: the build context is unknown
+        if info.fs_path is None or info.dockerignore_refused is not None:
+            continue  # read from standard input, or an ignore file not read: the context is unknown
         patterns = info.dockerignore
         missing = list(MUST_EXCLUDE) if patterns is None else [n for n in MUST_EXCLUDE if not excluded(n, patterns)]
         if not missing:

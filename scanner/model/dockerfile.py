@@ -9,12 +9,16 @@ image's environment, is unknown (None), and rules stay silent about it.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scanner.boundary import Boundary, Refused
 from scanner.config import Config
+from scanner.discover import relative_name
+from scanner.findings import ScanError
 from scanner.inputs import ParsedFile
 from scanner.model.dockerfile_vars import Scope, expand, parse_assignments
 from scanner.parse.dockerfile import Dockerfile, Instruction
@@ -122,6 +126,7 @@ class DockerfileInfo:
     stages: list[Stage] = field(default_factory=list)
     global_scope: Scope = field(default_factory=Scope)
     dockerignore: list[str] | None = None
+    dockerignore_refused: ScanError | None = None  # an ignore file exists but was not read: unknown
 
     @property
     def escape(self) -> str:
@@ -142,6 +147,7 @@ class DockerfileInfo:
 class DockerfileModel:
     files: list[DockerfileInfo]
     trusted_registries: tuple[str, ...] = ()
+    read_errors: list[ScanError] = field(default_factory=list)  # auxiliary files not read
 
     def stages(self) -> Iterator[Stage]:
         for info in self.files:
@@ -149,13 +155,19 @@ class DockerfileModel:
 
 
 def build(files: Sequence[ParsedFile], config: Config) -> DockerfileModel:
-    return DockerfileModel([analyse(f.rel, f.tree, f.path) for f in files
-                            if f.type == "dockerfile" and isinstance(f.tree, Dockerfile)],
-                           tuple(config.trusted_registries))
+    boundary = Boundary(config.root, config.limits.max_file_bytes)
+    infos = [analyse(f.rel, f.tree, f.path, boundary) for f in files
+             if f.type == "dockerfile" and isinstance(f.tree, Dockerfile)]
+    errors = [info.dockerignore_refused for info in infos if info.dockerignore_refused is not None]
+    return DockerfileModel(infos, tuple(config.trusted_registries), errors)
 
 
-def analyse(path: str, tree: Dockerfile, fs_path: Path | None = None) -> DockerfileInfo:
-    info = DockerfileInfo(path, tree, fs_path, dockerignore=ignore_patterns(fs_path) if fs_path else None)
+def analyse(path: str, tree: Dockerfile, fs_path: Path | None = None,
+            boundary: Boundary | None = None) -> DockerfileInfo:
+    info = DockerfileInfo(path, tree, fs_path)
+    if fs_path is not None:
+        boundary = boundary or Boundary(fs_path.parent)
+        info.dockerignore, info.dockerignore_refused = ignore_patterns(fs_path, boundary)
     stage: Stage | None = None
     for instruction in tree.instructions:
         if instruction.keyword == "FROM":
@@ -175,17 +187,23 @@ def analyse(path: str, tree: Dockerfile, fs_path: Path | None = None) -> Dockerf
     return info
 
 
-def ignore_patterns(dockerfile: Path) -> list[str] | None:
+def ignore_patterns(dockerfile: Path, boundary: Boundary) -> tuple[list[str] | None, ScanError | None]:
     """The `.dockerignore` patterns for a build run in the Dockerfile's folder (BuildKit's
-    `<name>.dockerignore` first); None when there is no ignore file."""
+    `<name>.dockerignore` first); None when there is no ignore file. An ignore file that exists but
+    is not read (a link out of the root, a device such as `/dev/zero`, a file over the size limit)
+    gives None and the error naming it: what it excludes is unknown, not absent."""
     for candidate in (dockerfile.with_name(dockerfile.name + ".dockerignore"),
                       dockerfile.with_name(".dockerignore")):
-        try:
-            text = candidate.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        if not os.path.lexists(candidate):
             continue
-        return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
-    return None
+        try:
+            text = boundary.read_text(candidate)
+        except Refused as refused:
+            return None, ScanError(relative_name(candidate, boundary.root.resolve()),
+                                   f"{refused}; the build context it decides is unknown")
+        return [line.strip() for line in text.splitlines()
+                if line.strip() and not line.strip().startswith("#")], None
+    return None, None
 
 
 def _new_stage(info: DockerfileInfo, instruction: Instruction) -> Stage:
@@ -198,7 +216,7 @@ def _new_stage(info: DockerfileInfo, instruction: Instruction) -> Stage:
     platform = expand(platform_flag.value or "", lookup, info.escape) if platform_flag else None
     parent = info.stage_named(image) if image and not image.isdigit() else None
     stage = Stage(len(info.stages), info, instruction, base, image, name, platform, parent)
-    stage.scope = Scope(parent=parent.scope if parent else None)
+    stage.scope = Scope(parent=parent.scope if parent else None, allowance=info.global_scope.allowance)
     return stage
 
 

@@ -4,6 +4,11 @@ A variable is known when the Dockerfile gives it a literal value; an `ARG` witho
 `--build-arg`), a predefined platform argument, or a name the Dockerfile never declares (it may come
 from the base image's environment) is unknown, and any text that uses it expands to None, unless
 the reference carries its own default (`${NAME:-default}`).
+
+Expansion is bounded: each `ARG B=$A$A$A$A` may multiply a value's length, so a few hundred bytes
+of nested `ARG`s would otherwise expand to gigabytes. A value longer than `MAX_VALUE` is unknown,
+and so is every value a file assigns after its assignments together reach `MAX_TOTAL`; rules
+judge image names, users, ports and flags, never values of that size.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ if TYPE_CHECKING:
 
 Lookup = Callable[[str], "tuple[bool, str | None]"]
 
+MAX_VALUE = 16 * 1024  # characters of one expanded value
+MAX_TOTAL = 4 * 1024 * 1024  # characters of every assigned value of one file, together
+
 _VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?:(:?[-+?])([^}]*))?\}|([A-Za-z_]\w*))")
 
 
@@ -33,14 +41,30 @@ class Assignment:
 
 
 @dataclass
+class Allowance:
+    """What is left of a file's `MAX_TOTAL`, shared by all its scopes."""
+
+    remaining: int = MAX_TOTAL
+
+    def take(self, value: str | None) -> str | None:
+        """`value` if the file can still afford to keep it, else None (unknown)."""
+        if value is None:
+            return None
+        self.remaining -= len(value)
+        return value if self.remaining >= 0 else None
+
+
+@dataclass
 class Scope:
     """Assignments of one stage (or of the global ARGs before the first FROM), by line."""
 
     parent: Scope | None = None
     env: dict[str, list[tuple[int, str | None]]] = field(default_factory=dict)
     args: dict[str, list[tuple[int, str | None]]] = field(default_factory=dict)
+    allowance: Allowance = field(default_factory=Allowance)
 
     def assign(self, name: str, value: str | None, instruction: Instruction, env: bool) -> None:
+        value = self.allowance.take(value)
         (self.env if env else self.args).setdefault(name, []).append((instruction.line, value))
 
     def _find(self, name: str, line: int, depth: int = 0) -> tuple[bool, str | None]:
@@ -73,32 +97,42 @@ class Scope:
 
 
 def expand(text: str, lookup: Lookup, escape: str = "\\") -> str | None:
-    """`text` with `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR:+alt}` substituted; None if unknown."""
+    """`text` with `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR:+alt}` substituted; None if unknown,
+    or longer than `MAX_VALUE` (checked as it grows, so the work is bounded too)."""
     if "$" not in text:
         return text
     out: list[str] = []
-    position = 0
+    size = position = 0
     for match in _VAR.finditer(text):
         if match.start() > 0 and text[match.start() - 1] == escape:
-            out.append(text[position:match.start() - 1] + match.group(0))
-            position = match.end()
-            continue
-        out.append(text[position:match.start()])
+            piece = text[position:match.start() - 1] + match.group(0)
+        else:
+            value = _substitute(match, lookup)
+            if value is None:
+                return None
+            piece = text[position:match.start()] + value
         position = match.end()
-        name = match.group(1) or match.group(4)
-        declared, value = lookup(name)
-        operator, word = match.group(2), match.group(3) or ""
-        if not declared and operator in (":-", "-", ":+", "+"):
-            value = word if operator in (":-", "-") else ""
-        elif not declared or value is None:
+        out.append(piece)
+        size += len(piece)
+        if size > MAX_VALUE:
             return None
-        elif operator in (":-", "-"):
-            value = word if (value == "" if operator == ":-" else False) else value
-        elif operator in (":+", "+"):
-            value = word if (value != "" if operator == ":+" else True) else ""
-        out.append(value)
     out.append(text[position:])
-    return "".join(out)
+    return "".join(out) if size + len(out[-1]) <= MAX_VALUE else None
+
+
+def _substitute(match: re.Match[str], lookup: Lookup) -> str | None:
+    """The value one reference stands for, with its operator applied; None if unknown."""
+    declared, value = lookup(match.group(1) or match.group(4))
+    operator, word = match.group(2), match.group(3) or ""
+    if not declared and operator in (":-", "-", ":+", "+"):
+        return word if operator in (":-", "-") else ""
+    if not declared or value is None:
+        return None
+    if operator in (":-", "-"):
+        return word if (value == "" if operator == ":-" else False) else value
+    if operator in (":+", "+"):
+        return word if (value != "" if operator == ":+" else True) else ""
+    return value
 
 
 def words(text: str) -> list[tuple[str, int, int]]:

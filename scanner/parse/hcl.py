@@ -58,12 +58,13 @@ class HclFile:
 def parse(text: str, path: str) -> HclFile:
     if path.lower().endswith(".json"):
         return _parse_json(text, path)
-    import hcl2
     from lark.exceptions import LarkError, UnexpectedInput
+
+    from scanner.parse.hcl_grammar import parses_to_tree
 
     text = text.removeprefix("\ufeff")
     try:
-        tree = hcl2.parses_to_tree(text)
+        tree = parses_to_tree(text)
     except UnexpectedInput as exc:
         line = getattr(exc, "line", 0)
         last = max(text.count("\n") + (0 if text.endswith("\n") else 1), 1)

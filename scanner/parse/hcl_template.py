@@ -102,15 +102,15 @@ def _closing_brace(text: str, start: int) -> int:
 
 def _interpolation(converter: ExprConverter, source: str, line: int) -> Node:
     """Parse `source` as an expression written at `line` (padding keeps lark's lines right)."""
-    import hcl2
     from lark.exceptions import LarkError
 
     from scanner.parse.hcl_expr import ExprConverter
+    from scanner.parse.hcl_grammar import parses_to_tree
 
     text = "\n" * (line - 1) + "__x = " + source.strip().replace("\n", " ") + "\n"
     location = Location(converter.path, line)
     try:
-        tree = hcl2.parses_to_tree(text)
+        tree = parses_to_tree(text)
     except (LarkError, RecursionError):
         return Unknown(source.strip(), location, "unparsable interpolation")
     sub = ExprConverter(converter.path, text)

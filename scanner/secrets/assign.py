@@ -121,7 +121,9 @@ def detector_for(name: str, value: str) -> Detector:
     return GENERIC
 
 
-_LEGACY_ENV = re.compile(r"^[ \t]*ENV[ \t]+(?P<key>[A-Za-z_][\w.-]*)[ \t]+(?P<value>[^\s=][^\n]*?)[ \t]*$",
+# The value runs to the end of the line; its trailing blanks are cut in Python, not by a lazy
+# `[^\n]*?[ \t]*$`, which retries the blank run at every character (quadratic on a long line).
+_LEGACY_ENV = re.compile(r"^[ \t]*ENV[ \t]+(?P<key>[A-Za-z_][\w.-]*)[ \t]+(?P<value>[^\s=][^\n]*)",
                          re.IGNORECASE | re.MULTILINE)
 
 
@@ -130,7 +132,8 @@ def legacy_env(text: str) -> list[tuple[str, int, int]]:
     found = []
     for match in _LEGACY_ENV.finditer(text):
         if secret_name(match.group("key")):
-            start, end = match.span("value")
+            start = match.start("value")
+            end = start + len(match.group("value").rstrip())
             if end - start >= 2 and text[start] in "\"'" and text[end - 1] == text[start]:
                 start, end = start + 1, end - 1
             found.append((match.group("key"), start, end))

@@ -23,6 +23,7 @@ from scanner.secrets.match import SecretMatch
 # provider token, and either may be what a Secret or a secret-named key holds.
 _RANK = {"SEC015": 1, "SEC016": 2, "SEC017": 3}
 _PRIVATE_KEY_END = re.compile(r"-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----")
+_KEY_SPAN = 20000  # characters from a private key's header to its footer, at most
 _KEY_BODY = re.compile(r"(?:\\[nr]|[\sA-Za-z0-9+/=\"',:-]){1,20000}")
 _NOT_BASE64 = re.compile(r"\\[nr]|[^A-Za-z0-9+/=]")
 _PEM_ARMOR = re.compile(r"-----(?:BEGIN|END)[ A-Z0-9]{0,30}-----")
@@ -95,6 +96,7 @@ class TextScan:
         self.path = path
         self._index: LineIndex | None = None
         self.generic_until = 0
+        self._footer: tuple[int, re.Match[str] | None] = (-1, None)  # (searched from, next footer)
 
     @property
     def index(self) -> LineIndex:
@@ -169,7 +171,9 @@ class TextScan:
         if header is None:
             return None
         header_end = header.end()
-        footer = _PRIVATE_KEY_END.search(self.text, header_end, header_end + 20000)
+        footer = self._next_footer(header_end)
+        if footer is not None and footer.end() > header_end + _KEY_SPAN:
+            footer = None
         if footer is not None:
             end = footer.end()
         else:
@@ -178,6 +182,15 @@ class TextScan:
         if len(_NOT_BASE64.sub("", self.text[header_end:footer.start() if footer else end])) < 64:
             return None
         return self.make(BY_ID["private-key"], start, end)
+
+    def _next_footer(self, at: int) -> re.Match[str] | None:
+        """The first private-key footer at or after `at`. Searched once for a run of headers, not
+        again from each one: a file of ten thousand headers and no footer stays linear."""
+        searched_from, footer = self._footer
+        if searched_from < 0 or at < searched_from or (footer is not None and footer.start() < at):
+            footer = _PRIVATE_KEY_END.search(self.text, at)
+            self._footer = (at, footer)
+        return footer
 
     def assignment(self, found: re.Match[str]) -> SecretMatch | None:
         word = re.match(r"[\w.-]*", found.group())
