@@ -72,14 +72,14 @@ _GO_INT_BASES = {"0x": 16, "0X": 16, "0o": 8, "0O": 8, "0b": 2, "0B": 2}
 
 def parse_manifests(text: str, path: str) -> list[Node]:
     """Kubernetes manifests, read as kubectl reads them (see the module's docstring), without
-    building nodes for CustomResourceDefinitions. Their root nodes are blanked (every character
-    but line ends becomes a space), so every other document keeps its lines and columns; the
-    secrets pass still reads the whole text."""
+    building nodes for CustomResourceDefinitions. Their root nodes are blanked, line ends kept, so
+    every other document keeps its lines and columns (after a root node, its last line holds at
+    most a comment); the secrets pass still reads the whole text."""
     spans = _definition_spans(text) if _CRD in text else []
     if spans:
         pieces, done = [], 0
         for start, end in spans:
-            pieces += [text[done:start], "\n".join(" " * len(line) for line in text[start:end].split("\n"))]
+            pieces += [text[done:start], "\n" * text.count("\n", start, end)]
             done = end
         text = "".join([*pieces, text[done:]])
     return parse_documents(text, path, kubernetes=True)
@@ -92,29 +92,31 @@ def _definition_spans(text: str) -> list[tuple[int, int]]:
     the stream: then everything is composed (the pure parser may read it)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
-    from ruamel.yaml.events import (AliasEvent, CollectionEndEvent, CollectionStartEvent,
-                                    MappingStartEvent, ScalarEvent)
+    from ruamel.yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
+                                    SequenceEndEvent, SequenceStartEvent)
 
     spans: list[tuple[int, int]] = []
-    depth, position, start, key, kind, merged = 0, 0, 0, "", "", False
+    depth, position, start, key, kind, merged = 0, -1, 0, "", "", False
     try:
         for event in YAML(typ="safe", pure=False).parse(text):
-            node_event = isinstance(event, (ScalarEvent, AliasEvent, CollectionStartEvent))
-            if node_event and depth == 0 and isinstance(event, MappingStartEvent):
-                start, key, kind, merged = event.start_mark.index, "", "", False
-            elif node_event and depth == 1 and position >= 0:
-                scalar = isinstance(event, ScalarEvent)
+            cls = type(event)
+            if depth > 1 and cls is ScalarEvent:  # most events: nothing to decide (kept fast)
+                continue
+            opens = cls in (MappingStartEvent, SequenceStartEvent)
+            if depth == 1 and position >= 0 and (opens or cls is ScalarEvent or cls is AliasEvent):
+                scalar = cls is ScalarEvent
                 if position % 2 == 0:
                     key = event.value if scalar else ""
                     merged = merged or key == "<<" or (scalar and event.tag == _MERGE)
                 elif key == "kind":
                     kind = event.value if scalar and event.tag in (None, "!", _STR, "!!str") else ""
                 position += 1
-            if isinstance(event, CollectionStartEvent):
+            if opens:
                 if depth == 0:
-                    position = 0 if isinstance(event, MappingStartEvent) else -1
+                    position = 0 if cls is MappingStartEvent else -1
+                    start, key, kind, merged = event.start_mark.index, "", "", False
                 depth += 1
-            elif isinstance(event, CollectionEndEvent):
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 depth -= 1
                 if depth == 0 and position >= 0 and kind == _CRD and not merged:
                     spans.append((start, event.end_mark.index))
