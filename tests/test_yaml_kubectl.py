@@ -65,3 +65,12 @@ def test_decoded_like_kubectl(name: str, tmp_path: Path) -> None:
     theirs.pop("x", None)
     theirs["metadata"].pop("labels", None)
     assert ours == theirs
+
+
+def test_the_last_kind_is_the_one_kubectl_reads(tmp_path: Path) -> None:
+    """The document is a ConfigMap for kubectl, so it is not skipped as a CustomResourceDefinition."""
+    manifest = tmp_path / "probe.yaml"
+    manifest.write_text("kind: CustomResourceDefinition\napiVersion: v1\nkind: ConfigMap\n"
+                        "metadata:\n  name: probe\ndata: {a: b}\n", encoding="utf-8")
+    (ours,) = parse_manifests(manifest.read_text(encoding="utf-8"), "probe.yaml")
+    assert to_plain(ours)["kind"] == _kubectl(manifest)["kind"] == "ConfigMap"
