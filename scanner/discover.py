@@ -28,15 +28,32 @@ _YAML_OR_JSON = re.compile(r"\.(?:ya?ml|json)$", re.IGNORECASE)
 _TERRAFORM_NAME = re.compile(r"\.(?:tf|tf\.json|tfvars|tfvars\.json|tfplan\.json)$", re.IGNORECASE)
 
 # Leading space is [ \t], not \s: a \s run crosses line ends, and on a file of blank lines every
-# line start would then scan all the rest (quadratic; minutes for a few megabytes).
-_K8S_API = re.compile(r'^(?:apiVersion\s*:|[ \t]*"apiVersion"\s*:)', re.MULTILINE)
-_K8S_KIND = re.compile(r'^(?:kind\s*:|[ \t]*"kind"\s*:)', re.MULTILINE)
+# line start would then scan all the rest (quadratic; minutes for a few megabytes). Keys are looked
+# for at a document's own indentation, which is column 0 in most files but not
+# in all: YAML allows a top-level mapping indented by any amount, and kubectl applies it.
+_SIGNATURE_KEYS = "apiVersion|kind|AWSTemplateFormatVersion|Resources|services"
+_KEY_LINE = re.compile(rf'^([ \t]*)["\']?({_SIGNATURE_KEYS})["\']?[ \t]*:', re.MULTILINE)
+_FLOW_KEY = re.compile(rf'(?:^|[{{,])[ \t]*["\']?({_SIGNATURE_KEYS})["\']?[ \t]*:', re.MULTILINE)
+_DOCUMENT_MARK = re.compile(r"^---(?=[ \t\n]|$)[ \t]*", re.MULTILINE)
+_CONTENT_LINE = re.compile(r"^([ \t]*)([^ \t\n#%])", re.MULTILINE)
 _TF_PLAN_START = re.compile(r'^\s*\{\s*"(?:format_version|terraform_version)"\s*:')
-_CFN_VERSION = re.compile(r'^[ \t]*"?AWSTemplateFormatVersion"?\s*:', re.MULTILINE)
-_CFN_RESOURCES = re.compile(r'^[ \t]*"?Resources"?\s*:', re.MULTILINE)
 _CFN_AWS_TYPE = re.compile(r'"?Type"?\s*:\s*["\']?AWS::')
-_COMPOSE_SERVICES = re.compile(r'^(?:services\s*:|\s{0,4}"services"\s*:\s*\{)', re.MULTILINE)
-_COMPOSE_SERVICE_KEYS = re.compile(r"^[ \t]+(?:image|build)\s*:|\"(?:image|build)\"\s*:", re.MULTILINE)
+_COMPOSE_SERVICE_KEYS = re.compile(r"^[ \t]+(?:image|build)\s*:|[\"{,][ \t]*\"?(?:image|build)\"?\s*:", re.MULTILINE)
+_JSON_K8S = (re.compile(r'"apiVersion"\s*:'), re.compile(r'"kind"\s*:'))
+_JSON_CFN = re.compile(r'"AWSTemplateFormatVersion"\s*:|"Type"\s*:\s*"AWS::')
+_MAX_INDENTS = 8
+# hullscan's own reports, known by how they begin (the first few kilobytes), whatever their name:
+# judging one would report the example tokens of the rule documentation SARIF embeds.
+_REPORT_HEAD = 8192
+_OWN_REPORTS = (
+    ("sarif", re.compile(r'"driver"\s*:\s*\{\s*"name"\s*:\s*"hullscan"')),
+    ("gitlab-sast", re.compile(r'"(?:analyzer|scanner)"\s*:\s*\{\s*"id"\s*:\s*"hullscan"')),
+    ("junit", re.compile(r'^(?:<\?xml[^>\n]*\?>\s*)?<testsuites name="hullscan"')),
+    ("json", re.compile(r'^\s*\{\s*"version"\s*:\s*"[^"\n]{0,40}"\s*,\s*"findings"\s*:\s*\[')),
+    ("codeclimate", re.compile(r'^\s*\[\s*\{\s*"type"\s*:\s*"issue"\s*,\s*"check_name"\s*:\s*"([A-Z]{3}\d{3})"'
+                               r'\s*,\s*"description"\s*:\s*"\1 ')),
+    ("markdown", re.compile(r"^## hullscan: (?:no findings|\d+ findings?)\n")),
+)
 
 
 @dataclass(frozen=True)
@@ -60,12 +77,44 @@ def classify_name(name: str) -> str:
     return "text"
 
 
-_JSON_K8S = (re.compile(r'"apiVersion"\s*:'), re.compile(r'"kind"\s*:'))
-_JSON_CFN = re.compile(r'"AWSTemplateFormatVersion"\s*:|"Type"\s*:\s*"AWS::')
+def own_report(text: str) -> str:
+    """The format of a report hullscan wrote ("sarif", "json", ...), or "" for any other text."""
+    head = text[:_REPORT_HEAD]
+    return next((name for name, pattern in _OWN_REPORTS if pattern.search(head)), "")
+
+
+def _top_indents(text: str) -> tuple[set[str], bool]:
+    """The indentation of each document's first line of content, and whether some document is in
+    flow style (`{...}`: one-line JSON saved as YAML). A document's top-level keys sit at its
+    first content line's indentation; comments, directives and blank lines come before it."""
+    indents: set[str] = set()
+    flow = False
+    for start in [0] + [mark.end() for mark in _DOCUMENT_MARK.finditer(text)]:
+        if start and text[start:start + 1] not in ("", "\n", "#"):  # `--- {kind: Pod}`
+            flow = flow or text[start] in "{["
+            continue
+        content = _CONTENT_LINE.search(text, start)
+        if content is None:
+            continue
+        if content.group(2) in "{[":
+            flow = True
+        elif len(indents) < _MAX_INDENTS:
+            indents.add(content.group(1))
+    return indents, flow
+
+
+def _top_keys(text: str) -> set[str]:
+    """Which of the keys that tell formats apart appear at a document's top level (at its own
+    indentation; in a flow-style document, anywhere as a key)."""
+    indents, flow = _top_indents(text)
+    found = {match.group(2) for match in _KEY_LINE.finditer(text) if match.group(1) in indents}
+    if flow:
+        found.update(match.group(1) for match in _FLOW_KEY.finditer(text))
+    return found
 
 
 def classify_content(name: str, text: str) -> str:
-    """For YAML and JSON: kubernetes, cloudformation, compose, or "" (none of them)."""
+    """For YAML and JSON: kubernetes, cloudformation, compose, terraform (a plan), or "" (none)."""
     if name.lower().endswith(".json"):
         if _TF_PLAN_START.match(text) and '"planned_values"' in text:
             return "terraform"  # `terraform show -json` output: a fully evaluated plan
@@ -75,13 +124,14 @@ def classify_content(name: str, text: str) -> str:
         if all(pattern.search(text) for pattern in _JSON_K8S):
             return "kubernetes"
         return ""
-    if _CFN_VERSION.search(text) or (_CFN_RESOURCES.search(text) and _CFN_AWS_TYPE.search(text)):
+    keys = _top_keys(text)
+    if "AWSTemplateFormatVersion" in keys or ("Resources" in keys and _CFN_AWS_TYPE.search(text)):
         return "cloudformation"
-    if _K8S_API.search(text) and _K8S_KIND.search(text):
+    if {"apiVersion", "kind"} <= keys:
         return "kubernetes"
-    if _COMPOSE_NAME.match(name) and not name.lower().endswith(".json"):
+    if _COMPOSE_NAME.match(name):
         return "compose"
-    if _COMPOSE_SERVICES.search(text) and _COMPOSE_SERVICE_KEYS.search(text):
+    if "services" in keys and _COMPOSE_SERVICE_KEYS.search(text):
         return "compose"
     return ""
 

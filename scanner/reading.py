@@ -1,7 +1,9 @@
 """Reading one file: size and encoding checks, classification, and parsing under a time budget.
 
 A file that a structured type claims (by name, or by content for YAML and JSON) and that can't be
-read is an error; anything else unreadable is text nobody asked for, and is skipped quietly.
+read is an error; a `.yaml`/`.yml`/`.json` file that can't be read is a note; anything else
+unreadable is text nobody asked for, and is skipped quietly. hullscan's own reports are never
+judged (a note names them): the rule documentation SARIF embeds holds example tokens.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.config import Config
-from scanner.discover import SourceFile, classify_content, classify_name, file_type
+from scanner.decoding import NotText, decode
+from scanner.discover import SourceFile, classify_content, classify_name, file_type, own_report
 from scanner.findings import ScanError
 from scanner.inputs import ParsedFile
 
@@ -23,11 +26,32 @@ def _claimed(name: str, head: bytes, forced: str) -> bool:
     return by_name == "yaml" and bool(classify_content(name, head.decode("utf-8", "replace")))
 
 
+def _unread(source: SourceFile, data: bytes, forced: str, problem: NotText) -> ScanError | str | None:
+    """What to say about a file that is not text: an error when a structured type claims it, a
+    note for a YAML or JSON name (never dropped silently), nothing for other files."""
+    reason = "binary file, not text" if problem.offset is None else f"not valid UTF-8 (byte {problem.offset})"
+    if _claimed(source.path.name, data[:65536], forced):
+        line = data[:problem.offset].count(b"\n") + 1 if problem.offset is not None else 0
+        return ScanError(source.rel, reason, line)
+    if classify_name(source.path.name) == "yaml":
+        return f"skipped {source.rel}: {reason}"
+    return None
+
+
+def scan_type(name: str, text: str, forced: str, from_stdin: bool) -> str:
+    """The type to scan a file as. Standard input is classified by content like a file: its name
+    (`stdin`, or a `--stdin-name` without a YAML suffix) says nothing about what was piped in."""
+    if from_stdin and not forced and classify_name(name) == "text":
+        return classify_content(name, text) or "text"
+    return file_type(name, text, forced)
+
+
 def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = None
                 ) -> ParsedFile | ScanError | str | None:
     """Read, classify and parse one file. An unreadable file no structured type claims is skipped:
-    None for binary or non-UTF-8 text, a note (str) when it is over the size limit. A claimed
-    file that can't be read is an error with the reason."""
+    None for binary or undecodable text (a note for a YAML or JSON name), a note (str) when it is
+    over the size limit or is a report hullscan wrote. A claimed file that can't be read is an
+    error with the reason."""
     if source.problem:
         return ScanError(source.rel, source.problem)
     forced = source.forced_type or config.forced_type
@@ -46,16 +70,14 @@ def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = N
             data = source.path.read_bytes()
     except OSError as exc:
         return ScanError(source.rel, f"cannot read: {exc.strerror or exc}")
-    if b"\x00" in data[:8192]:
-        return ScanError(source.rel, "binary file, not text") if _claimed(name, data[:65536], forced) else None
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if not _claimed(name, data[:65536], forced):
-            return None
-        line = data[: exc.start].count(b"\n") + 1
-        return ScanError(source.rel, f"not valid UTF-8 (byte {exc.start})", line)
-    kind = file_type(name, text, forced)
+        text = decode(data)
+    except NotText as problem:
+        return _unread(source, data, forced, problem)
+    report = own_report(text)
+    if report and not forced:
+        return f"skipped {source.rel}: a {report} report written by hullscan, not judged"
+    kind = scan_type(name, text, forced, stdin_data is not None)
     outcome = parse_text(source, kind, text, budget=config.limits.file_timeout, use_cache=config.use_cache)
     if isinstance(outcome, ScanError) and kind != "text":  # still read for secrets
         return ParsedFile(rel=source.rel, type="text", text=text, path=source.path, error=outcome)

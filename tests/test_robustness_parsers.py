@@ -91,3 +91,97 @@ def test_every_parser_is_tested() -> None:
     assert {"kubernetes", "compose", "cloudformation"} <= set(KINDS)
     assert all(cases_for(kind) for kind in KINDS)
     assert PARSED_FIXTURES
+
+
+# Shapes that decide what a consumer reads: the reader must agree with a small reference model
+# of kubectl's decoder (go-yaml v2) and of Compose's (go-yaml v3), whatever the keys and order.
+KEYS = st.sampled_from(["a", "b", "c", "kind", "privileged"])
+WORDS = st.sampled_from(["v1", "x", "true", "false", "y", "no", "7"])
+PAIRS = st.lists(st.tuples(KEYS, WORDS), min_size=1, max_size=8)
+
+
+def _plain_documents(text: str, kubernetes: bool = True) -> list[object]:
+    from scanner.nodes import to_plain
+    from scanner.parse.yaml import parse_documents, parse_manifests
+
+    return [to_plain(d) for d in (parse_manifests(text, "p.yaml") if kubernetes else parse_documents(text, "p.yaml"))]
+
+
+def _core_1_2(word: str) -> object:
+    """The WORDS as the YAML 1.2 core schema (and go-yaml v3, hence Compose) reads them."""
+    return {"true": True, "false": False, "7": 7}.get(word, word)
+
+
+def _go_v2(word: str) -> object:
+    from scanner.parse.yaml import go_yaml_v2_value
+
+    return go_yaml_v2_value(word)
+
+
+@FUZZ
+@given(pairs=PAIRS)
+def test_duplicate_keys_keep_the_last_value(pairs: list[tuple[str, str]]) -> None:
+    text = "".join(f"{key}: {word}\n" for key, word in pairs)
+    expected = {key: _go_v2(word) for key, word in pairs}
+    assert _plain_documents("apiVersion: v1\nkind: ConfigMap\ndata:\n" + "".join(
+        f"  {key}: {word}\n" for key, word in pairs))[0]["data"] == expected
+    assert _plain_documents(text, kubernetes=False)[0] == {key: _core_1_2(word) for key, word in pairs}
+
+
+@FUZZ
+@given(before=PAIRS, merged=st.lists(PAIRS, min_size=1, max_size=3), after=PAIRS)
+def test_merges_follow_go_yaml(before: list[tuple[str, str]], merged: list[list[tuple[str, str]]],
+                               after: list[tuple[str, str]]) -> None:
+    """kubectl (go-yaml v2): a merge applies where it stands, earlier merged mappings winning;
+    Compose (go-yaml v3): explicit keys always win, then the earlier merged mapping."""
+    flows = ", ".join("{" + ", ".join(f"{k}: {w}" for k, w in pairs) + "}" for pairs in merged)
+    body = "".join(f"  {k}: {w}\n" for k, w in before) + f"  <<: [{flows}]\n" + "".join(
+        f"  {k}: {w}\n" for k, w in after)
+    kube: dict[str, object] = {k: _go_v2(w) for k, w in before}
+    for pairs in reversed(merged):
+        kube.update({k: _go_v2(w) for k, w in pairs})
+    kube.update({k: _go_v2(w) for k, w in after})
+    assert _plain_documents("data:\n" + body)[0]["data"] == kube
+
+    compose: dict[str, object] = {}
+    for pairs in merged:
+        for k, w in dict(pairs).items():
+            compose.setdefault(k, _core_1_2(w))
+    compose.update({k: _core_1_2(w) for k, w in before + after})
+    assert _plain_documents("data:\n" + body, kubernetes=False)[0]["data"] == compose
+
+
+@FUZZ
+@given(kinds=st.lists(st.sampled_from(["Pod", "CustomResourceDefinition", '"CustomResourceDefinition"']),
+                      min_size=1, max_size=4),
+       indent=st.sampled_from(["", "  ", "    "]))
+def test_a_document_is_dropped_only_when_its_last_kind_is_a_crd(kinds: list[str], indent: str) -> None:
+    document = "".join(f"{indent}{line}\n" for line in
+                       ["apiVersion: v1", *(f"kind: {kind}" for kind in kinds), "metadata: {name: x}"])
+    other = "apiVersion: v1\nkind: Pod\nmetadata: {name: other}\n"
+    documents = _plain_documents(document + "---\n" + other)
+    dropped = kinds[-1].strip('"') == "CustomResourceDefinition"
+    assert len(documents) == (1 if dropped else 2)
+    assert documents[-1]["metadata"] == {"name": "other"}
+
+
+MANIFEST_VALUES = st.dictionaries(st.sampled_from(["app", "tier", "team"]), st.sampled_from(["web", "db", "x"]),
+                                  min_size=1, max_size=3)
+
+
+@FUZZ
+@given(labels=MANIFEST_VALUES, indent=st.sampled_from(["", " ", "  ", "    "]),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32"]))
+def test_indentation_and_encoding_change_nothing(labels: dict[str, str], indent: str, encoding: str) -> None:
+    """A manifest indented as a whole, or saved in another encoding kubectl or PowerShell uses,
+    is classified, decoded and parsed the same, line for line."""
+    from scanner.decoding import decode
+
+    lines = ["apiVersion: v1", "kind: Pod", "metadata:", "  name: web", "  labels:",
+             *(f"    {key}: {value}" for key, value in labels.items())]
+    text = "".join(indent + line + "\n" for line in lines)
+    decoded = decode(text.encode(encoding))
+    assert decoded == text
+    assert file_type("pod.yaml", decoded) == "kubernetes"
+    (document,) = _plain_documents(decoded)
+    assert document["metadata"] == {"name": "web", "labels": labels}

@@ -31,11 +31,13 @@ def build(files: Sequence[ParsedFile], config: Config, kubernetes: Any = None, c
             result.containers.extend(from_object(obj))
     if "compose" in types:
         from scanner.adapters.compose import from_document
+        from scanner.adapters.compose_vars import dotenv_names
 
         for parsed in files:
             if parsed.type == "compose":
+                defined = dotenv_names(parsed.path, config.root, config.limits.max_file_bytes)
                 for document in parsed.tree or ():
-                    result.containers.extend(from_document(document))
+                    result.containers.extend(from_document(document, defined))
     if types.intersection(("terraform", "cloudformation")):
         result.containers.extend(_from_cloud(files, config, cloud))
     return result

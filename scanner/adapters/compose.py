@@ -2,7 +2,9 @@
 
 Compose writes several settings as strings (`pid: host`, `security_opt: [no-new-privileges:true]`,
 `./data:/data:ro`); they are read here into the model's values, keeping the location of the string
-they came from. `${VAR}` interpolation is decided when Compose runs, so such values stay unknown.
+they came from. Interpolation is applied first (`compose_vars`): a default such as
+`${PRIV:-true}` is what runs where the variable is unset, so it is a known value; `${VAR}` stays
+unknown.
 `x-` extension fields merged in with `<<: *anchor` are already resolved by the YAML parser.
 """
 
@@ -13,17 +15,21 @@ from collections.abc import Iterator
 
 from scanner.adapters.common import (docker_security_options, host_mode, items, keyed, mapping, pick,
                                      settled, synthetic)
+from scanner.adapters.compose_vars import resolved
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
 from scanner.nodes import Location, Mapping, Node, Scalar, dig, strings, text, truth
 
 _HOST_PATH = re.compile(r"^(?:/|\./|\.\./|~|\.$|[A-Za-z]:[\\/])")
 
 
-def from_document(document: Node) -> Iterator[ContainerSpec]:
+def from_document(document: Node, defined: frozenset[str] = frozenset()) -> Iterator[ContainerSpec]:
+    """`defined`: the variables the project's `.env` sets (their references stay unknown)."""
     services = mapping(dig(document, "services"))
     for name, service in services.items() if services else ():
         if isinstance(service, Mapping):
-            yield from_service(name, service, services.keys[name])
+            interpolated = resolved(service, defined)
+            assert isinstance(interpolated, Mapping)
+            yield from_service(name, interpolated, services.keys[name])
 
 
 def from_service(name: str, service: Mapping, loc: Location) -> ContainerSpec:

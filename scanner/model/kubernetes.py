@@ -253,9 +253,17 @@ def build(files: Sequence[ParsedFile], config: Config, kustomize: Kustomizations
             continue
         hint, placeholder = kustomize.namespace_of(parsed.rel), release_namespace(parsed)
         rendering = str(getattr(parsed.origin, "rendering", ""))
-        for document in parsed.tree or ():
-            for obj in objects_in(document, parsed.rel, hint, placeholder):
-                if not obj.api_version.startswith("kustomize.config.k8s.io"):
-                    result.add(replace(obj, patched=kustomize.patched(parsed.rel, obj.kind, obj.name),
-                                       rendered=rendering))
+        found = [obj for document in parsed.tree or ()
+                 for obj in objects_in(document, parsed.rel, hint, placeholder)
+                 if not obj.api_version.startswith("kustomize.config.k8s.io")]
+        for obj in applied(found):
+            result.add(replace(obj, patched=kustomize.patched(parsed.rel, obj.kind, obj.name), rendered=rendering))
     return result
+
+
+def applied(objects: list[KubeObject]) -> list[KubeObject]:
+    """The objects of one file (or stream) that `kubectl apply` leaves in the cluster: of several
+    with the same kind, namespace and name, the last, since each one applied replaces the one
+    before. Objects named by `generateName` are all created, so all are kept."""
+    last = {obj.key: index for index, obj in enumerate(objects) if text(dig(obj.node, "metadata", "name"))}
+    return [obj for index, obj in enumerate(objects) if last.get(obj.key, index) == index]

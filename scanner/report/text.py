@@ -13,6 +13,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scanner.decoding import NotText, decode
 from scanner.findings import SEVERITIES, Finding
 from scanner.report import ReportOptions, may_show_secret, pluralize, severity_counts, shown
 
@@ -61,8 +62,8 @@ class Sources:
             target = (self.root / path).resolve()
             if not target.is_relative_to(self.root) or not target.is_file():
                 return None
-            return target.read_text(encoding="utf-8", errors="replace").splitlines()
-        except (OSError, ValueError, RuntimeError):
+            return decode(target.read_bytes()).splitlines()  # as the scan read it: UTF-16 too
+        except (OSError, ValueError, RuntimeError, NotText):
             return None
 
 
