@@ -17,6 +17,7 @@ from scanner.config import Config
 from scanner.discover import RENDER_ROOTS, SourceFile
 from scanner.findings import Finding, Hit, ScanError, fingerprint
 from scanner.inputs import ParsedFile
+from scanner.secrets.exposure import Exposure
 
 MODEL_BUILDERS = {
     "dockerfile": "scanner.model.dockerfile:build",
@@ -44,6 +45,7 @@ class ScanResult:
     rules: list[Rule] = field(default_factory=list)
     files: int = 0
     types: dict[str, int] = field(default_factory=dict)
+    exposure: Exposure = field(default_factory=Exposure)  # where secrets are, for reporters to hide
 
 
 def _import(target: str) -> Any:
@@ -172,6 +174,8 @@ def _gather(results: Iterable[Any], plan: Any, result: ScanResult) -> None:
     for unit in results:
         result.errors.extend(unit.errors)
         result.notes.extend(unit.notes)
+        if unit.exposure is not None:
+            result.exposure.merge(unit.exposure)
         for kind in unit.types:
             result.types[kind] = result.types.get(kind, 0) + 1
         result.files += len(unit.types)

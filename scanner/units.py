@@ -71,6 +71,7 @@ class UnitResult:
     origins: dict[str, Any] = field(default_factory=dict)
     remapped: bool = False
     cluster: Any = None
+    exposure: Any = None  # scanner.secrets.exposure.Exposure: where the unit's files hold secrets
 
 
 def plan_units(sources: Sequence[SourceFile], read_already: Sequence[ParsedFile] = (),
@@ -184,6 +185,9 @@ def scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
     result.types = [item.type for item in parsed]
     if not parsed:
         return result
+    from scanner.secrets.exposure import of_files
+
+    result.exposure = of_files(parsed)
     seed = {"kustomize": plan.kustomize} if plan.kustomize is not None else {}
     models = Models(parsed, plan.config, seed)
     result.findings, result.ran = _judge(parsed, plan, models, result)
