@@ -167,7 +167,9 @@ def finish(result: Any, options: ScanOptions, config: Config, targets: list[tupl
     from scanner.settings import describe
 
     if options.write_baseline:
-        baseline.write(options.write_baseline, result.findings, describe(config))
+        from scanner.report.neutral import neutral
+
+        baseline.write(options.write_baseline, neutral(result).findings, describe(config))
         print(f"hullscan: recorded {len(result.findings)} finding(s) in {options.write_baseline}",
               file=sys.stderr)
         return EXIT_OK
@@ -178,10 +180,13 @@ def finish(result: Any, options: ScanOptions, config: Config, targets: list[tupl
             print(f"hullscan: {exc}", file=sys.stderr)
             return EXIT_USAGE
         result.findings, old = baseline.split(result.findings, known, options.baseline.name)
+        result.notes.extend(known.notes)
         result.suppressed.extend(old)
     write_reports(result, options, config, targets)
+    from scanner.boundary import printable
+
     for note in result.notes:
-        print(f"hullscan: {note}", file=sys.stderr)
+        print(f"hullscan: {printable(result.exposure.mask(note))}", file=sys.stderr)
     failed = _fails(result.findings, config.fail_on)
     if result.errors and not options.ignore_parse_errors:
         failed = True

@@ -12,7 +12,7 @@ What is left to a format is its own syntax (XML, Markdown), which its module esc
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
 from scanner.boundary import printable
@@ -39,7 +39,7 @@ def neutral(result: ScanResult) -> ScanResult:
 
 
 def _cleaner(exposure: Exposure) -> Callable[[str], str]:
-    @lru_cache(maxsize=None)  # one cleaner per report: paths and names repeat on every finding
+    @cache  # one cleaner per report: paths and names repeat on every finding
     def safe(text: str) -> str:
         return printable(exposure.mask(text))
 

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 
 from scanner.boundary import printable
 from scanner.findings import SEVERITIES, Finding
-from scanner.report import ReportOptions, may_show_secret, pluralize, severity_counts, shown
+from scanner.report import (
+    ReportOptions,
+    may_show_secret,
+    pluralize,
+    severity_counts,
+    shown,
+)
 
 if TYPE_CHECKING:
     from scanner.engine import ScanResult
