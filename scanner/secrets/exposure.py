@@ -8,9 +8,9 @@ on every file whether or not a secret rule is selected) and the values themselve
 only. Reporters then hide the source line where a secret is and replace any secret value that a
 message, name or error happens to quote (a rendered image reference, a parse error's excerpt).
 
-A match that a false-positive filter rejects is still hidden, unless every filter that fired
-says the value is not a value at all (a `${VAR}` reference, a file path, `true`): a real password
-that a heuristic judged low in entropy must not be printed just because no rule reports it.
+A match that a false-positive filter rejects is still hidden, unless a filter that fired says the
+value is not a value at all (a `${VAR}` reference, a file path, `true`): a real password that a
+heuristic judged low in entropy must not be printed just because no rule reports it.
 """
 
 from __future__ import annotations
@@ -30,12 +30,13 @@ NOT_A_VALUE = frozenset({"template", "reference", "env-var-name", "file-path", "
                          "placeholder", "public-certificate", "url"})
 BY_NAME_ONLY = frozenset({"SEC016", "SEC017"})  # rules that know a secret by the key it is assigned to
 MIN_VALUE = 4  # characters: a shorter "secret" quoted in a message is not worth hiding words for
+MIN_DOUBTED = 8  # the same for a value a false-positive filter doubts
 MAX_VALUE = 2048
 
 
 def exposed(match: SecretMatch) -> bool:
     """Whether a match may be a real secret value (see the module docstring)."""
-    return not match.filtered_by or any(name not in NOT_A_VALUE for name in match.filtered_by)
+    return NOT_A_VALUE.isdisjoint(match.filtered_by)
 
 
 @dataclass
@@ -52,8 +53,11 @@ class Exposure:
             if path:
                 last = max(match.loc.end_line, match.loc.line)
                 self.lines.setdefault(path, set()).update(range(match.loc.line, last + 1))
+            # A short value a filter doubts (`admin`) hides its line, but is not cut out of every
+            # message that says `cluster-admin`.
+            shortest = MIN_VALUE if not match.filtered_by else MIN_DOUBTED
             for value in (match.value, text[match.start:match.end] if text else ""):
-                if MIN_VALUE <= len(value) <= MAX_VALUE:
+                if shortest <= len(value) <= MAX_VALUE:
                     self.values.add(value)
 
     def add_file(self, parsed: ParsedFile) -> None:

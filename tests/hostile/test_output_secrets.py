@@ -12,22 +12,24 @@ import pytest
 from tests.attacks import leaked, run_hullscan, write_tree
 
 FORMATS = ("text", "json", "sarif", "junit", "gitlab-sast", "codeclimate", "markdown")
-TOKEN = "ghp_" + "Zq4Lm8Rt2Wx6Ys0Np3Kv7Bj1Hd5Gf9Ce2Ua"  # the shape of a GitHub token, issued by no one
+# The shape of GitHub tokens, issued by no one; one for each file, so that each file's line is
+# hidden by what the detectors find in that file, not by a value seen in another.
+TOKENS = {name: f"ghp_{name}Zq4Lm8Rt2Wx6Ys0Np3Kv7Bj1Hd5Gf9Ce2Ua"[:40] for name in ("run", "flow", "json")}
 PASSWORD = "Summer2024!"
 
 # Each a line a non-secret rule reports, with a secret on it.
 TREE = {
     # DKR030 (a script piped into a shell) reports the RUN that holds a bearer token.
     "Dockerfile": "FROM alpine:3.20\n"
-                  f'RUN curl -H "Authorization: Bearer {TOKEN}" https://example.org/x.sh | sh\n',
+                  f'RUN curl -H "Authorization: Bearer {TOKENS["run"]}" https://example.org/x.sh | sh\n',
     # CTR0xx rules report the container, written in flow style with its env on the same line.
     "pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
                 '  containers: [{name: web, image: "nginx:latest", env: [{name: API_TOKEN, value: "'
-                + TOKEN + '"}]}]\n',
+                + TOKENS["flow"] + '"}]}]\n',
     # One-line JSON: every finding is on line 1, next to the token.
     "deploy.json": json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "api"},
                                "spec": {"containers": [{"name": "api", "image": "nginx:latest",
-                                                        "env": [{"name": "GH", "value": TOKEN}]}]}}),
+                                                        "env": [{"name": "GH", "value": TOKENS["json"]}]}]}}),
 }
 
 
@@ -43,8 +45,9 @@ def test_a_token_on_a_line_another_rule_reports_is_never_printed(tokens: Path, f
     run = run_hullscan("scan", ".", "--format", fmt, *args, cwd=tokens)
     assert run.returncode == 1, run.stderr
     assert "DKR030" in run.stdout and "CTR001" in run.stdout
-    assert not leaked(run.stdout, TOKEN) and not leaked(run.stderr, TOKEN)
-    assert not leaked(run.stdout, TOKEN[4:20])
+    for token in TOKENS.values():
+        assert not leaked(run.stdout, token) and not leaked(run.stderr, token)
+        assert not leaked(run.stdout, token[4:20])
 
 
 def test_the_text_report_still_shows_lines_without_a_secret(tokens: Path) -> None:
