@@ -15,10 +15,10 @@ from urllib.parse import quote
 import attr
 import sarif_om as om
 
+from scanner.rule_docs import sections_markdown, sections_text
 from scanner.findings import Finding, ScanError, severity_rank
 from scanner.nodes import Location
 from scanner.report import TOOL_NAME, ReportOptions, add_note, json_text, shown
-from scanner.rule_docs import sections_markdown, sections_text
 
 if TYPE_CHECKING:
     from scanner.catalog import Rule
