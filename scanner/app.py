@@ -268,8 +268,10 @@ def finish(result: Any, options: ScanOptions, config: Config, targets: list[tupl
     from scanner.settings import describe
 
     if options.write_baseline:
+        from scanner.report.neutral import neutral
+
         try:
-            baseline.write(options.write_baseline, result.findings, describe(config))
+            baseline.write(options.write_baseline, neutral(result).findings, describe(config))
         except OSError as exc:
             print(f"hullscan: cannot write {options.write_baseline}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -283,13 +285,16 @@ def finish(result: Any, options: ScanOptions, config: Config, targets: list[tupl
             print(f"hullscan: {exc}", file=sys.stderr)
             return EXIT_USAGE
         result.findings, old = baseline.split(result.findings, known, options.baseline.name)
+        result.notes.extend(known.notes)
         result.suppressed.extend(old)
+    from scanner.boundary import printable
+
     result.notes[:0] = config.notes
     unjudged = _unjudged(result)
     result.notes.extend(unjudged)
     written = write_reports(result, options, config, targets)
     for note in result.notes:
-        print(f"hullscan: {note}", file=sys.stderr)
+        print(f"hullscan: {printable(result.exposure.mask(note))}", file=sys.stderr)
     if getattr(result, "unfinished", None):
         print(f"hullscan: {len(result.unfinished)} file(s) not scanned: the scan did not finish", file=sys.stderr)
     failed = (_fails(result.findings, config.fail_on) or bool(getattr(result, "unfinished", None))

@@ -262,9 +262,10 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-# C0 and C1 controls, DEL, and the bidirectional overrides that make text read differently from
-# what it is ("trojan source"); tab is kept only where a format allows it (never, here).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, the bidirectional overrides that make text read differently from what
+# it is ("trojan source"), lone surrogates (a file name's undecodable bytes: no encoder writes
+# them) and the two noncharacters XML forbids; tab is kept only where a format allows it (never).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 def printable(text: str) -> str:

@@ -17,6 +17,7 @@ from scanner.config import Config
 from scanner.discover import RENDER_ROOTS, SourceFile
 from scanner.findings import Finding, Hit, ScanError, fingerprint
 from scanner.inputs import ParsedFile
+from scanner.secrets.exposure import Exposure
 
 MODEL_BUILDERS = {
     "dockerfile": "scanner.model.dockerfile:build",
@@ -45,6 +46,7 @@ class ScanResult:
     files: int = 0
     types: dict[str, int] = field(default_factory=dict)
     unfinished: list[str] = field(default_factory=list)  # files not scanned: the deadline passed
+    exposure: Exposure = field(default_factory=Exposure)  # where secrets are, for reporters to hide
 
 
 def _import(target: str) -> Any:
@@ -176,6 +178,8 @@ def _gather(results: Iterable[Any], plan: Any, result: ScanResult) -> None:
         result.errors.extend(unit.errors)
         result.notes.extend(unit.notes)
         result.unfinished.extend(unit.unfinished)
+        if unit.exposure is not None:
+            result.exposure.merge(unit.exposure)
         for kind in unit.types:
             result.types[kind] = result.types.get(kind, 0) + 1
         result.files += len(unit.types)

@@ -74,6 +74,7 @@ class UnitResult:
     remapped: bool = False
     cluster: Any = None
     unfinished: list[str] = field(default_factory=list)  # files not scanned: the deadline passed
+    exposure: Any = None  # scanner.secrets.exposure.Exposure: where the unit's files hold secrets
 
 
 def plan_units(sources: Sequence[SourceFile], read_already: Sequence[ParsedFile] = (),
@@ -206,6 +207,9 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
     result.types = [item.type for item in parsed]
     if not parsed:
         return result
+    from scanner.secrets.exposure import of_files
+
+    result.exposure = of_files(parsed)
     seed = {"kustomize": plan.kustomize} if plan.kustomize is not None else {}
     models = Models(parsed, plan.config, seed)
     result.findings, result.ran = _judge(parsed, plan, models, result)

@@ -24,7 +24,7 @@ def test_escapes_text_from_files(tmp_path):
     row = next(line for line in text.splitlines() if "Dockerfile" in line)
     assert row.count(" | ") == 2
     assert "<img" not in text and "[x](http" not in text and "@team" not in text
-    assert r"\[x\](http://evil)" in text
+    assert r"\[x\](`http://evil`)" in text  # a bare URL is code, never a link
 
 
 def test_escape():

@@ -119,7 +119,7 @@ def test_baseline_reports_only_new_findings_and_survives_line_shifts(tmp_path: P
     (tmp_path / "pod.yaml").write_text(POD.format(annotations="", trailing=""))
     assert main(["scan", "--select", "CTR002", "--write-baseline", "base.json"]) == 0
     baseline = json.loads((tmp_path / "base.json").read_text())
-    assert baseline["version"] == 1 and baseline["configuration"]["select"] == ["CTR002"]
+    assert baseline["version"] == 2 and baseline["configuration"]["select"] == ["CTR002"]
     (tmp_path / "pod.yaml").write_text("# a new comment\n\n" + POD.format(annotations="", trailing=""))
     capsys.readouterr()
     assert main(["scan", "--select", "CTR002", "--baseline", "base.json", "--format", "json"]) == 0

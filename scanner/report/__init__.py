@@ -2,7 +2,9 @@
 
 Every format is `render(result: ScanResult, options: ReportOptions) -> str`, named in `FORMATS` and
 imported only when asked for, so a text run never loads the SARIF object model. A reporter reads
-findings, errors and the selected rules; it never looks at a parser or a rule's logic.
+findings, errors and the selected rules; it never looks at a parser or a rule's logic. `render`
+gives it the result with names, paths and messages already neutralised (`scanner.report.neutral`),
+so no format can forget to mask a secret or escape a newline.
 
 A reporter that has to cut its output (SARIF keeps within what GitHub reads) says so by adding a
 line to `result.notes`; the command line prints the notes on stderr after writing every report, so
@@ -77,7 +79,11 @@ def get_renderer(name: str) -> Renderer:
 
 
 def render(name: str, result: ScanResult, options: ReportOptions) -> str:
-    return get_renderer(name)(result, options)
+    """The report in format `name`, from a copy of `result` whose every string from the scanned
+    tree has its secrets masked and its control characters escaped (`scanner.report.neutral`)."""
+    from scanner.report.neutral import neutral
+
+    return get_renderer(name)(neutral(result), options)
 
 
 def json_text(data: object) -> str:

@@ -8,16 +8,22 @@ with their reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from itertools import groupby
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
+from scanner.boundary import printable
 from scanner.findings import Finding
 from scanner.report import TOOL_NAME, ReportOptions, shown
 
 if TYPE_CHECKING:
     from scanner.engine import ScanResult
+
+# Characters XML 1.0 forbids even as character references; names arrive printable already, so
+# this only guards text that did not come through `scanner.report.neutral`.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _key(finding: Finding) -> tuple[str, str, str]:
@@ -51,7 +57,7 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     failing_rules = {f.rule for f in result.findings}
     for rule in result.rules:
         if rule.id not in failing_rules:
-            _case(suite, f"{rule.id} {rule.name}", "no findings")
+            _case(suite, printable(f"{rule.id} {rule.name}"), "no findings")
     for error in result.errors:
         case = _case(suite, "parse", error.path)
         where = f"{error.path}:{error.line}" if error.line else error.path
@@ -65,4 +71,5 @@ def render(result: ScanResult, options: ReportOptions) -> str:
                       failures=str(failures), errors=str(len(result.errors)))
     root.append(suite)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    text = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _NOT_XML.sub("", text) + "\n"

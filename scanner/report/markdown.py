@@ -22,11 +22,34 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f]")  # the rest are whitespa
 
 
 def escape(text: str) -> str:
-    """Plain text safe inside a table cell: no Markdown, no HTML, no line breaks, no @mentions."""
+    """Plain text safe inside a table cell: no Markdown, no HTML, no line breaks, no @mentions,
+    and no link: a word a renderer would link by itself is shown as code, which is never linked."""
+    words = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text).split()
+    return " ".join(_code(word) if _linkable(word) else _plain(word) for word in words)
+
+
+def _linkable(word: str) -> bool:
+    """What GitHub and GitLab link by themselves: a URL, a `www.` name, an e-mail address."""
+    lowered = word.lower()
+    return "://" in word or "www." in lowered or ("@" in word and "." in word.rpartition("@")[2])
+
+
+def _code(word: str) -> str:
+    """The link part of a word as code, the rest (`[x](` before a URL, `),` after) escaped."""
+    start = word.find("://")
+    if start >= 0:
+        while start > 0 and (word[start - 1].isalnum() or word[start - 1] in "+.-"):
+            start -= 1
+    else:
+        start = max(word.lower().find("www."), 0)  # an e-mail address is code as a whole
+    link = word[start:].rstrip(").,;:!?'\"]")
+    code = "`" + link.replace("`", "'").replace("|", "\\|") + "`"
+    return _plain(word[:start]) + code + _plain(word[start + len(link):])
+
+
+def _plain(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _SPECIAL.sub(r"\\\1", text).replace("@", "&#64;")
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)  # no escape sequence reaches a terminal
-    return " ".join(text.split())
+    return _SPECIAL.sub(r"\\\1", text).replace("@", "&#64;")
 
 
 def _rule_cell(finding: Finding, options: ReportOptions) -> str:

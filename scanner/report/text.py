@@ -1,36 +1,39 @@
 """Terminal report: findings grouped by file, each with the offending source line underlined.
 
-Colour is used only when `options.color` says so (the CLI decides: a terminal, no NO_COLOR). Text
-that comes from scanned files is stripped of control characters so a hostile file cannot drive the
-terminal, and the source line of a finding that may hold a secret is never echoed.
+Colour is used only when `options.color` says so (the CLI decides: a terminal, no NO_COLOR). Names
+and messages arrive neutralised (`scanner.report.neutral`); the source lines read here are cleaned
+the same way, so a hostile file cannot drive the terminal or start a line of its own. A source line
+is never echoed where any secret detector matched it, whatever rule the finding belongs to.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.decoding import NotText, decode
+from scanner.boundary import printable
 from scanner.findings import SEVERITIES, Finding
-from scanner.report import ReportOptions, may_show_secret, pluralize, severity_counts, shown
+from scanner.report import (
+    ReportOptions,
+    may_show_secret,
+    pluralize,
+    severity_counts,
+    shown,
+)
 
 if TYPE_CHECKING:
     from scanner.engine import ScanResult
+    from scanner.secrets.exposure import Exposure
 
 COLORS = {"critical": "1;35", "high": "1;31", "medium": "33", "low": "36", "info": "2",
           "path": "1", "dim": "2", "caret": "31"}
 MAX_LINE = 200
 SEVERITY_WIDTH = max(len(severity) for severity in SEVERITIES)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 Paint = Callable[[str, str], str]
-
-
-def clean(text: str) -> str:
-    return _CONTROL.sub("\ufffd", text)
 
 
 def _painter(color: bool) -> Paint:
@@ -67,24 +70,25 @@ class Sources:
             return None
 
 
-def source_excerpt(finding: Finding, sources: Sources, paint: Paint) -> list[str]:
-    """The offending line and a caret underline of the finding's span on it."""
-    if may_show_secret(finding):
+def source_excerpt(finding: Finding, sources: Sources, paint: Paint, exposure: Exposure) -> list[str]:
+    """The offending line and a caret underline of the finding's span on it; nothing where the
+    line holds a secret (one the scan's detectors found there, or one they find in the line)."""
+    if may_show_secret(finding) or exposure.on_line(finding.path, finding.line):
         return []
     raw = sources.line(finding.path, finding.line)
-    if raw is None or not raw.strip():
+    if raw is None or not raw.strip() or exposure.mask(raw) != raw:
         return []
-    line = clean(raw[:MAX_LINE])
+    line = printable(raw[:MAX_LINE].replace("\t", " "))
     start = min(finding.column, len(line) + 1) - 1
     end = finding.end_column - 1 if finding.end_line == finding.line else len(line)
     width = max(1, min(end, len(line)) - start)
-    pad = "".join(ch if ch == "\t" else " " for ch in line[:start])
+    pad = " " * start
     number = str(finding.line)
     return [f"    {paint('dim', number + ' |')} {line}",
             f"    {paint('dim', ' ' * len(number) + ' |')} {pad}{paint('caret', '^' * width)}"]
 
 
-def _file_lines(findings: list[Finding], sources: Sources, paint: Paint) -> list[str]:
+def _file_lines(findings: list[Finding], sources: Sources, paint: Paint, exposure: Exposure) -> list[str]:
     """A file's findings, positions and severities padded so they line up; a source excerpt is
     shown once for findings at the same span."""
     width = max(len(f"{f.line}:{f.column}") for f in findings)
@@ -92,10 +96,10 @@ def _file_lines(findings: list[Finding], sources: Sources, paint: Paint) -> list
     for number, finding in enumerate(findings):
         position = f"{finding.line}:{finding.column}".ljust(width)
         severity = paint(finding.severity, finding.severity.ljust(SEVERITY_WIDTH))
-        out.append(f"  {position}  {severity}  {finding.rule} {finding.name}  {clean(finding.message)}")
+        out.append(f"  {position}  {severity}  {finding.rule} {finding.name}  {finding.message}")
         following = findings[number + 1] if number + 1 < len(findings) else None
         if following is None or _span(following) != _span(finding):
-            out.extend(source_excerpt(finding, sources, paint))
+            out.extend(source_excerpt(finding, sources, paint, exposure))
     return out
 
 
@@ -121,8 +125,8 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     out: list[str] = []
     ordered = sorted(result.findings, key=lambda f: f.sort_key)
     for path, group in groupby(ordered, key=lambda f: f.path):
-        out.append(paint("path", clean(path)))
-        out.extend(_file_lines(list(group), sources, paint))
+        out.append(paint("path", path))
+        out.extend(_file_lines(list(group), sources, paint, result.exposure))
         out.append("")
     suppressed = shown(result, options)
     if suppressed:
@@ -130,14 +134,14 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         for finding in sorted(suppressed, key=lambda f: f.sort_key):
             reason = finding.suppression.reason if finding.suppression else ""
             kind = finding.suppression.kind if finding.suppression else ""
-            out.append(f"  {clean(finding.path)}:{finding.line}:{finding.column}  {finding.rule} "
-                       f"{finding.name}  {clean(finding.message)}  [{kind}: {clean(reason)}]")
+            out.append(f"  {finding.path}:{finding.line}:{finding.column}  {finding.rule} "
+                       f"{finding.name}  {finding.message}  [{kind}: {reason}]")
         out.append("")
     if result.errors:
         out.append(paint("path", "Errors:"))
         for error in result.errors:
             where = f"{error.path}:{error.line}" if error.line else error.path
-            out.append(f"  {clean(where)}: {clean(error.message)}")
+            out.append(f"  {where}: {error.message}")
         out.append("")
     out.append(paint("path", summary_line(result, options)))
     return "\n".join(out) + "\n"

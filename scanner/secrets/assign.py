@@ -33,7 +33,9 @@ _KEY_QUALIFIERS = frozenset({"api", "access", "private", "secret", "auth", "clie
                              "master", "account", "storage", "app", "service", "license", "webhook", "shared"})
 _TRAILING = frozenset({"base", "value", "b64", "base64"})
 _KEY_CHARS = re.compile(r"[\w.-]")
-_UNQUOTED = re.compile(r"\S*")
+# An unquoted value ends at whitespace, or at a `\n` written as two characters: inside a JSON
+# string (a SARIF report's help, a manifest embedded in JSON) that is where its line ends.
+_UNQUOTED = re.compile(r"(?:[^\s\\]|\\(?![nrt]))*")
 _AWS_SECRET_NAME = re.compile(r"aws.?secret|secret.?access.?key", re.IGNORECASE)
 _AWS_SECRET_VALUE = re.compile(r"[A-Za-z0-9/+]{40}")
 _AZURE_KEY_NAME = re.compile(r"azure|storage|account.?key", re.IGNORECASE)

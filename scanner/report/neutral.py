@@ -1,0 +1,60 @@
+"""What every reporter receives: the scan result with each string from the scanned tree made safe.
+
+Names, paths, messages, suppression reasons and errors are built from what the repository wrote
+(a resource called `evil\\n::stop-commands::x`, a file name with a newline, a rule name from a
+`rules-dir`), and a message may quote a value that is a secret. Reporters are many and grow, so
+none of them is trusted to remember: `scanner.report.render` hands each one a copy in which every
+such string has had its secrets masked (`scanner.secrets.exposure`) and then been made printable
+on one line (`scanner.boundary.printable`: control characters escaped, a leading `::` defused).
+What is left to a format is its own syntax (XML, Markdown), which its module escapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+from typing import TYPE_CHECKING
+
+from scanner.boundary import printable
+from scanner.findings import Finding, ScanError, Suppression
+from scanner.nodes import Location
+from scanner.secrets.exposure import Exposure
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scanner.engine import ScanResult
+
+
+def neutral(result: ScanResult) -> ScanResult:
+    """A copy of `result` safe to print; `notes` stays the same list, so that a reporter's note
+    (SARIF cut to size) reaches the caller."""
+    safe = _cleaner(result.exposure)
+    exposure = Exposure({safe(path): lines for path, lines in result.exposure.lines.items()},
+                        result.exposure.values)
+    return replace(result, findings=[_finding(f, safe) for f in result.findings],
+                   suppressed=[_finding(f, safe) for f in result.suppressed],
+                   errors=[ScanError(safe(e.path), safe(e.message), e.line) for e in result.errors],
+                   exposure=exposure)
+
+
+def _cleaner(exposure: Exposure) -> Callable[[str], str]:
+    @cache  # one cleaner per report: paths and names repeat on every finding
+    def safe(text: str) -> str:
+        return printable(exposure.mask(text))
+
+    return safe
+
+
+def _location(loc: Location, safe: Callable[[str], str]) -> Location:
+    return loc._replace(path=safe(loc.path))
+
+
+def _finding(finding: Finding, safe: Callable[[str], str]) -> Finding:
+    suppression = finding.suppression
+    if suppression is not None:
+        suppression = Suppression(safe(suppression.kind), safe(suppression.reason),
+                                  _location(suppression.location, safe) if suppression.location else None)
+    return replace(finding, name=safe(finding.name), path=safe(finding.path), message=safe(finding.message),
+                   resource=safe(finding.resource), checklist=tuple(safe(item) for item in finding.checklist),
+                   related=tuple(_location(loc, safe) for loc in finding.related), suppression=suppression)
