@@ -6,7 +6,7 @@ lines printed here and names the pattern that went quiet.
 
 Patterns are found three ways, so new modules are covered without being listed anywhere:
 compiled patterns anywhere in a module's globals (inside tuples, dicts, dataclass rows and class
-attributes too, and what a module's zero-argument cached builders return), regex-valued fields of registry rows (`pattern`, `anchor`, `requires` and their
+attributes too, and what a module's zero-argument cached builders return), regex-valued fields of registry rows (`pattern`, `anchor`, `requires`, `marker` and their
 compiled `cached_property` forms), and string literals passed to `re.*` calls in the source.
 """
 
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZE = 50_000
 CUTOFF = 3.0  # seconds: a run this long is reported as slow and abandoned (SIGALRM interrupts re)
 RE_CALLS = frozenset({"compile", "search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split"})
-REGEX_FIELDS = re.compile(r"(?:^|_)(?:pattern|regex|re|anchor|requires)$")
+REGEX_FIELDS = re.compile(r"(?:^|_)(?:pattern|regex|re|anchor|requires|marker)$")
 
 
 def modules() -> Iterator[Any]:

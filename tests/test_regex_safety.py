@@ -82,6 +82,9 @@ DYNAMIC = {
     "scanner.parse.dockerfile:parse": "the escape character, escaped, then `[ \\t]*$`: linear",
     "scanner.secrets.scan:TextScan.provider": "a detector row's `requires`, probed as a registry field",
     "scanner.settings:_read_pyproject": "a known configuration key, escaped, between `^[ \\t]*` and `[ \\t]*=`",
+    "scanner.secrets.exposure:Exposure._known": "the scan's secret values, escaped and joined by `|`: literal "
+                                                "alternatives with no repeats, applied to one message at a time",
+    "scanner.secrets.match:redact": "a detector row's `marker`, probed as a registry field",
     "scanner.image.model:matcher": "`fnmatch.translate` of the configured globs (it emits no nested repeats), "
                                    "applied to one image path at a time",
 }

@@ -11,17 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.checks.dockerfile_base import image_ref
 from scanner.findings import Hit
 from scanner.model.dockerfile import DockerfileModel
+from scanner.model.image_ref import parse
 from scanner.nodes import Location
 
 _HUB_ALIASES = ("index.docker.io", "registry-1.docker.io", "registry.hub.docker.com")
 
 
 def _repository(reference: str) -> str:
-    """`registry/repository` of an image reference, Docker Hub spelt one way."""
-    ref = image_ref(reference)
+    """`registry/repository` of an image reference, Docker Hub spelt one way; text that is no
+    reference stays as written, so it matches no trusted frontend."""
+    ref = parse(reference)
+    if ref is None:
+        return reference
     registry = "docker.io" if ref.registry in _HUB_ALIASES else ref.registry
     return f"{registry}/{ref.repository}"
 
