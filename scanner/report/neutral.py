@@ -30,11 +30,11 @@ def neutral(result: ScanResult) -> ScanResult:
     """A copy of `result` safe to print; `notes` stays the same list, so that a reporter's note
     (SARIF cut to size) reaches the caller."""
     safe = _cleaner(result.exposure)
-    exposure = Exposure({safe(path): lines for path, lines in result.exposure.lines.items()},
+    exposure = Exposure({printable(path): lines for path, lines in result.exposure.lines.items()},
                         result.exposure.values)
     return replace(result, findings=[_finding(f, safe) for f in result.findings],
                    suppressed=[_finding(f, safe) for f in result.suppressed],
-                   errors=[ScanError(safe(e.path), safe(e.message), e.line) for e in result.errors],
+                   errors=[ScanError(printable(e.path), safe(e.message), e.line) for e in result.errors],
                    exposure=exposure)
 
 
@@ -46,15 +46,17 @@ def _cleaner(exposure: Exposure) -> Callable[[str], str]:
     return safe
 
 
-def _location(loc: Location, safe: Callable[[str], str]) -> Location:
-    return loc._replace(path=safe(loc.path))
+def _location(loc: Location) -> Location:
+    """Paths are printable but never masked: a location must name the real file (a SARIF uri,
+    a clickable `path:line`), and a file's name is no secret of its content."""
+    return loc._replace(path=printable(loc.path))
 
 
 def _finding(finding: Finding, safe: Callable[[str], str]) -> Finding:
     suppression = finding.suppression
     if suppression is not None:
         suppression = Suppression(safe(suppression.kind), safe(suppression.reason),
-                                  _location(suppression.location, safe) if suppression.location else None)
-    return replace(finding, name=safe(finding.name), path=safe(finding.path), message=safe(finding.message),
+                                  _location(suppression.location) if suppression.location else None)
+    return replace(finding, name=safe(finding.name), path=printable(finding.path), message=safe(finding.message),
                    resource=safe(finding.resource), checklist=tuple(safe(item) for item in finding.checklist),
-                   related=tuple(_location(loc, safe) for loc in finding.related), suppression=suppression)
+                   related=tuple(_location(loc) for loc in finding.related), suppression=suppression)

@@ -34,6 +34,14 @@ MIN_DOUBTED = 8  # the same for a value a false-positive filter doubts
 MAX_VALUE = 2048
 
 
+def _mixed(value: str) -> bool:
+    """Whether a value known only by the key it is assigned to looks like a secret of its own:
+    eight characters or more, of at least two kinds (letters, digits, other)."""
+    kinds = (any(c.isalpha() for c in value), any(c.isdigit() for c in value),
+             any(not c.isalnum() for c in value))
+    return len(value) >= MIN_DOUBTED and sum(kinds) >= 2
+
+
 def exposed(match: SecretMatch) -> bool:
     """Whether a match may be a real secret value (see the module docstring)."""
     return NOT_A_VALUE.isdisjoint(match.filtered_by)
@@ -54,10 +62,11 @@ class Exposure:
                 last = max(match.loc.end_line, match.loc.line)
                 self.lines.setdefault(path, set()).update(range(match.loc.line, last + 1))
             # A short value a filter doubts (`admin`) hides its line, but is not cut out of every
-            # message that says `cluster-admin`.
+            # message that says `cluster-admin`; nor is a password that is one plain word
+            # (`nextcloud`), which is also the name of the service, the image and the folder.
             shortest = MIN_VALUE if not match.filtered_by else MIN_DOUBTED
             for value in (match.value, text[match.start:match.end] if text else ""):
-                if shortest <= len(value) <= MAX_VALUE:
+                if shortest <= len(value) <= MAX_VALUE and (match.rule not in BY_NAME_ONLY or _mixed(value)):
                     self.values.add(value)
 
     def add_file(self, parsed: ParsedFile) -> None:

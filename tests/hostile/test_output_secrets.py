@@ -133,3 +133,17 @@ def test_a_version_1_baseline_still_matches_what_it_can_and_says_what_it_cannot(
     run = run_hullscan("scan", ".", "--baseline", str(baseline), cwd=password)
     assert run.returncode == 1 and "SEC017" in run.stdout and "DKR040" not in run.stdout
     assert "older, fast secret hash" in run.stderr and "rewrite it with --write-baseline" in run.stderr
+
+
+def test_paths_are_never_masked_and_a_one_word_password_leaves_names_alone(tmp_path: Path) -> None:
+    """`POSTGRES_PASSWORD: nextcloud` in `nextcloud-postgres/compose.yaml`: the line is hidden,
+    but the path stays the real file (SARIF must resolve it) and the service keeps its name."""
+    compose = tmp_path / "nextcloud-postgres" / "compose.yaml"
+    compose.parent.mkdir()
+    compose.write_text("services:\n  nextcloud:\n    image: nextcloud:29\n    environment:\n"
+                       "      POSTGRES_PASSWORD: nextcloud\n")
+    done = run_hullscan("scan", ".", "--format", "json", "--fail-on", "never", cwd=tmp_path)
+    findings = json.loads(done.stdout)["findings"]
+    assert findings
+    assert {f["path"] for f in findings} == {"nextcloud-postgres/compose.yaml"}
+    assert any(f["resource"] == 'service "nextcloud"' for f in findings)
