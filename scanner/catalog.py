@@ -61,6 +61,9 @@ class Rule:
     options: Mapping[str, Any] = field(default_factory=dict)
     references: tuple[str, ...] = ()
     equivalents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Rules whose finding on the same value or object says the same thing less well: where this
+    # rule reports, theirs is dropped and becomes a related location (`scanner.overlap`).
+    supersedes: tuple[str, ...] = ()
     source: str = ""
 
     def load_check(self) -> CheckFunction:
@@ -196,7 +199,7 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
     if not isinstance(data, dict):
         raise CatalogError(f"{path}: a rule must be a mapping")
     known = {"id", "name", "severity", "checklist", "kinds", "model", "message", "docs", "check",
-             "condition", "options", "references", "equivalents"}
+             "condition", "options", "references", "equivalents", "supersedes"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise CatalogError(f"{path}: unknown key(s) {', '.join(unknown)}")
@@ -235,6 +238,7 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
         options=dict(data.get("options") or {}),
         references=tuple(data.get("references") or ()),
         equivalents=equivalents,
+        supersedes=tuple(str(rule) for rule in data.get("supersedes") or ()),
         source=str(path),
     )
 

@@ -161,13 +161,15 @@ def _plan(config: Config, result: ScanResult) -> Any:
     meta = tuple(rule for rule in result.rules if rule.model == "suppressions")
     per_unit = tuple(rule for rule in result.rules if rule not in merged and rule not in meta)
     return ScanPlan(config, per_unit, merged, meta, frozenset(rule.id for rule in catalog),
-                    equivalents=_checkov_equivalents(catalog))
+                    equivalents=_checkov_equivalents(catalog),
+                    supersedes={rule.id: rule.supersedes for rule in catalog if rule.supersedes})
 
 
 def _gather(results: Iterable[Any], plan: Any, result: ScanResult) -> None:
     """Fold unit results into the scan's; judge the merged models; then inline suppressions, then
     the rules that judge the suppressions themselves."""
     from scanner import suppress
+    from scanner.overlap import supersede
 
     findings: dict[str, Finding] = {}
     ran: set[str] = set()
@@ -207,6 +209,7 @@ def _gather(results: Iterable[Any], plan: Any, result: ScanResult) -> None:
             findings.setdefault(finding.fingerprint, finding)
     # of findings that rendering maps to one place, the first found is kept (its own file's order)
     ordered = _dedupe(list(findings.values())) if remapped else sorted(findings.values(), key=lambda f: f.sort_key)
+    ordered = supersede(ordered, plan.supersedes)
     if plan.config.inline_suppressions:
         active, result.suppressed = suppress.apply(ordered, inline)
         models.built["suppressions"] = suppress.Suppressions(inline, plan.known_rules, frozenset(ran))

@@ -52,6 +52,7 @@ class ScanPlan:
     known_rules: frozenset[str] = frozenset()  # every rule of the catalog, selected or not
     kustomize: Any = None
     equivalents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    supersedes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rule id -> the rules it supersedes
     charts: dict[str, Path] | None = None  # chart folders, walked when rendered output first needs them
     stop_at: float = 0.0  # `time.monotonic()` after which no unit starts (--deadline); 0: none
     parses_hcl: bool = False  # whether some unit parses HCL, so workers build its grammar first

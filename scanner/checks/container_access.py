@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from scanner.adapters.common import templated
 from scanner.catalog import RuleContext
@@ -56,8 +57,8 @@ def secret_env_literal(containers: Containers, ctx: RuleContext) -> Iterator[Hit
     for container in containers:
         names = [var for var in container.env if _hardcoded(var)]
         if names:
-            yield container.hit(names[0].loc, "env",
-                         names=", ".join(var.name for var in names))
+            hit = container.hit(names[0].loc, "env", names=", ".join(var.name for var in names))
+            yield replace(hit, related=(*hit.related, *(var.loc for var in names[1:])))
 
 
 def default_service_account_token(cluster: Cluster, ctx: RuleContext) -> Iterator[Hit]:
