@@ -68,6 +68,28 @@ def _tokens(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(token for value in values for token in value.replace(",", " ").split())
 
 
+def default_root(paths: tuple[str, ...]) -> Path:
+    """The project a scan is about, when `--root` doesn't say: the repository (the nearest folder
+    above the first target holding `.git`) that the targets lie in, else the single folder given,
+    else the current folder. `hullscan scan /abs/repo` from elsewhere then finds that repository's
+    configuration and reports paths relative to it, as code scanning expects."""
+    targets = [Path(p) for p in paths if p != "-"] or [Path.cwd()]
+    first = targets[0].resolve()
+    start = first if first.is_dir() else first.parent
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            if all(_inside(t.resolve(), folder) for t in targets):
+                return folder
+            break
+    if len(targets) == 1 and first.is_dir():
+        return first
+    return Path.cwd()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
 def build_config(options: ScanOptions) -> Config:
     """Defaults, then the configuration file, then the flags, which always win: the file may be the
     pull request's own, the flags are the caller's. Rule selectors are checked against the loaded
@@ -77,7 +99,7 @@ def build_config(options: ScanOptions) -> Config:
     from scanner.gate import SelectorError, lowered_note
     from scanner.settings import SettingsError, find_config, load_settings
 
-    root = (options.root or Path.cwd()).resolve()
+    root = (options.root or default_root(options.paths)).resolve()
     config_file = options.config_file or find_config(root)
     defaults = Config(root=root)
     try:
@@ -199,6 +221,10 @@ def _sources(options: ScanOptions, config: Config) -> tuple[list[Any], bytes | N
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
+    outside = [p for p in paths if not _inside(Path(p).resolve(), config.root)]
+    if outside:
+        print(f"hullscan: warning: {outside[0]} is outside the project root {config.root}: its paths are "
+              "reported as given, and as absolute file:// URIs in SARIF (set --root)", file=sys.stderr)
     return list(walk(paths, config.root, config.exclude)), None
 
 
@@ -254,7 +280,7 @@ def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: 
         return scan(sources, config, stdin_data)
     except CatalogError:
         raise
-    except Exception as exc:  # noqa: BLE001 - reported; HULLSCAN_DEBUG=1 shows the traceback
+    except Exception as exc:
         if os.environ.get("HULLSCAN_DEBUG"):
             raise
         return ScanResult(errors=[ScanError(".", f"the scan stopped early: internal error ({type(exc).__name__}); "

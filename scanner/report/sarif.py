@@ -9,16 +9,17 @@ either limit is cut with a note (see `scanner.report`), never silently.
 from __future__ import annotations
 
 import gzip
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import attr
 import sarif_om as om
 
-from scanner.rule_docs import sections_markdown, sections_text
 from scanner.findings import Finding, ScanError, severity_rank
 from scanner.nodes import Location
 from scanner.report import TOOL_NAME, ReportOptions, add_note, json_text, shown
+from scanner.rule_docs import sections_markdown, sections_text
 
 if TYPE_CHECKING:
     from scanner.catalog import Rule
@@ -84,9 +85,14 @@ def _stand_in(finding: Finding) -> om.ReportingDescriptor:
 
 def physical(path: str, line: int = 0, column: int = 0, end_line: int = 0, end_column: int = 0
              ) -> om.PhysicalLocation:
-    """A place in a file; no region when the line is unknown (an unreadable file)."""
-    location = om.PhysicalLocation(
-        artifact_location=om.ArtifactLocation(uri=quote(path, safe="/"), uri_base_id=SRCROOT))
+    """A place in a file; no region when the line is unknown (an unreadable file). A path outside
+    the project root (absolute, or climbing out with `..`) is an absolute `file://` URI: against
+    `%SRCROOT%` it would resolve nowhere."""
+    if path.startswith(("/", "../")) or path == "..":
+        artifact = om.ArtifactLocation(uri=Path(path).resolve().as_uri())
+    else:
+        artifact = om.ArtifactLocation(uri=quote(path, safe="/"), uri_base_id=SRCROOT)
+    location = om.PhysicalLocation(artifact_location=artifact)
     if line < 1:
         return location
     location.region = om.Region(start_line=line)
