@@ -3,16 +3,19 @@
 
     python benchmarks/cache_warm.py                                   # generated Terraform tree
     python benchmarks/cache_warm.py ../shared/corpora/argo-cd-manifests --runs 5
+    python benchmarks/cache_warm.py --build "old=env PYTHONPATH=/tmp/old python -m scanner"
 
-Each tree is copied (or generated) into a temporary folder, scanned as a whole process by the
-console script beside this interpreter, with the cache and its key in private temporary folders
-outside the tree. Runs alternate between the three modes; medians are printed.
+Each tree is copied (or generated) into a temporary folder and scanned as a whole process, with
+the cache and its key in private temporary folders outside the tree. `--build NAME=COMMAND` adds
+another build to compare (an older checkout, say); runs alternate between builds and modes, so
+that machine noise spreads evenly, and medians are printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -25,30 +28,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from throughput import generate
 
+MODES = ("no cache", "cold", "warm")
 
-def scan(tree: Path, cache: Path, config_home: Path, *flags: str) -> float:
-    hullscan = Path(sys.executable).with_name("hullscan")
+
+def scan(command: list[str], tree: Path, cache: Path, config_home: Path, *flags: str) -> float:
     env = {**os.environ, "HULLSCAN_CACHE_DIR": str(cache), "XDG_CONFIG_HOME": str(config_home)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
-    subprocess.run([str(hullscan), "scan", ".", "--format", "json", "--fail-on", "never", *flags], cwd=tree,
+    subprocess.run([*command, "scan", ".", "--format", "json", "--fail-on", "never", *flags], cwd=tree,
                    env=env, capture_output=True, check=False)
     return time.perf_counter() - start
 
 
-def measure(tree: Path, runs: int, flags: list[str]) -> dict[str, float]:
-    times: dict[str, list[float]] = {"no cache": [], "cold": [], "warm": []}
+def measure(builds: dict[str, list[str]], tree: Path, runs: int, flags: list[str]) -> dict[str, dict[str, float]]:
+    times = {name: {mode: [] for mode in MODES} for name in builds}  # type: dict[str, dict[str, list[float]]]
     with tempfile.TemporaryDirectory(prefix="hullscan-bench-") as private:
         home = Path(private)
-        warm = home / "warm"
-        scan(tree, warm, home / "config", *flags)  # fills the warm cache (and byte-code caches)
+        for name, command in builds.items():  # fills each warm cache (and byte-code caches)
+            scan(command, tree, home / name / "warm", home / name / "config", *flags)
         for run in range(runs):
-            times["no cache"].append(scan(tree, home / "unused", home / "config", "--no-cache", *flags))
-            cold = home / f"cold-{run}"
-            times["cold"].append(scan(tree, cold, home / "config", *flags))
-            shutil.rmtree(cold, ignore_errors=True)
-            times["warm"].append(scan(tree, warm, home / "config", *flags))
-    return {mode: statistics.median(values) for mode, values in times.items()}
+            for name, command in builds.items():
+                config, cold = home / name / "config", home / name / f"cold-{run}"
+                times[name]["no cache"].append(scan(command, tree, home / "unused", config, "--no-cache", *flags))
+                times[name]["cold"].append(scan(command, tree, cold, config, *flags))
+                shutil.rmtree(cold, ignore_errors=True)
+                times[name]["warm"].append(scan(command, tree, home / name / "warm", config, *flags))
+    return {name: {mode: statistics.median(values) for mode, values in modes.items()}
+            for name, modes in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,9 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("trees", nargs="*", type=Path, help="folders to copy and scan (default: generated)")
     parser.add_argument("--terraform", type=int, default=600, help="Terraform modules to generate")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--build", action="append", default=[], metavar="NAME=COMMAND",
+                        help="another hullscan to compare (default: only the console script beside python)")
     parser.add_argument("--scan-args", default="", help="more flags for every scan, e.g. '--no-render'")
     args = parser.parse_args(argv)
-    print("| tree | no cache | cold | warm | warm / cold |\n|---|---|---|---|---|")
+    builds = {"this": [str(Path(sys.executable).with_name("hullscan"))]}
+    builds.update((name, shlex.split(command)) for name, _, command in (b.partition("=") for b in args.build))
+    print("| tree | build | no cache | cold | warm | warm / no cache |\n|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="hullscan-bench-tree-") as folder:
         trees: list[tuple[str, Path]] = []
         if not args.trees:
@@ -70,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(source, copy, symlinks=True)
             trees.append((source.name, copy))
         for name, tree in trees:
-            times = measure(tree, args.runs, args.scan_args.split())
-            print(f"| {name} | {times['no cache']:.2f} s | {times['cold']:.2f} s | {times['warm']:.2f} s "
-                  f"| {times['warm'] / times['cold']:.2f} |")
+            for build, times in measure(builds, tree, args.runs, args.scan_args.split()).items():
+                print(f"| {name} | {build} | {times['no cache']:.2f} s | {times['cold']:.2f} s "
+                      f"| {times['warm']:.2f} s | {times['warm'] / times['no cache']:.2f} |", flush=True)
     return 0
 
 

@@ -63,13 +63,11 @@ class Store:
 
     def _where(self, kind: str, material: list[str]) -> tuple[bytes, Path]:
         ident = hashlib.sha256(json.dumps([__version__, kind, *material]).encode("utf-8", "surrogatepass")).digest()
-        name = hmac.new(self.key, b"name\0" + ident, hashlib.sha256).hexdigest()
+        name = hmac.digest(self.key, b"name\0" + ident, "sha256").hex()
         return ident, self.root / kind / name[:2] / name[2:]
 
     def _mac(self, ident: bytes, payload: bytes) -> bytes:
-        mac = hmac.new(self.key, b"entry\0" + ident, hashlib.sha256)
-        mac.update(payload)
-        return mac.digest()
+        return hmac.digest(self.key, b"entry\0" + ident + payload, "sha256")
 
     def get(self, kind: str, material: list[str]) -> bytes | None:
         """The payload stored for (kind, material), or None; an entry that fails its check is
@@ -111,7 +109,7 @@ def _read_regular(path: Path, limit: int, owned: bool = True) -> bytes | None:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit or (owned and info.st_uid != os.geteuid()):
             return None
-        data = handle.read(limit + 1)
+        data = handle.read(info.st_size + 1)  # not `limit`: a buffer that large costs time to allocate
     return data if len(data) <= limit else None
 
 
@@ -126,12 +124,12 @@ def _opened(root: str, key: str) -> Store | str:
         return str(exc)
 
 
-def _store_or_reason(*trees: Path) -> Store | str:
+def _store_or_reason(*trees: Path | str) -> Store | str:
     """The store, unless it is refused or it or its key lies inside one of `trees` (the scanned
     project, or a folder read from it)."""
     from scanner.cache_guard import key_path
 
-    return _decided(tuple(str(tree) for tree in trees), str(cache_root()), str(key_path()))
+    return _decided(tuple(map(str, trees)), str(cache_root()), str(key_path()))
 
 
 @lru_cache(maxsize=64)
@@ -145,7 +143,7 @@ def _decided(trees: tuple[str, ...], root: str, key: str) -> Store | str:
     return _opened(root, key)
 
 
-def open_store(*trees: Path) -> Store | None:
+def open_store(*trees: Path | str) -> Store | None:
     store = _store_or_reason(*trees)
     return store if isinstance(store, Store) else None
 
@@ -171,16 +169,16 @@ def _real(path: str) -> str:
     return os.path.realpath(path)
 
 
-def project_of(source: SourceFile) -> Path | None:
+def project_of(source: SourceFile) -> str | None:
     """The project root a scanned file's report name is relative to (its path without `rel`), or
-    None for a file outside it, which is then not cached."""
-    rel = PurePosixPath(source.rel).parts
-    if not rel or source.rel.startswith("/") or ".." in rel:
+    None for a file outside it, which is then not cached. Plain strings: this runs for every file."""
+    rel = source.rel
+    if not rel or rel.startswith("/") or ".." in rel.split("/"):
         return None
+    suffix = os.sep + rel.replace("/", os.sep)
     for candidate in (os.path.abspath(source.path), os.path.realpath(source.path)):
-        parts = Path(candidate).parts
-        if len(parts) > len(rel) and parts[-len(rel):] == rel:
-            return Path(_real(str(Path(*parts[:-len(rel)]))))
+        if candidate.endswith(suffix) and len(candidate) > len(suffix):
+            return _real(candidate[:-len(suffix)])
     return None
 
 

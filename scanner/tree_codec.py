@@ -45,13 +45,26 @@ def _classes(kind: str) -> dict[str, type]:
     return {name: getattr(module, name) for name in names}
 
 
+_PLAIN_FIELD, _LOCATION_FIELD, _ANY_FIELD = 0, 1, 2
+
+
+@cache
+def _field_plans(kind: str) -> dict[str, tuple[int, ...]]:
+    """For each dataclass tag, how each field is written: as itself (a `str`, `int` or `bool`
+    field), as a location, or as any value. Plain fields skip the general decoder: most are."""
+    kinds = {"str": _PLAIN_FIELD, "int": _PLAIN_FIELD, "bool": _PLAIN_FIELD, "Location": _LOCATION_FIELD}
+    return {tag: tuple(kinds.get(str(field.type), _ANY_FIELD) for field in dataclasses.fields(cls))
+            for tag, cls in _classes(kind).items()}
+
+
 @cache
 def schema(kind: str) -> str:
     """A digest of the shapes this encoding writes for `kind`: part of every cache key, so an entry
     written by a build whose classes had other fields is never decoded into these."""
     shapes = [f"format {FORMAT}", *(f"{cls.__name__} {cls.__slots__}" for cls in (Scalar, Mapping, Sequence,
                                                                                      Unknown))]
-    shapes += [f"{tag} {[field.name for field in dataclasses.fields(cls)]}" for tag, cls in _classes(kind).items()]
+    shapes += [f"{tag} {[(field.name, field.type) for field in dataclasses.fields(cls)]}"
+               for tag, cls in _classes(kind).items()]
     if kind == "terraform":
         from scanner.parse.hcl_expr import Expr
 
@@ -61,7 +74,7 @@ def schema(kind: str) -> str:
 
 def encode(tree: Any, kind: str) -> bytes:
     """The tree as JSON bytes; Unencodable when it holds an object of another class."""
-    encoder = _Encoder(_classes(kind), _expr_class(kind))
+    encoder = _Encoder(_classes(kind), _field_plans(kind), _expr_class(kind))
     body = encoder.value(tree)
     try:
         return json.dumps([FORMAT, encoder.paths, body], separators=(",", ":")).encode("ascii")
@@ -77,7 +90,7 @@ def decode(data: bytes, kind: str) -> Any:
         raise ValueError(f"not a cached tree: {exc}") from None
     if version != FORMAT or type(paths) is not list or not all(type(p) is str for p in paths):
         raise ValueError("not a cached tree of this format")
-    decoder = _Decoder(paths, _classes(kind), _expr_class(kind))
+    decoder = _Decoder(paths, _classes(kind), _field_plans(kind), _expr_class(kind))
     try:
         return decoder.value(body)
     except (TypeError, IndexError, KeyError) as exc:
@@ -93,8 +106,9 @@ def _expr_class(kind: str) -> type | None:
 
 
 class _Encoder:
-    def __init__(self, classes: dict[str, type], expr: type | None) -> None:
+    def __init__(self, classes: dict[str, type], plans: dict[str, tuple[int, ...]], expr: type | None) -> None:
         self.tags = {cls: tag for tag, cls in classes.items()}
+        self.plans = plans
         self.expr = expr
         self.paths: list[str] = []
         self.path_index: dict[str, int] = {}
@@ -117,7 +131,15 @@ class _Encoder:
         tag = self.tags.get(kind)
         if tag is None:
             raise Unencodable(f"{kind.__name__} is not part of a parse tree")
-        return [tag, *(self.value(getattr(item, field.name)) for field in dataclasses.fields(item))]
+        encoded = [tag]
+        for how, field in zip(self.plans[tag], dataclasses.fields(item)):
+            value = getattr(item, field.name)
+            if how == _PLAIN_FIELD and type(value) not in _PLAIN[:-1]:
+                raise Unencodable(f"{tag}.{field.name} holds {type(value).__name__}")
+            if how == _LOCATION_FIELD and type(value) is not Location:
+                raise Unencodable(f"{tag}.{field.name} holds {type(value).__name__}")
+            encoded.append(value if how == _PLAIN_FIELD else self.value(value))
+        return encoded
 
     def loc(self, loc: Location) -> list[Any]:
         index = self.path_index.get(loc.path)
@@ -168,9 +190,11 @@ def _node(item: Any) -> Node:
 
 
 class _Decoder:
-    def __init__(self, paths: list[str], classes: dict[str, type], expr: type | None) -> None:
+    def __init__(self, paths: list[str], classes: dict[str, type], plans: dict[str, tuple[int, ...]],
+                 expr: type | None) -> None:
         self.paths = paths
         self.classes = classes
+        self.plans = plans
         self.expr = expr
         self.nodes: list[Node] = []
         self.builders: dict[str, Callable[[list[Any]], Any]] = {
@@ -187,10 +211,12 @@ class _Decoder:
         cls = self.classes.get(tag) if type(tag) is str else None
         if cls is None:
             raise ValueError(f"unknown tag {tag!r} in a cached tree")
-        fields = dataclasses.fields(cls)
-        if len(item) != len(fields) + 1:
+        plan = self.plans[tag]
+        if len(item) != len(plan) + 1:
             raise ValueError(f"{tag} with {len(item) - 1} fields in a cached tree")
-        return cls(*(self.value(x) for x in item[1:]))
+        value, loc = self.value, self.loc
+        return cls(*[x if how == _PLAIN_FIELD and type(x) is not list else loc(x) if how == _LOCATION_FIELD
+                     else value(x) for how, x in zip(plan, item[1:])])
 
     def loc(self, item: list[Any]) -> Location:
         # tuple.__new__ is what Location(...) calls, without its keyword handling: the hot path
@@ -255,7 +281,7 @@ class _Decoder:
         return [self.value(x) for x in item[1:]]
 
     def row(self, item: list[Any]) -> tuple[Any, ...]:
-        return tuple(self.value(x) for x in item[1:])
+        return tuple([self.value(x) for x in item[1:]])
 
     def table(self, item: list[Any]) -> dict[str, Any]:
         pairs = item[1:]
