@@ -28,7 +28,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner import __version__
