@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown
@@ -27,6 +28,13 @@ _new_tuple = tuple.__new__
 # The parser modules whose dataclasses appear in a tree of each kind; YAML kinds hold nodes only.
 _MODULES = {"dockerfile": ("scanner.parse.dockerfile", ("Dockerfile", "Instruction", "Flag", "Heredoc")),
             "terraform": ("scanner.parse.hcl", ("HclFile", "Body", "Block", "Attribute"))}
+# The code that decides what a tree of each kind holds: an edit to any of it (in a development
+# checkout, where the version stays the same) must not serve trees the old code made.
+_YAML_CODE = ("scanner.parse.yaml",)
+_CODE = {"dockerfile": ("scanner.parse.dockerfile",), "kubernetes": _YAML_CODE, "compose": _YAML_CODE,
+         "cloudformation": _YAML_CODE,
+         "terraform": ("scanner.parse.hcl", "scanner.parse.hcl_expr", "scanner.parse.hcl_template",
+                       "scanner.parse.json_hcl", "scanner.parse.yaml")}
 
 
 class Unencodable(Exception):
@@ -59,17 +67,21 @@ def _field_plans(kind: str) -> dict[str, tuple[int, ...]]:
 
 @cache
 def schema(kind: str) -> str:
-    """A digest of the shapes this encoding writes for `kind`: part of every cache key, so an entry
-    written by a build whose classes had other fields is never decoded into these."""
-    shapes = [f"format {FORMAT}", *(f"{cls.__name__} {cls.__slots__}" for cls in (Scalar, Mapping, Sequence,
-                                                                                     Unknown))]
-    shapes += [f"{tag} {[(field.name, field.type) for field in dataclasses.fields(cls)]}"
-               for tag, cls in _classes(kind).items()]
-    if kind == "terraform":
-        from scanner.parse.hcl_expr import Expr
+    """A digest of this encoding and of the code that makes trees of `kind` (the node model, the
+    parser, this module): part of every cache key, so that a tree is only ever served to the code
+    that would have parsed it the same way."""
+    import importlib.util
 
-        shapes.append(f"Expr {Expr.__slots__}")
-    return hashlib.sha256("\n".join(shapes).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"format {FORMAT}".encode())
+    for name in ("scanner.nodes", __name__, *_CODE.get(kind, ())):
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        try:
+            code = Path(origin).read_bytes() if origin else b""
+        except OSError:  # byte code only: the version in the key still tells builds apart
+            code = b""
+        digest.update(name.encode() + b"\0" + code)
+    return digest.hexdigest()[:16]
 
 
 def encode(tree: Any, kind: str) -> bytes:
