@@ -245,17 +245,27 @@ class _Decoder:
         return self._numbered(Scalar(value, self.loc(loc), tag))
 
     def mapping(self, item: list[Any]) -> Node:
-        loc, value = self.loc, self.value
+        """The hot path of YAML trees: scalar values are built here, without the general decoder."""
+        loc, value, paths, numbered = self.loc, self.value, self.paths, self.nodes.append
         result = Mapping(loc(item[1]))
         values, keys = result.values, result.keys
         for index in range(2, len(item), 3):
-            key = item[index]
-            child = value(item[index + 2])
+            key, written = item[index], item[index + 2]
+            if type(written) is list and written[0] == "s" and len(written) == 4:
+                _, raw, at, tag = written
+                if type(raw) is list or type(tag) is not str:
+                    raise ValueError("a scalar holding a container in a cached tree")
+                child = Scalar(raw, _new_tuple(Location, (paths[at[1]], at[2], at[3], at[4], at[5])), tag)
+                numbered(child)
+            else:
+                child = value(written)
             if type(key) is not str or not isinstance(child, Node):
                 raise ValueError("a mapping entry that is not a string key and a node in a cached tree")
+            at = item[index + 1]
             values[key] = child
-            keys[key] = loc(item[index + 1])
-        return self._numbered(result)
+            keys[key] = _new_tuple(Location, (paths[at[1]], at[2], at[3], at[4], at[5]))
+        numbered(result)
+        return result
 
     def sequence(self, item: list[Any]) -> Node:
         loc = self.loc(item[1])
