@@ -3,9 +3,9 @@ signature, an edited catalog, a forged Kustomize render, another project's entry
 exactly where hullscan looks (the old layout's path, computed as the old code did, and every path
 the new layout really wrote for this scan); none may run, change a finding, or cross projects.
 
-Each forgery also has a control: the same content signed with the user's real key, written by
-hullscan's own cache functions, does change the findings — so the cache is really consulted, and
-the signature is what keeps the forgery out.
+The forged parse trees and the edited catalog have controls: the same content signed with the
+user's real key, written by hullscan's own cache functions, does change the findings — so the cache
+is really consulted, and the signature is what keeps the forgery out.
 """
 
 from __future__ import annotations
