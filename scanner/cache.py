@@ -124,18 +124,22 @@ def _opened(root: str, key: str) -> Store | str:
         return str(exc)
 
 
+_LOCATING = ("HULLSCAN_CACHE_DIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "HOME")
+
+
 def _store_or_reason(*trees: Path | str) -> Store | str:
     """The store, unless it is refused or it or its key lies inside one of `trees` (the scanned
-    project, or a folder read from it)."""
-    from scanner.cache_guard import key_path
-
-    return _decided(tuple(map(str, trees)), str(cache_root()), str(key_path()))
+    project, or a folder read from it). Asked for every cached file, so decided once for the
+    variables that locate the cache and its key."""
+    return _decided(tuple(map(str, trees)), tuple(os.environ.get(name) for name in _LOCATING))
 
 
 @lru_cache(maxsize=64)
-def _decided(trees: tuple[str, ...], root: str, key: str) -> Store | str:
+def _decided(trees: tuple[str, ...], _located_by: tuple[str | None, ...]) -> Store | str:
     from scanner.boundary import contains
+    from scanner.cache_guard import key_path
 
+    root, key = str(cache_root()), str(key_path())
     for tree in trees:
         for path, what in ((root, "the cache folder"), (key, "the cache key")):
             if contains(Path(tree), Path(path)):
