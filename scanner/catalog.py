@@ -15,10 +15,8 @@ reader as scanned files, so an alias bomb fails at once.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib
 import inspect
-import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -26,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner import __version__
 from scanner.boundary import printable
 from scanner.findings import SEVERITIES
 
@@ -164,27 +161,18 @@ def _check_target(value: Any, path: Path) -> str:
 
 
 def _folder(directory: Path) -> dict[str, Any]:
-    """Every YAML entry of a rules folder by file name, through a cache keyed by the files' names,
-    sizes and modification times: reading ~150 YAML files costs more than a small scan does."""
-    from scanner.cache import cache_root
+    """Every YAML entry of a rules folder by file name, through a cache keyed by the files' names
+    and contents: reading ~150 YAML files costs more than a small scan does."""
+    from scanner import cache
 
     paths = sorted(directory.glob("*.yaml"))
-    stats = [(path.name, path.stat()) for path in paths]
-    stamp = json.dumps([[name, stat.st_size, stat.st_mtime_ns] for name, stat in stats])
-    key = hashlib.sha256(f"{__version__}\0{directory.resolve()}\0{stamp}".encode()).hexdigest()[:32]
-    cached = cache_root() / f"catalog-{key}.json"
-    try:
-        return json.loads(cached.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-    except (OSError, ValueError):
-        pass
+    digest = cache.folder_digest(paths)
+    cached = cache.load_catalog(directory, digest) if digest else None
+    if cached is not None:
+        return cached
     entries = {path.name: _load_yaml(path) for path in paths}
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = cached.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(entries), encoding="utf-8")
-        os.replace(temporary, cached)
-    except (OSError, TypeError, ValueError):
-        pass
+    if digest:
+        cache.store_catalog(directory, digest, entries)
     return entries
 
 

@@ -270,6 +270,12 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
 
     result = ScanResult()
     sources = list(sources)
+    if config.use_cache:  # decided once, here, so that the note is said once and workers agree
+        from scanner.cache import refusal
+
+        if note := refusal(config.root):
+            result.notes.append(note)
+            config = replace(config, use_cache=False)
     plan = _plan(config, result)
     if config.limits.deadline:
         plan.stop_at = time.monotonic() + config.limits.deadline

@@ -91,14 +91,13 @@ def parse_text(source: SourceFile, kind: str, text: str, origin: Any = None,
     from scanner.parse import ParseError, parser_for
 
     parse = parser_for(kind)
-    cache_key = source.rel + "\0" + text  # the tree's locations name the file
-    tree = cache.load(kind, cache_key) if use_cache and parse is not None else None
+    tree = cache.load_tree(source, kind, text) if use_cache and parse is not None else None
     if parse is not None and tree is None:
         try:
             with time_budget(budget):
                 tree = parse(text, source.rel)
             if use_cache:
-                cache.store(kind, cache_key, tree)
+                cache.store_tree(source, kind, text, tree)
         except OverBudget:
             return ScanError(source.rel, f"took longer than {budget:g} s to parse (--file-timeout)")
         except ParseError as exc:

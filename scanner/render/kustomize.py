@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,24 +151,19 @@ def render_all(tops: list[Kustomization], index: dict[Path, Kustomization], comm
     a process of its own, and from the cache when nothing it reads has changed."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from scanner.cache import cache_root
+    from scanner import cache
 
     def one(top: Kustomization) -> str | RuntimeError:
-        entry = cache_root() / "kustomize" / _inputs_digest(top, index, command) if use_cache else None
-        if entry is not None and entry.is_file():
-            return entry.read_text(encoding="utf-8")
+        digest = _inputs_digest(top, index, command) if use_cache else ""
+        cached = cache.load_render(top.directory, digest) if digest else None
+        if cached is not None:
+            return cached
         try:
             text = render(top, command)
         except (RuntimeError, OSError, UnicodeDecodeError, subprocess.SubprocessError) as exc:
             return RuntimeError(str(exc))
-        if entry is not None:
-            try:
-                entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                temporary = entry.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
-                temporary.write_text(text, encoding="utf-8")
-                os.replace(temporary, entry)
-            except OSError:
-                pass
+        if digest:
+            cache.store_render(top.directory, digest, text)
         return text
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
