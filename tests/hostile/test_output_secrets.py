@@ -59,8 +59,10 @@ def test_the_text_report_still_shows_lines_without_a_secret(tokens: Path) -> Non
 @pytest.fixture(scope="module")
 def password(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tree(tmp_path_factory.mktemp("password"), {
+        # The Dockerfile's value is DKR040's (it supersedes SEC017 there); the two env files are SEC017's.
         "Dockerfile": f"FROM alpine:3.20\nENV DB_PASSWORD={PASSWORD}\nUSER app\n",
         "app.env": f"DB_PASSWORD={PASSWORD}\n",
+        "ops/db.env": f"DB_PASSWORD={PASSWORD}\n",
     })
 
 
