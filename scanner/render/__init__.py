@@ -16,9 +16,11 @@ from scanner.boundary import Boundary, Refused, printable, private_folder
 from scanner.config import Config
 from scanner.discover import KUSTOMIZATION_NAMES, SourceFile, relative_name, walk
 from scanner.findings import ScanError
-from scanner.render import helm, kustomize
+from scanner.render import helm, kustomize, kustomize_map
 from scanner.render.kustomize_copy import private_copies
+from scanner.render.kustomize_map import Member
 from scanner.render.sourcemap import Origin, source_comments, stream_segments
+from scanner.render.sourcemap import Segment as MappedSegment
 from scanner.render.sourcemap import SourceFile as MappedSource
 
 CHART_FILE = "Chart.yaml"
@@ -131,14 +133,23 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
             message = str(text).replace(f"{private / 'tree'}/", "").replace(str(private), "<private copy>")
             prepared.errors.append(ScanError(f"{rel}/{top.file}", f"kustomize build failed: {message}"))
             continue
-        files_used, patches = kustomize.consumed(top, index)
+        files_used, _ = kustomize.consumed(top, index)
         consumed |= files_used
-        read = [(relative_name(p, config.root), _text(p, boundary)) for p in sorted(files_used)]
-        patch_texts = [(relative_name(p, config.root), _text(p, boundary)) for p in patches if p.is_file()]
-        segments = kustomize.segments(text, read, patch_texts)
-        origin = Origin(f"kustomize {rel}", tuple(segments))
+        origin = Origin(f"kustomize {rel}", tuple(_segments(text, top, index, files_used, config.root, boundary)))
         prepared.rendered.append(RenderedStream(f"{rel}/<kustomize build>", text, origin))
     return consumed
+
+
+def _segments(text: str, top: kustomize.Kustomization, index: dict[Path, kustomize.Kustomization],
+              files: set[Path], root: Path, boundary: Boundary) -> list[MappedSegment]:
+    """The line map of one rendering: the manifests it read, each with the ways the top
+    kustomization reaches it, and the patch files of every kustomization on those ways."""
+    reached = kustomize.chains(top, index)
+    members = [Member(relative_name(p, root), _text(p, boundary), tuple(reached.get(p, ()))) for p in sorted(files)]
+    folders = {folder for ways in reached.values() for chain in ways for folder in chain}
+    patches = {folder: [Member(relative_name(p, root), _text(p, boundary)) for p in index[folder].patches
+                        if p.is_file()] for folder in folders}
+    return kustomize_map.segments(text, members, patches, index)
 
 
 def _text(path: Path, boundary: Boundary) -> str:

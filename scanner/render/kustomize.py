@@ -12,21 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.boundary import Boundary, OverLimit, Refused, run_offline
-from scanner.render.sourcemap import Segment, SourceFile
 
 START_SECONDS = 5.0  # kubectl starting on a loaded runner, before the per-file budget
-_DOC_START = re.compile(r"^---[ \t]*$", re.MULTILINE)
-_KIND = re.compile(r"^kind:[ \t]*['\"]?([\w.-]+)", re.MULTILINE)
-_NAME = re.compile(r"^metadata:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+name:[ \t]*['\"]?([\w.:-]+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -38,6 +32,16 @@ class Sandbox:
     max_output: int
 
 
+@dataclass(frozen=True)
+class Naming:
+    """What a kustomization does to the names of everything it includes: `namePrefix`,
+    `nameSuffix`, and `namespace` (None where it sets none)."""
+
+    prefix: str = ""
+    suffix: str = ""
+    namespace: str | None = None
+
+
 @dataclass
 class Kustomization:
     directory: Path
@@ -46,6 +50,7 @@ class Kustomization:
     component: bool = False
     file: str = "kustomization.yaml"
     sandbox: Sandbox | None = None  # set on private copies only: nothing else is ever built
+    naming: Naming = field(default_factory=Naming)
 
 
 def _real(path: Path) -> Path:
@@ -69,8 +74,10 @@ def read(path: Path, boundary: Boundary) -> Kustomization | None:
     local = [e for key in MEMBER_KEYS for e in entries(document.get(key))
              if "://" not in e and not e.startswith(("github.com/", "git@"))]
     patches = [here / e for key in PATCH_KEYS for e in entries(document.get(key)) if "\n" not in e]
+    naming = Naming(text(document.get("namePrefix")) or "", text(document.get("nameSuffix")) or "",
+                    text(document.get("namespace")))
     return Kustomization(_real(here), [_real(here / e) for e in local], [_real(p) for p in patches],
-                         component=text(document.get("kind")) == "Component", file=path.name)
+                         component=text(document.get("kind")) == "Component", file=path.name, naming=naming)
 
 
 def tops(kustomizations: list[Kustomization]) -> list[Kustomization]:
@@ -98,6 +105,21 @@ def consumed(root: Kustomization, index: dict[Path, Kustomization]) -> tuple[set
             elif resource.is_file():
                 files.add(resource)
     return files, patches
+
+
+def chains(root: Kustomization, index: dict[Path, Kustomization]) -> dict[Path, list[tuple[Path, ...]]]:
+    """For each manifest file the rendering reads, the kustomization folders through which `root`
+    reaches it, `root` first: one tuple per way (a base included twice is renamed twice)."""
+    found: dict[Path, list[tuple[Path, ...]]] = {}
+    stack: list[tuple[tuple[Path, ...], Kustomization]] = [((root.directory,), root)]
+    while stack:
+        chain, current = stack.pop()
+        for resource in current.resources:
+            if resource.is_dir() and resource in index and resource not in chain:
+                stack.append(((*chain, resource), index[resource]))
+            elif resource.is_file():
+                found.setdefault(resource, []).append(chain)
+    return found
 
 
 def tool() -> list[str] | None:
@@ -175,36 +197,3 @@ def render_all(tops: list[Kustomization], index: dict[Path, Kustomization], comm
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return list(pool.map(one, tops))
 
-
-def _objects(text: str) -> list[tuple[str, str]]:
-    found = []
-    for chunk in _DOC_START.split(text):
-        kind, name = _KIND.search(chunk), _NAME.search(chunk)
-        if kind and name:
-            found.append((kind.group(1), name.group(1)))
-    return found
-
-
-def segments(rendered: str, sources: Iterable[tuple[str, str]], patch_sources: Iterable[tuple[str, str]]
-             ) -> list[Segment]:
-    """A segment per rendered object, pointing at the overlay patches for it, then its base file.
-
-    `sources` and `patch_sources` are (rel path, text) pairs. A rendered object is matched to a
-    source object of the same kind whose name it contains (name prefixes and suffixes)."""
-    def index(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str, SourceFile]]:
-        return [(kind, name, SourceFile(rel, tuple(text.splitlines())))
-                for rel, text in pairs for kind, name in _objects(text)]
-
-    bases, patches = index(sources), index(patch_sources)
-    result, line = [], 1
-    for chunk in _DOC_START.split(rendered):
-        length = chunk.count("\n")
-        kind, name = _KIND.search(chunk), _NAME.search(chunk)
-        if kind and name:
-            matches = [(len(n), src) for k, n, src in bases if k == kind.group(1) and n in name.group(1)]
-            if matches:
-                base = max(matches, key=lambda m: m[0])[1]
-                overlay = [src for k, n, src in patches if k == kind.group(1) and n in name.group(1)]
-                result.append(Segment(line, line + length, (*overlay, base)))
-        line += length  # the next chunk starts on the `---` line this one's last newline ends
-    return result

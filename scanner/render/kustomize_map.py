@@ -1,0 +1,165 @@
+"""Map a `kustomize build` back to the files a person edits, by identity, not by position.
+
+A rendered object is the source object of the same kind whose name, renamed by every
+`namePrefix`/`nameSuffix` on the way from the top kustomization down to the file, is the rendered
+name; the overlays' `namespace:` tells apart two objects of one name. Inside it, each rendered line
+shows a node path (`scanner.render.nodepaths`), found again in the strategic-merge patches that
+change the object (the outermost overlay first: its patch is applied last) and in the base. A value
+a patch sets points at the patch, with the base's line as a related location; a setting written
+nowhere (added by a generator or a transformer) points at the nearest setting around it that is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.nodes import Mapping, Node, dig, text
+from scanner.render.kustomize import Kustomization
+from scanner.render.nodepaths import NodePath, by_line, by_path
+from scanner.render.sourcemap import Mapped, Segment, SourceFile
+
+
+@dataclass(frozen=True)
+class Member:
+    """A file the rendering reads: its name and text, and (for a manifest) the kustomization
+    folders through which the top one reaches it, top first, one tuple per way."""
+
+    rel: str
+    text: str
+    chains: tuple[tuple[Path, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Object:
+    kind: str
+    name: str
+    namespace: str | None
+    source: SourceFile
+    paths: dict[NodePath, tuple[int, int, bool]]
+
+
+def _objects(member: Member) -> list[_Object]:
+    from scanner.parse import ParseError
+    from scanner.parse.yaml import parse_manifests
+
+    try:
+        documents = parse_manifests(member.text, member.rel)
+    except ParseError:
+        return []
+    source = SourceFile(member.rel, tuple(member.text.splitlines()))
+    found = []
+    for document in documents:
+        kind, name = _identity(document)
+        if kind and name and isinstance(document, Mapping):
+            found.append(_Object(kind, name, text(dig(document, "metadata", "namespace")), source,
+                                 by_path(document)))
+    return found
+
+
+def _identity(document: Node) -> tuple[str | None, str | None]:
+    return text(dig(document, "kind")), text(dig(document, "metadata", "name"))
+
+
+def _renamed(name: str, chain: Sequence[Path], index: dict[Path, Kustomization]) -> str:
+    """The name after the kustomizations of `chain` (top first) are applied, innermost first."""
+    for folder in reversed(chain):
+        naming = index[folder].naming
+        name = f"{naming.prefix}{name}{naming.suffix}"
+    return name
+
+
+def _namespace(own: str | None, chain: Sequence[Path], index: dict[Path, Kustomization]) -> str | None:
+    """The outermost `namespace:` wins: each overlay's namespace transformer runs after its bases'."""
+    return next((index[f].naming.namespace for f in chain if index[f].naming.namespace), own)
+
+
+def _base(kind: str, name: str, namespace: str | None, candidates: dict[str, list[_Object]],
+          chains: dict[str, tuple[tuple[Path, ...], ...]], index: dict[Path, Kustomization]
+          ) -> tuple[_Object, tuple[Path, ...]] | None:
+    """The source object a rendered one was built from, and the way it was reached."""
+    matches = []
+    for candidate in candidates.get(kind, ()):
+        for chain in chains[candidate.source.rel]:
+            if _renamed(candidate.name, chain, index) == name:
+                same = _namespace(candidate.namespace, chain, index) == namespace
+                matches.append((not same, candidate, chain))
+    if not matches:  # a kind no transformer renames: matched by its own name alone
+        matches = [(False, c, chain) for c in candidates.get(kind, ()) if c.name == name
+                   for chain in chains[c.source.rel]]
+    if not matches:
+        return None
+    best = min(matches, key=lambda match: match[0])
+    return best[1], best[2]
+
+
+def _patches(base: _Object, chain: tuple[Path, ...], patches: dict[Path, list[_Object]],
+             index: dict[Path, Kustomization]) -> list[_Object]:
+    """The patch objects that change `base`, the one applied last first. A patch names its target
+    as written in the base or as renamed by the kustomizations below the patch's own."""
+    found = []
+    for depth, folder in enumerate(chain):
+        names = {base.name, _renamed(base.name, chain[depth + 1:], index)}
+        found += [p for p in reversed(patches.get(folder, ())) if p.kind == base.kind and p.name in names]
+    return found
+
+
+def _resolve(path: NodePath, offset: int, base: _Object, patches: list[_Object]) -> Mapped:
+    """A patch's value first (with the base's line beside it), then the base; a collection only
+    in a patch (a block the patch adds); else the same for the nearest enclosing path."""
+    for depth in range(len(path), -1, -1):
+        here, exact = path[:depth], depth == len(path)
+        written = base.paths.get(here)
+        also = ((base.source, written[0]),) if written else ()
+        for patch in patches:
+            found = patch.paths.get(here)
+            if found and found[2]:
+                return Mapped(patch.source, _shifted(found, offset if exact else 0), exact, also)
+        if written:
+            return Mapped(base.source, _shifted(written, offset if exact else 0), exact)
+        for patch in patches:
+            found = patch.paths.get(here)
+            if found:
+                return Mapped(patch.source, found[0], exact)
+    return Mapped(base.source, 1, False)
+
+
+def _shifted(span: tuple[int, int, bool], offset: int) -> int:
+    """A line inside a multi-line value keeps its place in the source's value, where that has it."""
+    return span[0] + offset if span[0] + offset <= span[1] else span[0]
+
+
+def segments(rendered: str, members: Sequence[Member], patches: dict[Path, Sequence[Member]],
+             index: dict[Path, Kustomization]) -> list[Segment]:
+    """A segment per rendered object that some source object was built into, with its line map.
+    `patches` are the patch files each kustomization folder lists, in order."""
+    from scanner.parse import ParseError
+    from scanner.parse.yaml import parse_manifests
+
+    try:
+        documents = parse_manifests(rendered, "<kustomize build>")
+    except ParseError:
+        return []
+    candidates: dict[str, list[_Object]] = {}
+    for member in members:
+        for found in _objects(member):
+            candidates.setdefault(found.kind, []).append(found)
+    chains = {member.rel: member.chains for member in members}
+    patch_objects = {folder: [o for m in listed for o in _objects(m)] for folder, listed in patches.items()}
+    result = []
+    for document in documents:
+        kind, name = _identity(document)
+        if not (kind and name and isinstance(document, Mapping)):
+            continue
+        namespace = text(dig(document, "metadata", "namespace"))
+        matched = _base(kind, name, namespace, candidates, chains, index)
+        if matched is None:
+            continue
+        base, chain = matched
+        changes = _patches(base, chain, patch_objects, index)
+        lines = {(line, column): _resolve(path, line - start, base, changes)
+                 for (line, column), (path, start) in by_line(document).items()}
+        sources = tuple(dict.fromkeys((*(p.source for p in changes), base.source)))
+        result.append(Segment(document.loc.line, document.loc.end_line, sources, lines))
+    return result
