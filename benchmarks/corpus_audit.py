@@ -27,6 +27,7 @@ from typing import Any
 
 _NAMED_OBJECT = re.compile(r"\b(?:grants|binds|uses|references) ((?:Cluster)?Role|Secret|ServiceAccount)/([\w.:-]+)")
 _CONTAINER = re.compile(r'container "([^"]+)"')
+_NAMESPACE = re.compile(r'^namespace "([^"]+)"$')
 _RENDERED = re.compile(r"\[(?:chart|kustomize) [^\]]*\]$")
 
 
@@ -103,7 +104,8 @@ def misplaced(findings: list[dict[str, Any]], corpus: Path) -> list[tuple[dict[s
         if finding["path"] not in cache:
             cache[finding["path"]] = _spans(corpus / finding["path"])
         spans = cache[finding["path"]]
-        kind, _, name = _object(finding["resource"]).partition("/")
+        named = _NAMESPACE.match(finding["resource"])  # `namespace "x"`: a finding about Namespace/x
+        kind, _, name = ("Namespace", "", named.group(1)) if named else _object(finding["resource"]).partition("/")
         line = finding["line"]
         inside = [s for s in spans if s[0].split("/")[0] == kind and s[0].split("/", 1)[1] in name
                   and s[1] <= line <= s[2]]
