@@ -130,7 +130,7 @@ def _shifted(span: tuple[int, int, bool], offset: int) -> int:
     return span[0] + offset if span[0] + offset <= span[1] else span[0]
 
 
-def segments(rendered: str, members: Sequence[Member], patches: dict[Path, Sequence[Member]],
+def segments(rendered: str, members: Sequence[Member], patches: dict[Path, list[Member]],
              index: dict[Path, Kustomization]) -> list[Segment]:
     """A segment per rendered object that some source object was built into, with its line map.
     `patches` are the patch files each kustomization folder lists, in order."""
