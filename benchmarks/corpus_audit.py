@@ -27,6 +27,7 @@ from typing import Any
 
 _NAMED_OBJECT = re.compile(r"\b(?:grants|binds|uses|references) ((?:Cluster)?Role|Secret|ServiceAccount)/([\w.:-]+)")
 _CONTAINER = re.compile(r'container "([^"]+)"')
+_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _NAMESPACE = re.compile(r'^namespace "([^"]+)"$')
 _RENDERED = re.compile(r"\[(?:chart|kustomize) [^\]]*\]$")
 
@@ -75,6 +76,9 @@ def _spans(path: Path) -> list[tuple[str, int, int, dict[str, tuple[int, int]]]]
     for document in documents:
         if not isinstance(document, Mapping):
             continue
+        if text(document.get("kind")) in ("Kustomization", "Component", None) and path.name in _KUSTOMIZATIONS:
+            spans.extend(_patch_spans(document))
+            continue
         metadata = document.get("metadata")
         name = text(metadata.get("name")) if isinstance(metadata, Mapping) else None
         containers: dict[str, tuple[int, int]] = {}
@@ -91,6 +95,21 @@ def _spans(path: Path) -> list[tuple[str, int, int, dict[str, tuple[int, int]]]]
             elif isinstance(node, Sequence):
                 stack.extend(node.items)
         spans.append((f"{text(document.get('kind'))}/{name}", document.loc.line, document.loc.end_line, containers))
+    return spans
+
+
+def _patch_spans(document: Any) -> list[tuple[str, int, int, dict[str, tuple[int, int]]]]:
+    """A kustomization's inline patches that name their target: a finding about a value such a
+    patch sets belongs there."""
+    from scanner.nodes import Mapping, Sequence, dig, text
+
+    spans = []
+    for key in ("patches", "patchesJson6902"):
+        listed = document.get(key)
+        for entry in listed.items if isinstance(listed, Sequence) else ():
+            if isinstance(entry, Mapping) and text(dig(entry, "target", "name")):
+                target = f"{text(dig(entry, 'target', 'kind'))}/{text(dig(entry, 'target', 'name'))}"
+                spans.append((target, entry.loc.line, entry.loc.end_line, {}))
     return spans
 
 

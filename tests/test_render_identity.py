@@ -3,8 +3,9 @@
 The base holds two Deployments in one file; the first has an init container written before its
 container, the second two containers. Kustomize prefixes the names, sorts the keys (so
 `containers` comes out before `initContainers`) and merges the overlay's patch into the second
-container: matching by position or by text would send findings to the init container, or to the
-first container, or to the other Deployment.
+container, and an inline JSON patch replaces the init container's image: matching by position or
+by text would send findings to the init container, or to the first container, or to the other
+Deployment.
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ resources:
 - ../../base
 patches:
 - path: worker-patch.yaml
+- target:
+    kind: Deployment
+    name: api
+  patch: |-
+    - op: replace
+      path: /spec/template/spec/initContainers/0/image
+      value: registry.example.com/migrate:latest
 """
 
 _CONTAINER = re.compile(r'container "([^"]+)"')
@@ -137,3 +145,9 @@ def test_a_setting_the_patch_sets_points_at_the_patch_with_the_base_beside_it(re
 def test_a_setting_only_the_base_writes_points_at_the_base(result: ScanResult) -> None:
     latest = [(f.path, f.line) for f in result.findings if f.rule in ("CTR022", "CTR023")]
     assert ("base/app.yaml", 15) in latest  # api's `image: ...:latest`, not the init container's
+
+
+def test_a_value_an_inline_json_patch_sets_points_at_the_kustomization(result: ScanResult) -> None:
+    (mutable,) = [f for f in result.findings if f.rule == "CTR023" and "migrate" in f.resource]
+    assert (mutable.path, mutable.line) == ("overlays/prod/kustomization.yaml", 15)
+    assert ("base/app.yaml", 10) in [(loc.path, loc.line) for loc in mutable.related]

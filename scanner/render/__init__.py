@@ -149,6 +149,11 @@ def _segments(text: str, top: kustomize.Kustomization, index: dict[Path, kustomi
     folders = {folder for ways in reached.values() for chain in ways for folder in chain}
     patches = {folder: [Member(relative_name(p, root), _text(p, boundary)) for p in index[folder].patches
                         if p.is_file()] for folder in folders}
+    for folder in folders:
+        for patch in index[folder].targeted:
+            whole = _text(patch.path, boundary)
+            patches[folder].append(Member(relative_name(patch.path, root), whole, target=(patch.kind, patch.name),
+                                          inline=patch.text, first_line=patch.first_line))
     return kustomize_map.segments(text, members, patches, index)
 
 

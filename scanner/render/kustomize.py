@@ -17,6 +17,7 @@ import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from scanner.boundary import Boundary, OverLimit, Refused, run_offline
 
@@ -42,6 +43,19 @@ class Naming:
     namespace: str | None = None
 
 
+@dataclass(frozen=True)
+class Targeted:
+    """A patch that names its target (`patches: - target: {kind, name}`): JSON 6902 operations or
+    a strategic-merge patch, in the file `path`, or written inline in the kustomization `path`
+    (`text`), its first line being line `first_line` there."""
+
+    kind: str | None
+    name: str
+    path: Path
+    text: str | None = None
+    first_line: int = 1
+
+
 @dataclass
 class Kustomization:
     directory: Path
@@ -51,6 +65,7 @@ class Kustomization:
     file: str = "kustomization.yaml"
     sandbox: Sandbox | None = None  # set on private copies only: nothing else is ever built
     naming: Naming = field(default_factory=Naming)
+    targeted: list[Targeted] = field(default_factory=list)
 
 
 def _real(path: Path) -> Path:
@@ -64,7 +79,8 @@ def read(path: Path, boundary: Boundary) -> Kustomization | None:
     from scanner.parse.yaml import parse_documents
 
     try:
-        documents = parse_documents(boundary.read_text(path), str(path))
+        raw = boundary.read_text(path)
+        documents = parse_documents(raw, str(path))
     except (Refused, ParseError):
         return None
     document = documents[0] if documents else None
@@ -77,7 +93,30 @@ def read(path: Path, boundary: Boundary) -> Kustomization | None:
     naming = Naming(text(document.get("namePrefix")) or "", text(document.get("nameSuffix")) or "",
                     text(document.get("namespace")))
     return Kustomization(_real(here), [_real(here / e) for e in local], [_real(p) for p in patches],
-                         component=text(document.get("kind")) == "Component", file=path.name, naming=naming)
+                         component=text(document.get("kind")) == "Component", file=path.name, naming=naming,
+                         targeted=_targeted(document, raw.splitlines(), _real(path)))
+
+
+def _targeted(document: Any, raw: list[str], path: Path) -> list[Targeted]:
+    """The patches of `patches:`/`patchesJson6902:` that name a target by kind and name; an inline
+    one starts on the line after its `|` indicator (a block scalar keeps its lines as written)."""
+    from scanner.nodes import Mapping, Scalar, Sequence, dig, text
+
+    found = []
+    for key in ("patches", "patchesJson6902"):
+        listed = document.get(key)
+        for entry in listed.items if isinstance(listed, Sequence) else ():
+            name = text(dig(entry, "target", "name"))
+            if not isinstance(entry, Mapping) or not name:
+                continue
+            kind, inline, file = text(dig(entry, "target", "kind")), entry.get("patch"), text(entry.get("path"))
+            if isinstance(inline, Scalar) and isinstance(inline.value, str):
+                start = inline.loc
+                block = raw[start.line - 1][start.column - 1:].lstrip().startswith(("|", ">"))
+                found.append(Targeted(kind, name, path, inline.value, start.line + block))
+            elif file and "\n" not in file:
+                found.append(Targeted(kind, name, _real(path.parent / file)))
+    return found
 
 
 def tops(kustomizations: list[Kustomization]) -> list[Kustomization]:

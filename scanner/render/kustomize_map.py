@@ -16,19 +16,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.nodes import Mapping, Node, dig, text
+from scanner.nodes import Sequence as NodeSequence
 from scanner.render.kustomize import Kustomization
-from scanner.render.nodepaths import NodePath, by_line, by_path
+from scanner.render.nodepaths import NodePath, by_line, by_path, nodes, step
 from scanner.render.sourcemap import Mapped, Segment, SourceFile
 
 
 @dataclass(frozen=True)
 class Member:
     """A file the rendering reads: its name and text, and (for a manifest) the kustomization
-    folders through which the top one reaches it, top first, one tuple per way."""
+    folders through which the top one reaches it, top first, one tuple per way. A patch that
+    names its target has `target` (kind or None, name); one written inline in a kustomization
+    has its text in `inline`, starting on line `first_line` of the file."""
 
     rel: str
     text: str
     chains: tuple[tuple[Path, ...], ...] = ()
+    target: tuple[str | None, str] | None = None
+    inline: str | None = None
+    first_line: int = 1
 
 
 @dataclass(frozen=True)
@@ -40,22 +46,75 @@ class _Object:
     paths: dict[NodePath, tuple[int, int, bool]]
 
 
-def _objects(member: Member) -> list[_Object]:
+@dataclass(frozen=True)
+class _Operations:
+    """JSON 6902 operations on the object `name`: their paths are read against the rendering."""
+
+    kind: str | None
+    name: str
+    source: SourceFile
+    operations: tuple[Mapping, ...]
+    shift: int
+
+
+def _documents(member: Member) -> list[Node]:
     from scanner.parse import ParseError
     from scanner.parse.yaml import parse_manifests
 
     try:
-        documents = parse_manifests(member.text, member.rel)
+        return parse_manifests(member.text if member.inline is None else member.inline, member.rel)
     except ParseError:
         return []
+
+
+def _objects(member: Member) -> list[_Object | _Operations]:
     source = SourceFile(member.rel, tuple(member.text.splitlines()))
-    found = []
-    for document in documents:
+    shift = member.first_line - 1
+    found: list[_Object | _Operations] = []
+    for document in _documents(member):
         kind, name = _identity(document)
-        if kind and name and isinstance(document, Mapping):
-            found.append(_Object(kind, name, text(dig(document, "metadata", "namespace")), source,
-                                 by_path(document)))
+        if member.target is not None:
+            kind, name = member.target[0] or kind, member.target[1]
+        if isinstance(document, NodeSequence) and member.target is not None:
+            operations = tuple(op for op in document.items if isinstance(op, Mapping))
+            found.append(_Operations(kind, member.target[1], source, operations, shift))
+        elif kind and name and isinstance(document, Mapping):
+            paths = {path: (first + shift, last + shift, leaf) for path, (first, last, leaf) in by_path(document).items()}
+            found.append(_Object(kind, name, text(dig(document, "metadata", "namespace")), source, paths))
     return found
+
+
+def _applied(operations: _Operations, kind: str, rendered: Node) -> _Object:
+    """The values that `add` and `replace` operations write, at the paths they have in the
+    rendering (a JSON pointer's list index is read in the rendered list)."""
+    paths: dict[NodePath, tuple[int, int, bool]] = {}
+    for operation in operations.operations:
+        value, target = operation.get("value"), _pointer(text(operation.get("path")) or "", rendered)
+        if text(operation.get("op")) not in ("add", "replace") or value is None or target is None:
+            continue
+        for path, first, last, node in nodes(value):
+            line = operation.keys["value"].line if not path else first
+            paths[(*target, *path)] = (line + operations.shift, last + operations.shift,
+                                       not isinstance(node, (Mapping, NodeSequence)))
+    return _Object(kind, operations.name, None, operations.source, paths)
+
+
+def _pointer(pointer: str, rendered: Node) -> NodePath | None:
+    """A JSON pointer (`/spec/containers/0/image`) as a node path of the rendered object."""
+    path: list[str] = []
+    node: Node | None = rendered
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping):
+            path.append(token)
+            node = node.get(token)
+        elif isinstance(node, NodeSequence) and (token == "-" or token.isdigit()) and node.items:
+            index = len(node.items) - 1 if token == "-" else min(int(token), len(node.items) - 1)
+            path.append(step(path[-1] if path else "", index, node.items[index]))
+            node = node.items[index]
+        else:
+            return None
+    return tuple(path)
 
 
 def _identity(document: Node) -> tuple[str | None, str | None]:
@@ -94,14 +153,16 @@ def _base(kind: str, name: str, namespace: str | None, candidates: dict[str, lis
     return best[1], best[2]
 
 
-def _patches(base: _Object, chain: tuple[Path, ...], patches: dict[Path, list[_Object]],
-             index: dict[Path, Kustomization]) -> list[_Object]:
-    """The patch objects that change `base`, the one applied last first. A patch names its target
+def _patches(base: _Object, chain: tuple[Path, ...], patches: dict[Path, list[_Object | _Operations]],
+             index: dict[Path, Kustomization], rendered: Node) -> list[_Object]:
+    """The patches that change `base`, the one applied last first. A patch names its target
     as written in the base or as renamed by the kustomizations below the patch's own."""
     found = []
     for depth, folder in enumerate(chain):
         names = {base.name, _renamed(base.name, chain[depth + 1:], index)}
-        found += [p for p in reversed(patches.get(folder, ())) if p.kind == base.kind and p.name in names]
+        for patch in reversed(patches.get(folder, ())):
+            if patch.kind in (base.kind, None) and patch.name in names:
+                found.append(_applied(patch, base.kind, rendered) if isinstance(patch, _Operations) else patch)
     return found
 
 
@@ -144,7 +205,8 @@ def segments(rendered: str, members: Sequence[Member], patches: dict[Path, list[
     candidates: dict[str, list[_Object]] = {}
     for member in members:
         for found in _objects(member):
-            candidates.setdefault(found.kind, []).append(found)
+            if isinstance(found, _Object):
+                candidates.setdefault(found.kind, []).append(found)
     chains = {member.rel: member.chains for member in members}
     patch_objects = {folder: [o for m in listed for o in _objects(m)] for folder, listed in patches.items()}
     result = []
@@ -157,7 +219,7 @@ def segments(rendered: str, members: Sequence[Member], patches: dict[Path, list[
         if matched is None:
             continue
         base, chain = matched
-        changes = _patches(base, chain, patch_objects, index)
+        changes = _patches(base, chain, patch_objects, index, document)
         lines = {(line, column): _resolve(path, line - start, base, changes)
                  for (line, column), (path, start) in by_line(document).items()}
         sources = tuple(dict.fromkeys((*(p.source for p in changes), base.source)))

@@ -27,7 +27,8 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
 _ANY_ITEM = ("name",)  # a list of named items elsewhere (rules, subjects...) is matched by name
 
 
-def _item(list_key: str, index: int, item: Node) -> str:
+def step(list_key: str, index: int, item: Node) -> str:
+    """The path element of item `index` of the list under `list_key`."""
     if isinstance(item, Mapping):
         for key in MERGE_KEYS.get(list_key, _ANY_ITEM):
             value = text(item.get(key))
@@ -48,7 +49,7 @@ def nodes(root: Node) -> Iterator[tuple[NodePath, int, int, Node]]:
             children = [((*path, key), node.keys[key].line, value) for key, value in node.items()]
         elif isinstance(node, Sequence):
             list_key = path[-1] if path else ""
-            children = [((*path, _item(list_key, i, item)), item.loc.line, item)
+            children = [((*path, step(list_key, i, item)), item.loc.line, item)
                         for i, item in enumerate(node.items)]
         stack.extend(reversed(children))
 
