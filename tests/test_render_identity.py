@@ -151,3 +151,14 @@ def test_a_value_an_inline_json_patch_sets_points_at_the_kustomization(result: S
     (mutable,) = [f for f in result.findings if f.rule == "CTR023" and "migrate" in f.resource]
     assert (mutable.path, mutable.line) == ("overlays/prod/kustomization.yaml", 15)
     assert ("base/app.yaml", 10) in [(loc.path, loc.line) for loc in mutable.related]
+
+
+def test_an_object_a_generator_makes_points_at_the_generator(tmp_path: Path) -> None:
+    if kustomize.tool() is None:
+        pytest.skip("neither kustomize nor kubectl is installed")
+    (tmp_path / "kustomization.yaml").write_text(
+        "namePrefix: prod-\nsecretGenerator:\n- name: db\n  literals:\n  - user=admin\n")
+    result = scan(walk([str(tmp_path)], tmp_path), Config(root=tmp_path, select=("K8S040",)))
+    (committed,) = result.findings
+    assert committed.resource.startswith("Secret/prod-db-")
+    assert (committed.path, committed.line) == ("kustomization.yaml", 3)  # `- name: db`

@@ -143,7 +143,8 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
 def _segments(text: str, top: kustomize.Kustomization, index: dict[Path, kustomize.Kustomization],
               files: set[Path], root: Path, boundary: Boundary) -> list[MappedSegment]:
     """The line map of one rendering: the manifests it read, each with the ways the top
-    kustomization reaches it, and the patch files of every kustomization on those ways."""
+    kustomization reaches it, the patch files of every kustomization on those ways, and those
+    kustomizations themselves (for the objects their generators make)."""
     reached = kustomize.chains(top, index)
     members = [Member(relative_name(p, root), _text(p, boundary), tuple(reached.get(p, ()))) for p in sorted(files)]
     folders = {folder for ways in reached.values() for chain in ways for folder in chain}
@@ -154,7 +155,10 @@ def _segments(text: str, top: kustomize.Kustomization, index: dict[Path, kustomi
             whole = _text(patch.path, boundary)
             patches[folder].append(Member(relative_name(patch.path, root), whole, target=(patch.kind, patch.name),
                                           inline=patch.text, first_line=patch.first_line))
-    return kustomize_map.segments(text, members, patches, index)
+    generators = [Member(relative_name(index[folder].directory / index[folder].file, root),
+                         _text(index[folder].directory / index[folder].file, boundary), tuple(reached[folder]))
+                  for folder in sorted(folders)]
+    return kustomize_map.segments(text, members, patches, index, generators)
 
 
 def _text(path: Path, boundary: Boundary) -> str:

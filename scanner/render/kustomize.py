@@ -147,12 +147,14 @@ def consumed(root: Kustomization, index: dict[Path, Kustomization]) -> tuple[set
 
 
 def chains(root: Kustomization, index: dict[Path, Kustomization]) -> dict[Path, list[tuple[Path, ...]]]:
-    """For each manifest file the rendering reads, the kustomization folders through which `root`
-    reaches it, `root` first: one tuple per way (a base included twice is renamed twice)."""
+    """For each manifest file the rendering reads, and each kustomization folder, the folders
+    through which `root` reaches it, `root` first (a folder's own way ends with the folder): one
+    tuple per way (a base included twice is renamed twice)."""
     found: dict[Path, list[tuple[Path, ...]]] = {}
     stack: list[tuple[tuple[Path, ...], Kustomization]] = [((root.directory,), root)]
     while stack:
         chain, current = stack.pop()
+        found.setdefault(current.directory, []).append(chain)
         for resource in current.resources:
             if resource.is_dir() and resource in index and resource not in chain:
                 stack.append(((*chain, resource), index[resource]))

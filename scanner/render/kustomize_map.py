@@ -121,6 +121,52 @@ def _identity(document: Node) -> tuple[str | None, str | None]:
     return text(dig(document, "kind")), text(dig(document, "metadata", "name"))
 
 
+@dataclass(frozen=True)
+class _Generated:
+    """An object a `configMapGenerator`/`secretGenerator` entry makes: named as renamed on the way
+    down to its kustomization, then a hash suffix; `literals` are the lines of `KEY=value` items."""
+
+    kind: str
+    name: str
+    source: SourceFile
+    line: int
+    literals: dict[str, int]
+
+
+_GENERATORS = {"configMapGenerator": "ConfigMap", "secretGenerator": "Secret"}
+_HASH = 10  # kustomize's name hash: `-` and ten characters after the (renamed) name
+
+
+def _generated(kustomization: Member, index: dict[Path, Kustomization]) -> list[_Generated]:
+    documents = _documents(kustomization)
+    document = documents[0] if documents else None
+    if not isinstance(document, Mapping) or not kustomization.chains:
+        return []
+    source = SourceFile(kustomization.rel, tuple(kustomization.text.splitlines()))
+    found = []
+    for key, kind in _GENERATORS.items():
+        listed = document.get(key)
+        for entry in listed.items if isinstance(listed, NodeSequence) else ():
+            name = text(dig(entry, "name"))
+            if not isinstance(entry, Mapping) or not name:
+                continue
+            literals = entry.get("literals")
+            lines = {str(text(item)).split("=", 1)[0]: item.loc.line
+                     for item in (literals.items if isinstance(literals, NodeSequence) else ()) if text(item)}
+            found += [_Generated(kind, _renamed(name, chain, index), source, entry.keys["name"].line, lines)
+                      for chain in kustomization.chains]
+    return found
+
+
+def _generator_map(document: Node, made: _Generated) -> dict[tuple[int, int], Mapped]:
+    """Each line of a generated object at its generator entry, a data key at its literal."""
+    lines = {}
+    for (line, column), (path, _) in by_line(document).items():
+        literal = made.literals.get(path[1]) if len(path) > 1 and path[0] in ("data", "stringData") else None
+        lines[(line, column)] = Mapped(made.source, literal or made.line, literal is not None)
+    return lines
+
+
 def _renamed(name: str, chain: Sequence[Path], index: dict[Path, Kustomization]) -> str:
     """The name after the kustomizations of `chain` (top first) are applied, innermost first."""
     for folder in reversed(chain):
@@ -192,9 +238,10 @@ def _shifted(span: tuple[int, int, bool], offset: int) -> int:
 
 
 def segments(rendered: str, members: Sequence[Member], patches: dict[Path, list[Member]],
-             index: dict[Path, Kustomization]) -> list[Segment]:
-    """A segment per rendered object that some source object was built into, with its line map.
-    `patches` are the patch files each kustomization folder lists, in order."""
+             index: dict[Path, Kustomization], kustomizations: Sequence[Member] = ()) -> list[Segment]:
+    """A segment per rendered object that a source object or a generator of `kustomizations`
+    was built into, with its line map. `patches` are the patch files each kustomization folder
+    lists, in order."""
     from scanner.parse import ParseError
     from scanner.parse.yaml import parse_manifests
 
@@ -208,6 +255,7 @@ def segments(rendered: str, members: Sequence[Member], patches: dict[Path, list[
             if isinstance(found, _Object):
                 candidates.setdefault(found.kind, []).append(found)
     chains = {member.rel: member.chains for member in members}
+    generated = [g for kustomization in kustomizations for g in _generated(kustomization, index)]
     patch_objects = {folder: [o for m in listed for o in _objects(m)] for folder, listed in patches.items()}
     result = []
     for document in documents:
@@ -216,6 +264,11 @@ def segments(rendered: str, members: Sequence[Member], patches: dict[Path, list[
             continue
         namespace = text(dig(document, "metadata", "namespace"))
         matched = _base(kind, name, namespace, candidates, chains, index)
+        made = next((g for g in generated if g.kind == kind and (g.name == name or (
+            name.startswith(f"{g.name}-") and len(name) == len(g.name) + 1 + _HASH))), None)
+        if matched is None and made is not None:
+            result.append(Segment(document.loc.line, document.loc.end_line, (made.source,),
+                                  _generator_map(document, made)))
         if matched is None:
             continue
         base, chain = matched
