@@ -22,6 +22,7 @@ from typing import Any
 from scanner.boundary import Boundary, OverLimit, Refused, run_offline
 
 START_SECONDS = 5.0  # kubectl starting on a loaded runner, before the per-file budget
+MAX_WAYS = 10_000  # kustomization folders visited when tracing how a rendering reaches its files
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,9 @@ def chains(root: Kustomization, index: dict[Path, Kustomization]) -> dict[Path, 
     tuple per way (a base included twice is renamed twice)."""
     found: dict[Path, list[tuple[Path, ...]]] = {}
     stack: list[tuple[tuple[Path, ...], Kustomization]] = [((root.directory,), root)]
-    while stack:
+    for _ in range(MAX_WAYS):  # folders that include each other in a lattice have 2^n ways
+        if not stack:
+            break
         chain, current = stack.pop()
         found.setdefault(current.directory, []).append(chain)
         for resource in current.resources:

@@ -70,14 +70,17 @@ def by_line(root: Node) -> dict[tuple[int, int], tuple[NodePath, int]]:
     finding about the image points at `x`). A line inside a multi-line value has the innermost
     node around it."""
     starts: dict[tuple[int, int], tuple[NodePath, int]] = {}
-    spans: list[tuple[NodePath, int, int]] = []
+    spans: list[tuple[NodePath, int, int, int]] = []
     for path, first, last, node in nodes(root):
         starts.setdefault((first, 0), (path, first))
         if not isinstance(node, (Mapping, Sequence)) and node.loc.line == first:
             starts[(first, node.loc.column)] = (path, first)
-        spans.append((path, first, last))
-    result = dict(starts)
-    for path, first, last in spans:  # parents first, so the innermost span is written last
+        spans.append((path, first, last, id(node)))
+    result, filled = dict(starts), set()
+    for path, first, last, identity in spans:  # parents first, so the innermost span is written last
+        if identity in filled:  # an alias repeats its anchor's node and lines: walked once
+            continue
+        filled.add(identity)
         for line in range(first + 1, last + 1):
             if (line, 0) not in starts:
                 result[(line, 0)] = (path, first)
