@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from scanner.boundary import Boundary, Refused, printable, private_folder
 from scanner.config import Config
@@ -124,6 +125,7 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
         built = [copy for copy in copies.tops if not isinstance(copy, str)]
         texts = iter(kustomize.render_all(built, copies.index, command, config.use_cache))
         results = [Refused(copy) if isinstance(copy, str) else next(texts) for copy in copies.tops]
+    memo: dict[tuple[object, ...], Any] = {}  # source files parsed for one rendering's map, for the next
     for top, text in zip(tops, results):
         rel = relative_name(top.directory, config.root)
         if isinstance(text, Refused):
@@ -135,13 +137,14 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
             continue
         files_used, _ = kustomize.consumed(top, index)
         consumed |= files_used
-        origin = Origin(f"kustomize {rel}", tuple(_segments(text, top, index, files_used, config.root, boundary)))
+        origin = Origin(f"kustomize {rel}", tuple(_segments(text, top, index, files_used, config.root, boundary, memo)))
         prepared.rendered.append(RenderedStream(f"{rel}/<kustomize build>", text, origin))
     return consumed
 
 
 def _segments(text: str, top: kustomize.Kustomization, index: dict[Path, kustomize.Kustomization],
-              files: set[Path], root: Path, boundary: Boundary) -> list[MappedSegment]:
+              files: set[Path], root: Path, boundary: Boundary, memo: dict[tuple[object, ...], Any]
+              ) -> list[MappedSegment]:
     """The line map of one rendering: the manifests it read, each with the ways the top
     kustomization reaches it, the patch files of every kustomization on those ways, and those
     kustomizations themselves (for the objects their generators make)."""
@@ -158,7 +161,7 @@ def _segments(text: str, top: kustomize.Kustomization, index: dict[Path, kustomi
     generators = [Member(relative_name(index[folder].directory / index[folder].file, root),
                          _text(index[folder].directory / index[folder].file, boundary), tuple(reached[folder]))
                   for folder in sorted(folders)]
-    return kustomize_map.segments(text, members, patches, index, generators)
+    return kustomize_map.segments(text, members, patches, index, generators, memo)
 
 
 def _text(path: Path, boundary: Boundary) -> str:

@@ -238,10 +238,20 @@ def _shifted(span: tuple[int, int, bool], offset: int) -> int:
 
 
 def segments(rendered: str, members: Sequence[Member], patches: dict[Path, list[Member]],
-             index: dict[Path, Kustomization], kustomizations: Sequence[Member] = ()) -> list[Segment]:
+             index: dict[Path, Kustomization], kustomizations: Sequence[Member] = (),
+             memo: dict[tuple[object, ...], list[_Object | _Operations]] | None = None) -> list[Segment]:
     """A segment per rendered object that a source object or a generator of `kustomizations`
     was built into, with its line map. `patches` are the patch files each kustomization folder
-    lists, in order."""
+    lists, in order. `memo` keeps files read for one rendering for the next (an install bundle
+    and its variants share most of their bases)."""
+    memo = {} if memo is None else memo
+
+    def objects(member: Member) -> list[_Object | _Operations]:
+        key = (member.rel, member.text, member.target, member.inline, member.first_line)  # not its ways
+        if key not in memo:
+            memo[key] = _objects(member)
+        return memo[key]
+
     from scanner.parse import ParseError
     from scanner.parse.yaml import parse_manifests
 
@@ -251,12 +261,12 @@ def segments(rendered: str, members: Sequence[Member], patches: dict[Path, list[
         return []
     candidates: dict[str, list[_Object]] = {}
     for member in members:
-        for found in _objects(member):
+        for found in objects(member):
             if isinstance(found, _Object):
                 candidates.setdefault(found.kind, []).append(found)
     chains = {member.rel: member.chains for member in members}
     generated = [g for kustomization in kustomizations for g in _generated(kustomization, index)]
-    patch_objects = {folder: [o for m in listed for o in _objects(m)] for folder, listed in patches.items()}
+    patch_objects = {folder: [o for m in listed for o in objects(m)] for folder, listed in patches.items()}
     result = []
     for document in documents:
         kind, name = _identity(document)
