@@ -27,6 +27,8 @@ from typing import Any
 
 _NAMED_OBJECT = re.compile(r"\b(?:grants|binds|uses|references) ((?:Cluster)?Role|Secret|ServiceAccount)/([\w.:-]+)")
 _CONTAINER = re.compile(r'container "([^"]+)"')
+_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_NAMESPACE = re.compile(r'^namespace "([^"]+)"$')
 _RENDERED = re.compile(r"\[(?:chart|kustomize) [^\]]*\]$")
 
 
@@ -74,6 +76,9 @@ def _spans(path: Path) -> list[tuple[str, int, int, dict[str, tuple[int, int]]]]
     for document in documents:
         if not isinstance(document, Mapping):
             continue
+        if text(document.get("kind")) in ("Kustomization", "Component", None) and path.name in _KUSTOMIZATIONS:
+            spans.extend(_patch_spans(document))
+            continue
         metadata = document.get("metadata")
         name = text(metadata.get("name")) if isinstance(metadata, Mapping) else None
         containers: dict[str, tuple[int, int]] = {}
@@ -93,6 +98,21 @@ def _spans(path: Path) -> list[tuple[str, int, int, dict[str, tuple[int, int]]]]
     return spans
 
 
+def _patch_spans(document: Any) -> list[tuple[str, int, int, dict[str, tuple[int, int]]]]:
+    """A kustomization's inline patches that name their target: a finding about a value such a
+    patch sets belongs there."""
+    from scanner.nodes import Mapping, Sequence, dig, text
+
+    spans = []
+    for key in ("patches", "patchesJson6902"):
+        listed = document.get(key)
+        for entry in listed.items if isinstance(listed, Sequence) else ():
+            if isinstance(entry, Mapping) and text(dig(entry, "target", "name")):
+                target = f"{text(dig(entry, 'target', 'kind'))}/{text(dig(entry, 'target', 'name'))}"
+                spans.append((target, entry.loc.line, entry.loc.end_line, {}))
+    return spans
+
+
 def misplaced(findings: list[dict[str, Any]], corpus: Path) -> list[tuple[dict[str, Any], str]]:
     """Rendered findings whose line lies outside the object, or the container, they name."""
     wrong = []
@@ -103,7 +123,8 @@ def misplaced(findings: list[dict[str, Any]], corpus: Path) -> list[tuple[dict[s
         if finding["path"] not in cache:
             cache[finding["path"]] = _spans(corpus / finding["path"])
         spans = cache[finding["path"]]
-        kind, _, name = _object(finding["resource"]).partition("/")
+        named = _NAMESPACE.match(finding["resource"])  # `namespace "x"`: a finding about Namespace/x
+        kind, _, name = ("Namespace", "", named.group(1)) if named else _object(finding["resource"]).partition("/")
         line = finding["line"]
         inside = [s for s in spans if s[0].split("/")[0] == kind and s[0].split("/", 1)[1] in name
                   and s[1] <= line <= s[2]]

@@ -8,7 +8,8 @@ import pytest
 
 from scanner.boundary import Boundary
 from scanner.findings import Finding
-from scanner.render import kustomize
+from scanner.render import kustomize, kustomize_map
+from scanner.render.kustomize_map import Member
 from scanner.render.sourcemap import (
     Origin,
     Segment,
@@ -91,9 +92,16 @@ def test_unmapped_findings_are_left_alone() -> None:
 def test_kustomize_objects_map_to_overlay_patch_first_then_base() -> None:
     root = FIXTURES / "kustomize"
     rendered = (FIXTURES / "rendered" / "kustomize-prod.yaml").read_text()
-    bases = [(f"base/{name}", (root / "base" / name).read_text()) for name in ("deployment.yaml", "service.yaml")]
-    patch = [("overlays/prod/debug-patch.yaml", (root / "overlays/prod/debug-patch.yaml").read_text())]
-    segments = kustomize.segments(rendered, bases, patch)
+    boundary = Boundary(FIXTURES)
+    overlay = kustomize.read(root / "overlays" / "prod" / "kustomization.yaml", boundary)
+    base = kustomize.read(root / "base" / "kustomization.yaml", boundary)
+    assert overlay is not None and base is not None
+    index = {overlay.directory: overlay, base.directory: base}
+    way = ((overlay.directory, base.directory),)
+    members = [Member(f"base/{name}", (root / "base" / name).read_text(), way)
+               for name in ("deployment.yaml", "service.yaml")]
+    patch = Member("overlays/prod/debug-patch.yaml", (root / "overlays/prod/debug-patch.yaml").read_text())
+    segments = kustomize_map.segments(rendered, members, {overlay.directory: [patch]}, index)
     lines = rendered.splitlines()
     by_start = {s.start: s for s in segments}
     deployment = next(s for s in segments if s.sources[-1].rel == "base/deployment.yaml")
@@ -102,7 +110,9 @@ def test_kustomize_objects_map_to_overlay_patch_first_then_base() -> None:
     privileged = _rendered_line(lines, "privileged: true")
     assert locate(lines, deployment, privileged)[:2] == (deployment.sources[0], 12)
     image = next(i for i, line in enumerate(lines, 1) if "image:" in line)
-    assert locate(lines, deployment, image)[:2] == (deployment.sources[1], 16)
+    value = lines[image - 1].index("registry") + 1
+    assert locate(lines, deployment, image, value)[:2] == (deployment.sources[1], 16)  # the image
+    assert locate(lines, deployment, image)[:2] == (deployment.sources[1], 15)  # the container
 
 
 def test_kustomization_reading_finds_resources_and_patches() -> None:

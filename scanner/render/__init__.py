@@ -11,14 +11,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from scanner.boundary import Boundary, Refused, printable, private_folder
 from scanner.config import Config
 from scanner.discover import KUSTOMIZATION_NAMES, SourceFile, relative_name, walk
 from scanner.findings import ScanError
-from scanner.render import helm, kustomize
+from scanner.render import helm, kustomize, kustomize_map
 from scanner.render.kustomize_copy import private_copies
+from scanner.render.kustomize_map import Member
 from scanner.render.sourcemap import Origin, source_comments, stream_segments
+from scanner.render.sourcemap import Segment as MappedSegment
 from scanner.render.sourcemap import SourceFile as MappedSource
 
 CHART_FILE = "Chart.yaml"
@@ -122,6 +125,7 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
         built = [copy for copy in copies.tops if not isinstance(copy, str)]
         texts = iter(kustomize.render_all(built, copies.index, command, config.use_cache))
         results = [Refused(copy) if isinstance(copy, str) else next(texts) for copy in copies.tops]
+    memo: dict[tuple[object, ...], Any] = {}  # source files parsed for one rendering's map, for the next
     for top, text in zip(tops, results):
         rel = relative_name(top.directory, config.root)
         if isinstance(text, Refused):
@@ -131,14 +135,33 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
             message = str(text).replace(f"{private / 'tree'}/", "").replace(str(private), "<private copy>")
             prepared.errors.append(ScanError(f"{rel}/{top.file}", f"kustomize build failed: {message}"))
             continue
-        files_used, patches = kustomize.consumed(top, index)
+        files_used, _ = kustomize.consumed(top, index)
         consumed |= files_used
-        read = [(relative_name(p, config.root), _text(p, boundary)) for p in sorted(files_used)]
-        patch_texts = [(relative_name(p, config.root), _text(p, boundary)) for p in patches if p.is_file()]
-        segments = kustomize.segments(text, read, patch_texts)
-        origin = Origin(f"kustomize {rel}", tuple(segments))
+        origin = Origin(f"kustomize {rel}", tuple(_segments(text, top, index, files_used, config.root, boundary, memo)))
         prepared.rendered.append(RenderedStream(f"{rel}/<kustomize build>", text, origin))
     return consumed
+
+
+def _segments(text: str, top: kustomize.Kustomization, index: dict[Path, kustomize.Kustomization],
+              files: set[Path], root: Path, boundary: Boundary, memo: dict[tuple[object, ...], Any]
+              ) -> list[MappedSegment]:
+    """The line map of one rendering: the manifests it read, each with the ways the top
+    kustomization reaches it, the patch files of every kustomization on those ways, and those
+    kustomizations themselves (for the objects their generators make)."""
+    reached = kustomize.chains(top, index)
+    members = [Member(relative_name(p, root), _text(p, boundary), tuple(reached.get(p, ()))) for p in sorted(files)]
+    folders = {folder for ways in reached.values() for chain in ways for folder in chain}
+    patches = {folder: [Member(relative_name(p, root), _text(p, boundary)) for p in index[folder].patches
+                        if p.is_file()] for folder in folders}
+    for folder in folders:
+        for patch in index[folder].targeted:
+            whole = _text(patch.path, boundary)
+            patches[folder].append(Member(relative_name(patch.path, root), whole, target=(patch.kind, patch.name),
+                                          inline=patch.text, first_line=patch.first_line))
+    generators = [Member(relative_name(index[folder].directory / index[folder].file, root),
+                         _text(index[folder].directory / index[folder].file, boundary), tuple(reached[folder]))
+                  for folder in sorted(folders)]
+    return kustomize_map.segments(text, members, patches, index, generators, memo)
 
 
 def _text(path: Path, boundary: Boundary) -> str:

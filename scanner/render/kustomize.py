@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import subprocess
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from scanner.boundary import Boundary, OverLimit, Refused, run_offline
-from scanner.render.sourcemap import Segment, SourceFile
 
 START_SECONDS = 5.0  # kubectl starting on a loaded runner, before the per-file budget
-_DOC_START = re.compile(r"^---[ \t]*$", re.MULTILINE)
-_KIND = re.compile(r"^kind:[ \t]*['\"]?([\w.-]+)", re.MULTILINE)
-_NAME = re.compile(r"^metadata:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+name:[ \t]*['\"]?([\w.:-]+)", re.MULTILINE)
+MAX_WAYS = 10_000  # kustomization folders visited when tracing how a rendering reaches its files
 
 
 @dataclass(frozen=True)
@@ -37,6 +33,29 @@ class Sandbox:
     max_output: int
 
 
+@dataclass(frozen=True)
+class Naming:
+    """What a kustomization does to the names of everything it includes: `namePrefix`,
+    `nameSuffix`, and `namespace` (None where it sets none)."""
+
+    prefix: str = ""
+    suffix: str = ""
+    namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class Targeted:
+    """A patch that names its target (`patches: - target: {kind, name}`): JSON 6902 operations or
+    a strategic-merge patch, in the file `path`, or written inline in the kustomization `path`
+    (`text`), its first line being line `first_line` there."""
+
+    kind: str | None
+    name: str
+    path: Path
+    text: str | None = None
+    first_line: int = 1
+
+
 @dataclass
 class Kustomization:
     directory: Path
@@ -45,6 +64,8 @@ class Kustomization:
     component: bool = False
     file: str = "kustomization.yaml"
     sandbox: Sandbox | None = None  # set on private copies only: nothing else is ever built
+    naming: Naming = field(default_factory=Naming)
+    targeted: list[Targeted] = field(default_factory=list)
 
 
 def _real(path: Path) -> Path:
@@ -58,7 +79,8 @@ def read(path: Path, boundary: Boundary) -> Kustomization | None:
     from scanner.parse.yaml import parse_documents
 
     try:
-        documents = parse_documents(boundary.read_text(path), str(path))
+        raw = boundary.read_text(path)
+        documents = parse_documents(raw, str(path))
     except (Refused, ParseError):
         return None
     document = documents[0] if documents else None
@@ -68,8 +90,33 @@ def read(path: Path, boundary: Boundary) -> Kustomization | None:
     local = [e for key in MEMBER_KEYS for e in entries(document.get(key))
              if "://" not in e and not e.startswith(("github.com/", "git@"))]
     patches = [here / e for key in PATCH_KEYS for e in entries(document.get(key)) if "\n" not in e]
+    naming = Naming(text(document.get("namePrefix")) or "", text(document.get("nameSuffix")) or "",
+                    text(document.get("namespace")))
     return Kustomization(_real(here), [_real(here / e) for e in local], [_real(p) for p in patches],
-                         component=text(document.get("kind")) == "Component", file=path.name)
+                         component=text(document.get("kind")) == "Component", file=path.name, naming=naming,
+                         targeted=_targeted(document, raw.splitlines(), _real(path)))
+
+
+def _targeted(document: Any, raw: list[str], path: Path) -> list[Targeted]:
+    """The patches of `patches:`/`patchesJson6902:` that name a target by kind and name; an inline
+    one starts on the line after its `|` indicator (a block scalar keeps its lines as written)."""
+    from scanner.nodes import Mapping, Scalar, Sequence, dig, text
+
+    found = []
+    for key in ("patches", "patchesJson6902"):
+        listed = document.get(key)
+        for entry in listed.items if isinstance(listed, Sequence) else ():
+            name = text(dig(entry, "target", "name"))
+            if not isinstance(entry, Mapping) or not name:
+                continue
+            kind, inline, file = text(dig(entry, "target", "kind")), entry.get("patch"), text(entry.get("path"))
+            if isinstance(inline, Scalar) and isinstance(inline.value, str):
+                start = inline.loc
+                block = raw[start.line - 1][start.column - 1:].lstrip().startswith(("|", ">"))
+                found.append(Targeted(kind, name, path, inline.value, start.line + block))
+            elif file and "\n" not in file:
+                found.append(Targeted(kind, name, _real(path.parent / file)))
+    return found
 
 
 def tops(kustomizations: list[Kustomization]) -> list[Kustomization]:
@@ -97,6 +144,25 @@ def consumed(root: Kustomization, index: dict[Path, Kustomization]) -> tuple[set
             elif resource.is_file():
                 files.add(resource)
     return files, patches
+
+
+def chains(root: Kustomization, index: dict[Path, Kustomization]) -> dict[Path, list[tuple[Path, ...]]]:
+    """For each manifest file the rendering reads, and each kustomization folder, the folders
+    through which `root` reaches it, `root` first (a folder's own way ends with the folder): one
+    tuple per way (a base included twice is renamed twice)."""
+    found: dict[Path, list[tuple[Path, ...]]] = {}
+    stack: list[tuple[tuple[Path, ...], Kustomization]] = [((root.directory,), root)]
+    for _ in range(MAX_WAYS):  # folders that include each other in a lattice have 2^n ways
+        if not stack:
+            break
+        chain, current = stack.pop()
+        found.setdefault(current.directory, []).append(chain)
+        for resource in current.resources:
+            if resource.is_dir() and resource in index and resource not in chain:
+                stack.append(((*chain, resource), index[resource]))
+            elif resource.is_file():
+                found.setdefault(resource, []).append(chain)
+    return found
 
 
 def tool() -> list[str] | None:
@@ -169,36 +235,3 @@ def render_all(tops: list[Kustomization], index: dict[Path, Kustomization], comm
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return list(pool.map(one, tops))
 
-
-def _objects(text: str) -> list[tuple[str, str]]:
-    found = []
-    for chunk in _DOC_START.split(text):
-        kind, name = _KIND.search(chunk), _NAME.search(chunk)
-        if kind and name:
-            found.append((kind.group(1), name.group(1)))
-    return found
-
-
-def segments(rendered: str, sources: Iterable[tuple[str, str]], patch_sources: Iterable[tuple[str, str]]
-             ) -> list[Segment]:
-    """A segment per rendered object, pointing at the overlay patches for it, then its base file.
-
-    `sources` and `patch_sources` are (rel path, text) pairs. A rendered object is matched to a
-    source object of the same kind whose name it contains (name prefixes and suffixes)."""
-    def index(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str, SourceFile]]:
-        return [(kind, name, SourceFile(rel, tuple(text.splitlines())))
-                for rel, text in pairs for kind, name in _objects(text)]
-
-    bases, patches = index(sources), index(patch_sources)
-    result, line = [], 1
-    for chunk in _DOC_START.split(rendered):
-        length = chunk.count("\n")
-        kind, name = _KIND.search(chunk), _NAME.search(chunk)
-        if kind and name:
-            matches = [(len(n), src) for k, n, src in bases if k == kind.group(1) and n in name.group(1)]
-            if matches:
-                base = max(matches, key=lambda m: m[0])[1]
-                overlay = [src for k, n, src in patches if k == kind.group(1) and n in name.group(1)]
-                result.append(Segment(line, line + length, (*overlay, base)))
-        line += length  # the next chunk starts on the `---` line this one's last newline ends
-    return result

@@ -2,7 +2,11 @@
 
 Rendered output (from Helm or Kustomize) is what gets deployed, so rules judge it; but a finding in
 a stream nobody edits helps nobody. Each rendered document remembers the source files it may
-come from (a Helm template; a Kustomize overlay's patches, then the base). A finding's rendered
+come from (a Helm template; a Kustomize overlay's patches, then the base).
+
+A Kustomize segment carries a line map made by object identity and node path
+(`scanner.render.kustomize_map`): each rendered line knows its source line, and for a setting a
+patch changes, the base's line too. A Helm template is not YAML, so there a finding's rendered
 line is found again in the source by its text: the same line, else the same key (its value was a
 template expression), the n-th such line when it repeats. When neither is found, the finding points
 at the source's first line and says so.
@@ -12,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from scanner.findings import Finding, fingerprint
 from scanner.nodes import Location
@@ -28,12 +32,26 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
+class Mapped:
+    """Where a rendered line was written: `line` of `source`, `exact` unless only an enclosing
+    setting was found; `also` holds the base's line of a setting that a patch changes."""
+
+    source: SourceFile
+    line: int
+    exact: bool
+    also: tuple[tuple[SourceFile, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class Segment:
-    """Rendered lines `start`..`end` (1-based, inclusive) came from one of `sources`, best first."""
+    """Rendered lines `start`..`end` (1-based, inclusive) came from one of `sources`, best first.
+    `lines`, when known, maps each rendered (line, column) to its source exactly (no search by
+    text); column 0 stands for the line's outermost node, another column for a value written there."""
 
     start: int
     end: int
     sources: tuple[SourceFile, ...]
+    lines: dict[tuple[int, int], Mapped] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -74,8 +92,18 @@ def _find(source: SourceFile, wanted: str, occurrence: int, by_key: bool) -> int
     return None
 
 
-def locate(rendered: list[str], segment: Segment, line: int) -> tuple[SourceFile, int, bool]:
-    """(source, line in it, exact?) for a rendered line inside `segment`."""
+def locate(rendered: list[str], segment: Segment, line: int, column: int = 0) -> tuple[SourceFile, int, bool]:
+    """(source, line in it, exact?) for a rendered line (and column) inside `segment`."""
+    found = place(rendered, segment, line, column)
+    return found.source, found.line, found.exact
+
+
+def place(rendered: list[str], segment: Segment, line: int, column: int = 0) -> Mapped:
+    """Where a rendered line inside `segment` was written: from its line map, else by its text."""
+    if segment.lines is not None:
+        lines = segment.lines
+        return lines.get((line, column)) or lines.get((line, 0)) or lines.get((segment.start, 0)) or Mapped(
+            segment.sources[0], 1, False)
     text = rendered[line - 1] if 0 < line <= len(rendered) else ""
     wanted_text, wanted_key = _normal(text), _key(text)
     for by_key, wanted in ((False, wanted_text), (True, wanted_key)):
@@ -85,10 +113,10 @@ def locate(rendered: list[str], segment: Segment, line: int) -> tuple[SourceFile
         for source in segment.sources:
             found = _find(source, wanted, occurrence, by_key)
             if found is not None:
-                return source, found, True
+                return Mapped(source, found, True)
     first = segment.sources[0]
     start = next((n for n, t in enumerate(first.lines, 1) if t.strip() and not t.lstrip().startswith(("#", "{{"))), 1)
-    return first, start, False
+    return Mapped(first, start, False)
 
 
 def _moved(loc: Location, origins: dict[str, tuple[Origin, list[str]]]) -> Location:
@@ -97,7 +125,7 @@ def _moved(loc: Location, origins: dict[str, tuple[Origin, list[str]]]) -> Locat
     segment = next((s for s in mapped[0].segments if s.start <= loc.line <= s.end), None) if mapped else None
     if mapped is None or segment is None:
         return loc
-    source, line, _ = locate(mapped[1], segment, loc.line)
+    source, line, _ = locate(mapped[1], segment, loc.line, loc.column)
     return Location(source.rel, line)
 
 
@@ -114,11 +142,12 @@ def remap(findings: Iterable[Finding], origins: dict[str, tuple[Origin, list[str
         if mapped is None or segment is None:
             result.append(finding)
             continue
-        source, line, exact = locate(rendered, segment, finding.line)
+        found = place(rendered, segment, finding.line, finding.column)
+        source, line = found.source, found.line
         message = f"{finding.message} [{origin.rendering}]"
-        if not exact:
+        if not found.exact and segment.lines is None:
             message += " (the line in the source was not found; showing where the resource starts)"
-        related = finding.related
+        related = (*(Location(base.rel, number) for base, number in found.also), *finding.related)
         if origin.stream:
             related = (Location(origin.stream, finding.line, finding.column, finding.end_line,
                                 finding.end_column), *related)
