@@ -62,6 +62,8 @@ def parse_line(line: str) -> Pattern | None:
         return None
     anchored = "/" in line
     segments = tuple(_segment(part) for part in line.lstrip("/").split("/") if part)
+    if not anchored and segments == ("**",):  # alone, `**` is any name (git treats it as `*`)
+        segments = ("*",)
     if not segments:
         return None
     return Pattern(segments, anchored, negated, folders_only)
