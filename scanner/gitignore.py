@@ -21,6 +21,7 @@ from functools import lru_cache
 
 GITIGNORE = ".gitignore"
 MAX_PATTERNS = 1000  # per file: more is not a hand-written .gitignore but a way to slow the walk
+MAX_IN_EFFECT = 3000  # in one folder, over all the files above it: each path is matched against each
 MAX_PATTERN_LENGTH = 1024
 MAX_BYTES = 256 * 1024
 _TRAILING_SPACES = re.compile(r"(?<!\\) +$")  # git drops trailing blanks unless escaped (`\ `)
@@ -143,7 +144,10 @@ class Ignores:
     layers: tuple[tuple[tuple[str, ...], tuple[Pattern, ...]], ...] = ()
 
     def add(self, folder: tuple[str, ...], text: str) -> Ignores:
-        patterns = parse(text)
+        """These patterns added for `folder`; past MAX_IN_EFFECT, the rest are left out (a tree of
+        nested .gitignore files must not make every path cost thousands of matches)."""
+        room = MAX_IN_EFFECT - sum(len(patterns) for _, patterns in self.layers)
+        patterns = parse(text)[:max(room, 0)]
         return Ignores((*self.layers, (folder, patterns))) if patterns else self
 
     def ignored(self, names: tuple[str, ...], folder: bool) -> bool:

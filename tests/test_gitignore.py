@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scanner.discover import Skipped, walk
-from scanner.gitignore import Ignores, parse, parse_line
+from scanner.gitignore import MAX_IN_EFFECT, Ignores, parse, parse_line
 
 
 def ignored(patterns: str, path: str, folder: bool = False) -> bool:
@@ -113,3 +113,10 @@ def test_files_named_as_targets_are_never_skipped(tmp_path: Path) -> None:
 def test_no_gitignore_walks_everything(tmp_path: Path) -> None:
     _tree(tmp_path, {".gitignore": "*\n", "x.log": ""})
     assert _walked(tmp_path, gitignore=False) == ([".gitignore", "x.log"], Skipped())
+
+
+def test_patterns_in_effect_are_capped_over_nested_files() -> None:
+    ignores = Ignores()
+    for depth in range(10):
+        ignores = ignores.add(("d",) * depth, "".join(f"p{i}\n" for i in range(1000)))
+    assert sum(len(patterns) for _, patterns in ignores.layers) == MAX_IN_EFFECT

@@ -76,7 +76,7 @@ def _close(text: str, quote: str, start: int, limit: int) -> int:
         if i < 0:
             return -1
         backslashes = 0
-        while text[i - 1 - backslashes] == "\\" and i - 1 - backslashes >= start:
+        while i - 1 - backslashes >= start and text[i - 1 - backslashes] == "\\":
             backslashes += 1
         if backslashes % 2 == 0:
             return i
