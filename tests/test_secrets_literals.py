@@ -91,6 +91,8 @@ def test_ordinary_code_holds_no_literal_secret(text: str, path: str) -> None:
     ("const opts = { password: 'Qz7kLm29xPw!', user: \"x\" };", "app.ts"),
     ('var password = "Qz7kLm29xPw!"', "main.go"),
     ("token := `Zk83hQp02LmxT7Wq`", "main.go"),
+    ('password = os.getenv("DB_PASSWORD", "Qz7kLm29xPw!")', "db.py"),  # a hard-coded fallback
+    ("const apiKey = process.env.API_KEY || 'Zk83hQp02LmxT7Wq';", "app.js"),
     ('PASSWORD="hunter2hunter2"', "run.sh"),
     ("export DB_PASSWORD='Qz7kLm$29xPw'", "run.sh"),  # single quotes: `$` is literal
     ("API_KEY=Zk83hQp02LmxT7Wq", "run.sh"),

@@ -4,7 +4,8 @@ In data formats (YAML, JSON, .env, ini, properties, HCL) an unquoted value is a 
 hunter2` sets the password. In a programming language it is an expression: `password =
 getpass.getpass(...)`, `user, password = credentials`, `password = config["password"]` assign no
 secret written in the file. So in source code only a string literal that is the whole value counts
-(`password = "Summer2024!"`, `apiKey: "..."`, `connect(password="...")`, after a type annotation),
+(`password = "Summer2024!"`, `apiKey: "..."`, `connect(password="...")`, after a type annotation,
+or as the fallback of an environment lookup),
 and not one that is part of an expression (`"%s" % x`, `"a".join(...)`, an f-string with
 placeholders). In shell, quoting decides: a single-quoted value is literal, while `$` or a
 backtick in any other value expands to something the file doesn't hold.
@@ -32,6 +33,10 @@ _ANNOTATION = re.compile(r"[A-Za-z_][\w.]*(?:\[[\w., |\[\]]*\])?(?:[ \t]*\|[ \t]
 # element, or a comment.
 _STATEMENT_END = re.compile(r"[ \t]*(?:$|[,;)\]}]|#|//|/\*)", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"(?<!\{)\{(?!\{)")
+# A literal fallback for a missing environment variable is still written in the file:
+# `os.getenv("DB_PASSWORD", "...")`, `os.environ.get(...)`, `process.env.DB_PASSWORD || "..."`.
+_ENV_DEFAULT = re.compile(r"(?:os\.)?(?:getenv|environ\.get)\([ \t]*([\"'])[\w.-]{1,100}\1[ \t]*,[ \t]*"
+                          r"|process\.env\.\w{1,100}[ \t]*(?:\|\||\?\?)[ \t]*")
 
 
 def language(path: str, text: str) -> str:
@@ -56,6 +61,9 @@ def literal_span(text: str, pos: int, end_of_line: int) -> tuple[int, int, str] 
     annotated = _ANNOTATION.match(text, pos, end_of_line)
     if annotated:
         pos = annotated.end()
+    fallback = _ENV_DEFAULT.match(text, pos, end_of_line)
+    if fallback:
+        pos = fallback.end()
     prefix = _PREFIX.match(text, pos, end_of_line)
     start = prefix.end() if prefix else pos
     quote = text[start:start + 3] if text.startswith(('"""', "'''"), start) else text[start:start + 1]
