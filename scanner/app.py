@@ -44,6 +44,7 @@ class ScanOptions:
     helm_values: tuple[Path, ...] = ()
     secrets_only: bool = False
     no_render: bool = False
+    no_gitignore: bool = False
     ignore_parse_errors: bool = False
     jobs: int | None = None
     no_cache: bool = False
@@ -209,7 +210,7 @@ def _fails(findings: list[Finding], fail_on: str) -> bool:
     return any(severity_rank(f.severity) <= severity_rank(fail_on) for f in findings)
 
 
-def _sources(options: ScanOptions, config: Config) -> tuple[list[Any], bytes | None]:
+def _sources(options: ScanOptions, config: Config, skipped: Any) -> tuple[list[Any], bytes | None]:
     from scanner.discover import SourceFile, walk
 
     paths = options.paths or (".",)
@@ -225,7 +226,7 @@ def _sources(options: ScanOptions, config: Config) -> tuple[list[Any], bytes | N
     if outside:
         print(f"hullscan: warning: {outside[0]} is outside the project root {config.root}: its paths are "
               "reported as given, and as absolute file:// URIs in SARIF (set --root)", file=sys.stderr)
-    return list(walk(paths, config.root, config.exclude)), None
+    return list(walk(paths, config.root, config.exclude, not options.no_gitignore, skipped)), None
 
 
 def unwritable(path: Path) -> str:
@@ -255,14 +256,17 @@ def _with_deadline(config: Config, options: ScanOptions) -> Config:
 
 
 def run_scan(options: ScanOptions) -> int:
+    from scanner.discover import Skipped
     from scanner.engine import ScanResult, scan
 
     try:
         config = _with_deadline(build_config(options), options)
         targets = _report_targets(options)
         _check_outputs(options, targets)
-        sources, stdin_data = _sources(options, config)
+        skipped = Skipped()
+        sources, stdin_data = _sources(options, config, skipped)
         result: ScanResult = _scan_or_say_why(scan, sources, config, stdin_data)
+        result.notes.extend(skipped.notes())
     except UsageError as exc:
         print(f"hullscan: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -57,6 +57,7 @@ def cli() -> None:
 @click.option("--helm-values", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Extra values file for rendering Helm charts; repeatable.")
 @click.option("--no-render", is_flag=True, help="Do not render Helm charts or Kustomize overlays.")
+@click.option("--no-gitignore", is_flag=True, help="Also scan what .gitignore files ignore.")
 @click.option("--secrets-only", is_flag=True, help="Run only the secret detectors.")
 @click.option("--ignore-parse-errors", is_flag=True, help="Unreadable files do not fail the run.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,

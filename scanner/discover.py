@@ -11,11 +11,16 @@ import fnmatch
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from scanner.boundary import Boundary, Refused
+from scanner.gitignore import GITIGNORE, MAX_BYTES, Ignores
+
+# Folders never entered, by name: version control, package and tool caches. Virtual environments
+# are recognised by what they hold instead (see `environment`), and said in a note.
 SKIPPED_DIRS = frozenset({".git", "node_modules", ".terraform", ".hg", ".svn", "__pycache__", ".tox",
-                          ".venv", ".mypy_cache", ".pytest_cache"})
+                          ".mypy_cache", ".pytest_cache"})
 # Files that make a folder something to render (a Helm chart, a Kustomize overlay) before scanning.
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 RENDER_ROOTS = frozenset({"Chart.yaml", *KUSTOMIZATION_NAMES})
@@ -167,52 +172,134 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def walk(targets: Iterable[str], root: Path, excludes: tuple[str, ...] = ()) -> Iterator[SourceFile]:
+@dataclass
+class Skipped:
+    """What a walk left out on purpose, so that the report can say so: the tree decides both
+    (its .gitignore files, its virtual environments), and must not hide files silently."""
+
+    gitignored: int = 0
+    environments: list[str] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        notes = []
+        if self.gitignored:
+            notes.append(f"{self.gitignored} file(s) or folder(s) skipped by .gitignore "
+                         "(--no-gitignore to scan them)")
+        if self.environments:
+            shown = ", ".join(self.environments[:3]) + (", ..." if len(self.environments) > 3 else "")
+            notes.append(f"{len(self.environments)} virtual environment or cache folder(s) not scanned: {shown}")
+        return notes
+
+
+def walk(targets: Iterable[str], root: Path, excludes: tuple[str, ...] = (), gitignore: bool = True,
+         skipped: Skipped | None = None) -> Iterator[SourceFile]:
     """Every regular file under the targets, in a stable order, without leaving the targets' trees.
     What can't be read (a link loop, a folder without permission) comes with its `problem`, so
-    that it is an error line in every report rather than silently missing."""
-    root = root.resolve()
-    seen_dirs: set[str] = set()
+    that it is an error line in every report rather than silently missing. Files named as
+    targets are always scanned; inside folders, what .gitignore files ignore is skipped (unless
+    `gitignore` is False) and virtual environments and caches are not entered; `skipped` counts both."""
+    walker = _Walker(root.resolve(), excludes, gitignore, skipped if skipped is not None else Skipped())
     for target in targets:
         start = Path(target)
         if start.is_file():
-            yield SourceFile(start, relative_name(start, root))
+            yield SourceFile(start, relative_name(start, walker.root))
         elif start.is_dir():
-            boundary = start.resolve()
-            yield from _walk_dir(start, boundary, root, excludes, seen_dirs)
+            names, ignores = walker.outer_ignores(start)
+            yield from walker.folder(start, start.resolve(), names, ignores)
 
 
-def _walk_dir(directory: Path, boundary: Path, root: Path, excludes: tuple[str, ...],
-              seen: set[str]) -> Iterator[SourceFile]:
-    real = os.path.realpath(directory)
-    if real in seen:
-        return
-    seen.add(real)
-    try:
-        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
-    except OSError as exc:  # reported like an unreadable file: what it holds was not scanned
-        yield SourceFile(directory, relative_name(directory, root),
-                         problem=f"cannot read folder: {exc.strerror or exc}")
-        return
-    for entry in entries:
-        path = Path(entry.path)
-        rel = relative_name(path, root)
-        if _excluded(rel, entry.name, excludes):
-            continue
-        if entry.is_symlink():
-            if not os.path.exists(path):
-                yield SourceFile(path, rel, problem="broken symbolic link or symbolic link loop")
-                continue
-            if not _inside(path, boundary):
-                continue
+@dataclass
+class _Walker:
+    root: Path
+    excludes: tuple[str, ...]
+    gitignore: bool
+    skipped: Skipped
+    seen: set[str] = field(default_factory=set)
+
+    @property
+    def boundary(self) -> Boundary:
+        return Boundary(self.root)
+
+    def outer_ignores(self, start: Path) -> tuple[tuple[str, ...], Ignores]:
+        """The target's names from the root (none for a target outside it: its names count from
+        itself), and the .gitignore files of the folders between the root and the target."""
         try:
-            if entry.is_dir():
-                if entry.name not in SKIPPED_DIRS:
-                    yield from _walk_dir(path, boundary, root, excludes, seen)
-            elif entry.is_file():
-                yield SourceFile(path, rel)
-        except OSError as exc:
-            yield SourceFile(path, rel, problem=f"cannot read: {exc.strerror or exc}")
+            names = start.resolve().relative_to(self.root).parts
+        except ValueError:
+            return (), Ignores()
+        ignores = Ignores()
+        for depth in range(len(names)):
+            ignores = self.read_ignores(self.root.joinpath(*names[:depth]), names[:depth], ignores)
+        return names, ignores
+
+    def read_ignores(self, directory: Path, names: tuple[str, ...], ignores: Ignores) -> Ignores:
+        """`ignores` with the folder's own .gitignore added. One that can't be read, or leaves
+        the root, is left out: that scans more, never less."""
+        if not self.gitignore or not os.path.isfile(directory / GITIGNORE):
+            return ignores
+        try:
+            text = self.boundary.read_text(directory / GITIGNORE, MAX_BYTES)
+        except Refused:
+            return ignores
+        return ignores.add(names, text)
+
+    def folder(self, directory: Path, boundary: Path, names: tuple[str, ...], ignores: Ignores) -> Iterator[SourceFile]:
+        real = os.path.realpath(directory)
+        if real in self.seen:
+            return
+        self.seen.add(real)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError as exc:  # reported like an unreadable file: what it holds was not scanned
+            yield SourceFile(directory, relative_name(directory, self.root),
+                             problem=f"cannot read folder: {exc.strerror or exc}")
+            return
+        ignores = self.read_ignores(directory, names, ignores)
+        for entry in entries:
+            path = Path(entry.path)
+            rel = relative_name(path, self.root)
+            if _excluded(rel, entry.name, self.excludes):
+                continue
+            if entry.is_symlink():
+                if not os.path.exists(path):
+                    yield SourceFile(path, rel, problem="broken symbolic link or symbolic link loop")
+                    continue
+                if not _inside(path, boundary):
+                    continue
+            try:
+                is_dir = entry.is_dir()
+                if ignores.layers and ignores.ignored((*names, entry.name), is_dir):
+                    self.skipped.gitignored += 1
+                elif is_dir:
+                    if entry.name in SKIPPED_DIRS:
+                        continue
+                    if environment(path, self.boundary):
+                        self.skipped.environments.append(rel)
+                        continue
+                    yield from self.folder(path, boundary, (*names, entry.name), ignores)
+                elif entry.is_file():
+                    yield SourceFile(path, rel)
+            except OSError as exc:
+                yield SourceFile(path, rel, problem=f"cannot read: {exc.strerror or exc}")
+
+
+_CACHE_TAG = b"Signature: 8a477f597d28d172789f06886806bc55"
+
+
+def environment(folder: Path, boundary: Boundary) -> bool:
+    """Whether a folder is provably a virtual environment or a cache, by what it holds rather
+    than its name (a folder called `env` or `build` may hold real configuration): a Python
+    virtual environment (`pyvenv.cfg`), a conda environment (`conda-meta/`), or a cache tagged
+    by the Cache Directory Tagging specification (`CACHEDIR.TAG`, as pytest, mypy and cargo write)."""
+    if os.path.isfile(folder / "pyvenv.cfg") or os.path.isdir(folder / "conda-meta"):
+        return True
+    tag = folder / "CACHEDIR.TAG"
+    if not os.path.isfile(tag):
+        return False
+    try:
+        return boundary.read_bytes(tag, 64 * 1024).startswith(_CACHE_TAG)
+    except Refused:
+        return False
 
 
 def _inside(path: Path, boundary: Path) -> bool:

@@ -87,6 +87,8 @@ DYNAMIC = {
     "scanner.secrets.match:redact": "a detector row's `marker`, probed as a registry field",
     "scanner.image.model:matcher": "`fnmatch.translate` of the configured globs (it emits no nested repeats), "
                                    "applied to one image path at a time",
+    "scanner.gitignore:_name_regex": "`fnmatch.translate` of one .gitignore pattern segment (no `/`, runs of `*` "
+                                     "collapsed), applied to one file name of at most a few hundred characters",
 }
 RE_FUNCTIONS = frozenset({"compile", "search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split"})
 

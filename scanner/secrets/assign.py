@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from scanner.secrets import literals
 from scanner.secrets.detectors import GENERIC_FILTERS, Detector
 
 # A key's last word names the secret; each alternative starts with a literal (see detectors.py).
@@ -77,25 +78,33 @@ def _line_end(text: str, pos: int) -> tuple[int, bool]:
     return pos + MAX_VALUE, True
 
 
-def read_value(text: str, pos: int) -> tuple[int, int] | None:
+def read_value(text: str, pos: int, language: str = "") -> tuple[int, int] | None:
     """The span of a literal value starting at `pos` (after the operator), quotes excluded; None
-    for anything that is not a one-line literal (a block, a list, a tag, a comparison)."""
+    for anything that is not a one-line literal (a block, a list, a tag, a comparison), and, in
+    source code and shell, for an expression (see `literals`)."""
     end_of_line, too_long = _line_end(text, pos)
     i = pos
     while i < end_of_line and text[i] in " \t":
         i += 1
     if i >= end_of_line or text[i] == "=":
         return None
+    if language == literals.CODE:
+        found = literals.literal_span(text, i, end_of_line)
+        return found[:2] if found is not None and found[1] > found[0] else None
     for quote in ('\\"', "\\'", '"', "'", "`"):
         if text.startswith(quote, i):
             start = i + len(quote)
             close = _closing(text, quote, start, end_of_line)
+            if language == literals.SHELL and literals.shell_expands(text, start, close, quote):
+                return None
             return (start, close) if close > start else None
     if text[i] in "[{|>&*!#":  # YAML collections, block scalars, anchors, aliases, tags, comments
         return None
     end = _UNQUOTED.match(text, i, end_of_line).end()  # type: ignore[union-attr]
     while end > i and text[end - 1] in ",;":
         end -= 1
+    if language == literals.SHELL and literals.shell_expands(text, i, end, ""):
+        return None
     return (i, end) if end > i and not (too_long and end == end_of_line) else None
 
 

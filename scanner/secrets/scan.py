@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from scanner.nodes import Location
-from scanner.secrets import assign
+from scanner.secrets import assign, literals
 from scanner.secrets.detectors import BY_ID, DETECTORS, Detector
 from scanner.secrets.filters import fired
 from scanner.secrets.match import SecretMatch
@@ -96,6 +96,7 @@ class TextScan:
         self.path = path
         self._index: LineIndex | None = None
         self.generic_until = 0
+        self.language = literals.language(path, text)
         self._footer: tuple[int, re.Match[str] | None] = (-1, None)  # (searched from, next footer)
 
     @property
@@ -199,7 +200,7 @@ class TextScan:
         if key_start > 0 and self.text[key_start - 1] in "${":
             return None
         name = self.text[key_start:key_end]
-        span = assign.read_value(self.text, found.end())
+        span = assign.read_value(self.text, found.end(), self.language)
         if span is None or not assign.secret_name(name):
             return None
         quote = self.text[key_start - 1] if key_start > 0 else ""
