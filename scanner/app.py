@@ -71,8 +71,8 @@ def _tokens(values: tuple[str, ...]) -> tuple[str, ...]:
 
 def default_root(paths: tuple[str, ...]) -> Path:
     """The project a scan is about, when `--root` doesn't say: the repository (the nearest folder
-    above the first target holding `.git`) that the targets lie in, else the single folder given,
-    else the current folder. `hullscan scan /abs/repo` from elsewhere then finds that repository's
+    above the first target holding `.git`) that the targets lie in, else the current folder when
+    the targets are inside it, else the single folder given. `hullscan scan /abs/repo` from elsewhere then finds that repository's
     configuration and reports paths relative to it, as code scanning expects."""
     targets = [Path(p) for p in paths if p != "-"] or [Path.cwd()]
     first = targets[0].resolve()
@@ -82,9 +82,10 @@ def default_root(paths: tuple[str, ...]) -> Path:
             if all(_inside(t.resolve(), folder) for t in targets):
                 return folder
             break
-    if len(targets) == 1 and first.is_dir():
-        return first
-    return Path.cwd()
+    here = Path.cwd().resolve()
+    if len(targets) == 1 and first.is_dir() and not _inside(first, here):
+        return first  # a folder scanned from elsewhere is its own project
+    return here
 
 
 def _inside(path: Path, folder: Path) -> bool:
