@@ -7,11 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from expectations import expected_findings
 
 from scanner.cli import main
 from scanner.config import Config
 from scanner.discover import walk
 from scanner.engine import scan
+
+FIXTURES = Path(__file__).parent / "fixtures" / "suppressions"
 
 POD = """\
 apiVersion: v1
@@ -142,3 +145,20 @@ def test_checkov_skip_of_secrets_as_files_does_not_hide_a_literal_secret(tmp_pat
     text = "# checkov:skip=CKV_K8S_35:secrets come from the environment here\n" + POD.format(
         annotations="", trailing="\n      env:\n        - name: DB_PASSWORD\n          value: Zq8!rT4#mW2pLx9v")
     assert {rule for rule, _ in rules_of(findings(tmp_path, text, select=("CTR025",)).findings)} == {"CTR025"}
+
+
+@pytest.mark.parametrize(("fixture", "select"), [
+    ("expired.yaml", ("CTR002", "HUL")),
+    ("bad-date.yaml", ("CTR002", "HUL")),
+    ("inside-container.yaml", ("CTR001", "HUL")),
+    ("compose.yaml", ("CTR001", "HUL")),
+    ("blocks.tf", ("CLD013", "HUL")),
+    ("inside.dockerfile", ("DKR001", "HUL")),
+    ("other-stage.dockerfile", ("DKR001",)),
+])
+def test_suppression_fixture(fixture: str, select: tuple[str, ...]) -> None:
+    """Each fixture marks the findings it must yield with `expect:` (see tests/expectations.py)."""
+    path = FIXTURES / fixture
+    result = scan(walk([str(path)], FIXTURES), Config(root=FIXTURES, select=select))
+    assert result.errors == []
+    assert rules_of(result.findings) == expected_findings(path)
