@@ -30,7 +30,7 @@ _CHECKOV = re.compile(r"(?:#|//)\s*checkov:skip=(?P<id>[A-Z0-9_]+)(?::(?P<reason
 _RULE_ID = re.compile(r"^[A-Z]+[0-9]+$")
 # Any `until=` token is an expiry: one that is not a real ISO date is reported, never read as reason.
 _UNTIL = re.compile(r"\buntil=(\S*)", re.IGNORECASE)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: `\d` takes any script's
 _SHOWN_DATE = 40  # characters of a bad `until=` value repeated in a report
 ANNOTATION = "hullscan.dev/ignore"
 
