@@ -14,6 +14,7 @@ fails any of these checks suppresses nothing, so a typo never turns into a perma
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import re
 from collections.abc import Iterable, Iterator
@@ -171,11 +172,12 @@ def collect(files: Iterable[ParsedFile], equivalents: TypingMapping[str, tuple[s
 
 def apply(findings: list[Finding], suppressions: list[InlineSuppression],
           today: datetime.date) -> tuple[list[Finding], list[Finding]]:
-    """Split findings into (active, suppressed), by the suppressions in force on `today`."""
-    in_force = [s for s in suppressions if s.in_force(today)]
+    """Split findings into (active, suppressed), by the suppressions in force on `today`; of several
+    that cover a finding, the first written wins."""
+    owners = _owners(findings, [s for s in suppressions if s.in_force(today)])
     active, suppressed = [], []
     for finding in findings:
-        match = next((s for s in in_force if s.covers(finding)), None)
+        match = owners.get((finding.path, finding.rule, finding.line))
         if match is None:
             active.append(finding)
             continue
@@ -183,3 +185,54 @@ def apply(findings: list[Finding], suppressions: list[InlineSuppression],
         kind = "checkov-skip" if match.foreign else "inline"
         suppressed.append(replace(finding, suppression=Suppression(kind, match.reason, match.loc)))
     return active, suppressed
+
+
+def _owners(findings: list[Finding], in_force: list[InlineSuppression]
+            ) -> dict[tuple[str, str, int], InlineSuppression]:
+    """The suppression that covers each (path, rule, line) holding a finding. Indexed by path and
+    rule, so that a file of thousands of suppressions and findings costs time in proportion to
+    them, never to their product."""
+    lines: dict[tuple[str, str], set[int]] = {}
+    for finding in findings:
+        lines.setdefault((finding.path, finding.rule), set()).add(finding.line)
+    groups = {key: _FindingLines(sorted(numbers)) for key, numbers in lines.items()}
+    for item in in_force:
+        for rule in dict.fromkeys(item.rules):
+            group = groups.get((item.loc.path, rule))
+            if group is not None:
+                group.claim(item)
+    return {(path, rule, line): owner for (path, rule), group in groups.items() for line, owner in group.owned()}
+
+
+class _FindingLines:
+    """The lines of one path and rule that hold findings, each owned by the first suppression that
+    claims it. `skip` leads from a position to the first one not yet owned (with path halving),
+    so that a range is walked once however many ranges overlap it."""
+
+    def __init__(self, lines: list[int]) -> None:
+        self.lines = lines
+        self.position = {line: index for index, line in enumerate(lines)}
+        self.owner: list[InlineSuppression | None] = [None] * len(lines)
+        self.skip = list(range(len(lines) + 1))
+
+    def _free(self, index: int) -> int:
+        while self.skip[index] != index:
+            self.skip[index] = self.skip[self.skip[index]]
+            index = self.skip[index]
+        return index
+
+    def _take(self, index: int, item: InlineSuppression) -> None:
+        self.owner[index] = item
+        self.skip[index] = index + 1
+
+    def claim(self, item: InlineSuppression) -> None:
+        for line in self.position.keys() & item.enclosing:
+            if self.owner[self.position[line]] is None:
+                self._take(self.position[line], item)
+        index = self._free(bisect.bisect_left(self.lines, item.start))
+        while index < len(self.lines) and self.lines[index] <= item.end:
+            self._take(index, item)
+            index = self._free(index + 1)
+
+    def owned(self) -> Iterator[tuple[int, InlineSuppression]]:
+        return ((line, owner) for line, owner in zip(self.lines, self.owner) if owner is not None)

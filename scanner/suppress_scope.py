@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 
-# Resources nest a few levels deep (a CronJob's container sits eight keys down); past this many
-# enclosing blocks a suppression reaches no further out, so a pathological file costs little.
-ENCLOSING_DEPTH = 64
+# Resources nest a few levels deep (a CronJob's container sits eight blocks down, a capability
+# in it twelve); past this many enclosing blocks a suppression reaches no further out, so a
+# pathological file costs little.
+ENCLOSING_DEPTH = 32
 _FROM = re.compile(r"\s*from\s", re.IGNORECASE)
 _BRACE = re.compile(r"[{}]")
 
