@@ -39,8 +39,9 @@ ANNOTATION = "hullscan.dev/ignore"
 @dataclass
 class InlineSuppression:
     """One suppression as written. `rules` are hullscan ids; `foreign` keeps a checkov id.
-    `start`..`end` are the lines it covers, `enclosing` the first lines of the blocks around
-    them; `bad_until` is an `until=` value that is no date (the suppression then applies nowhere)."""
+    It covers the lines `start`..`end` and the lines in `enclosing` (the first lines of the
+    blocks around `start`); `bad_until` is an `until=` value that is no date (it then applies
+    nowhere)."""
 
     loc: Location
     rules: tuple[str, ...]
@@ -59,10 +60,6 @@ class InlineSuppression:
     def in_force(self, today: datetime.date) -> bool:
         """A suppression with no reason, a bad date or a date past suppresses nothing."""
         return bool(self.reason) and not self.bad_until and not self.expired(today)
-
-    def covers(self, finding: Finding) -> bool:
-        return (finding.path == self.loc.path and finding.rule in self.rules
-                and (self.start <= finding.line <= self.end or finding.line in self.enclosing))
 
 
 @dataclass
