@@ -7,6 +7,7 @@ severity overrides, fingerprints, suppressions — happens here, once, so rules 
 
 from __future__ import annotations
 
+import datetime
 import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -211,8 +212,9 @@ def _gather(results: Iterable[Any], plan: Any, result: ScanResult) -> None:
     ordered = _dedupe(list(findings.values())) if remapped else sorted(findings.values(), key=lambda f: f.sort_key)
     ordered = supersede(ordered, plan.supersedes)
     if plan.config.inline_suppressions:
-        active, result.suppressed = suppress.apply(ordered, inline)
-        models.built["suppressions"] = suppress.Suppressions(inline, plan.known_rules, frozenset(ran))
+        today = datetime.date.today()  # one day for applying suppressions and judging their expiry
+        active, result.suppressed = suppress.apply(ordered, inline, today)
+        models.built["suppressions"] = suppress.Suppressions(inline, plan.known_rules, frozenset(ran), today)
         judged, _ = run_rules(plan.meta, models, present)
         ordered = sorted(active + judged, key=lambda f: f.sort_key)
     result.findings = ordered

@@ -60,11 +60,35 @@ def test_chart_that_fails_to_render_is_an_error(chart: Path) -> None:
     assert "failed to render" in result.errors[0].message
 
 
-def test_without_a_renderer_templates_are_never_parse_errors(chart: Path, monkeypatch) -> None:
+def test_without_a_renderer_the_chart_is_an_error_and_its_templates_never_parse_errors(chart: Path,
+                                                                                       monkeypatch) -> None:
     monkeypatch.setattr(helm, "renderer", lambda: "")
     result = run(chart, chart)
+    assert [error.path for error in result.errors] == ["charts/shop/Chart.yaml"]
+    assert "not rendered" in result.errors[0].message and "hullscan[helm]" in result.errors[0].message
+    assert result.findings == []
+
+
+def test_with_rendering_turned_off_an_unrendered_chart_is_a_note(chart: Path, monkeypatch) -> None:
+    monkeypatch.setattr(helm, "renderer", lambda: "")
+    result = run(chart, chart, render_helm=False)
     assert result.errors == [] and result.findings == []
-    assert any("not rendered" in note and "hullscan[helm]" in note for note in result.notes)
+    assert any("Helm chart(s) not rendered" in note and "turned off" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("render_kustomize", [True, False])
+def test_without_kustomize_an_overlay_is_an_error_unless_rendering_is_off(tmp_path: Path, monkeypatch,
+                                                                          render_kustomize: bool) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "kustomize", project)
+    monkeypatch.setattr(kustomize, "tool", lambda: None)
+    result = run(project, project, render_kustomize=render_kustomize)
+    if render_kustomize:
+        assert [error.path for error in result.errors] == ["overlays/prod/kustomization.yaml"]
+        assert "not rendered" in result.errors[0].message and "kubectl" in result.errors[0].message
+    else:
+        assert result.errors == []
+        assert any("kustomization(s) not rendered" in note for note in result.notes)
 
 
 def test_rendered_stream_points_at_the_template_with_the_stream_related(chart: Path) -> None:
@@ -87,12 +111,12 @@ def test_kustomize_overlay_is_rendered_and_mapped_to_its_patch(tmp_path: Path) -
     shutil.copytree(FIXTURES / "kustomize", project)
     result = run(project, project)
     if kustomize.tool() is None:
-        assert any("kustomization(s) not rendered" in note for note in result.notes)
+        assert [error.path for error in result.errors] == ["overlays/prod/kustomization.yaml"]
         assert places(result) == set()  # the patch alone is never judged as a whole object
     else:
         assert places(result) == {("CTR002", "overlays/prod/debug-patch.yaml", 12)}
         assert "kustomize overlays/prod" in result.findings[0].message
-    assert result.errors == []
+        assert result.errors == []
 
 
 def test_chart_that_renders_nothing_is_an_error_unless_its_dependencies_explain_it(chart: Path) -> None:

@@ -7,11 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from expectations import expected_findings
 
 from scanner.cli import main
 from scanner.config import Config
 from scanner.discover import walk
 from scanner.engine import scan
+
+FIXTURES = Path(__file__).parent / "fixtures" / "suppressions"
 
 POD = """\
 apiVersion: v1
@@ -142,3 +145,43 @@ def test_checkov_skip_of_secrets_as_files_does_not_hide_a_literal_secret(tmp_pat
     text = "# checkov:skip=CKV_K8S_35:secrets come from the environment here\n" + POD.format(
         annotations="", trailing="\n      env:\n        - name: DB_PASSWORD\n          value: Zq8!rT4#mW2pLx9v")
     assert {rule for rule, _ in rules_of(findings(tmp_path, text, select=("CTR025",)).findings)} == {"CTR025"}
+
+
+@pytest.mark.parametrize(("fixture", "select"), [
+    ("expired.yaml", ("CTR002", "HUL")),
+    ("bad-date.yaml", ("CTR002", "HUL")),
+    ("inside-container.yaml", ("CTR001", "HUL")),
+    ("compose.yaml", ("CTR001", "HUL")),
+    ("blocks.tf", ("CLD013", "HUL")),
+    ("inside.dockerfile", ("DKR001", "HUL")),
+    ("other-stage.dockerfile", ("DKR001",)),
+])
+def test_suppression_fixture(fixture: str, select: tuple[str, ...]) -> None:
+    """Each fixture marks the findings it must yield with `expect:` (see tests/expectations.py)."""
+    path = FIXTURES / fixture
+    result = scan(walk([str(path)], FIXTURES), Config(root=FIXTURES, select=select))
+    assert result.errors == []
+    assert rules_of(result.findings) == expected_findings(path)
+
+
+def test_thousands_of_suppressions_and_findings_in_one_file_cost_their_sum_not_their_product() -> None:
+    """A tree may hold a file of 30,000 privileged containers, each suppressed on its line: pairing
+    every finding with every suppression took minutes of CPU; indexed, it takes well under a second.
+    The bound is on CPU time, which a loaded machine does not stretch much, and far from both."""
+    import time
+
+    from scanner import suppress
+    from scanner.findings import Finding
+    from scanner.nodes import Location
+
+    count = 30_000
+    made = [Finding("CTR002", "privileged-container", "critical", (), "pod.yaml", 4 * n + 10, 21, 4 * n + 10, 25,
+                    "runs privileged", f'Pod/a container "c{n}"', f"fp{n}") for n in range(count)]
+    written = [suppress.InlineSuppression(Location("pod.yaml", 4 * n + 10, 27, 4 * n + 10, 80), ("CTR002",),
+                                          "agent", 4 * n + 10, 4 * n + 10, enclosing=frozenset({4 * n + 7, 6, 1}))
+               for n in range(count)]
+    started = time.process_time()
+    active, suppressed = suppress.apply(made, written, datetime.date(2026, 1, 1))
+    assert time.process_time() - started < 20
+    assert active == [] and len(suppressed) == count
+    assert all(f.suppression.location.line == f.line for f in suppressed)

@@ -25,6 +25,12 @@ from scanner.render.sourcemap import Segment as MappedSegment
 from scanner.render.sourcemap import SourceFile as MappedSource
 
 CHART_FILE = "Chart.yaml"
+# Without a renderer what the chart or overlay deploys is unknown; the scan says so as an error,
+# which fails it, unless rendering was turned off on purpose (then it is a note).
+NO_HELM = ("chart not rendered, so what it deploys was not judged: no Helm renderer (install `hullscan[helm]` "
+           "or put `helm` on PATH; --no-render scans its templates for secrets only)")
+NO_KUSTOMIZE = ("overlay not rendered, so what it deploys was not judged: no kustomize (install `kustomize` or "
+                "`kubectl`; --no-render scans its files as they are)")
 
 
 @dataclass(frozen=True)
@@ -70,14 +76,18 @@ def _in_chart(path: Path, charts: list[Path]) -> bool:
 
 def _helm(charts: list[Path], config: Config, prepared: Prepared) -> None:
     tool = helm.renderer() if config.render_helm else ""
+    boundary = Boundary(config.root, config.limits.max_file_bytes)
     if not tool and not config.secrets_only:
-        reason = "rendering is turned off" if not config.render_helm else \
-            "install `hullscan[helm]` or put `helm` on PATH to render them"
-        prepared.notes.append(f"{len(charts)} Helm chart(s) not rendered, their templates read for secrets "
-                              f"only: {reason}")
+        if config.render_helm:  # asked to judge the charts and could not: never a clean pass
+            # a library chart deploys nothing of its own, rendered or not
+            prepared.errors.extend(ScanError(f"{relative_name(chart, config.root)}/{CHART_FILE}", NO_HELM)
+                                   for chart in charts
+                                   if helm.chart_metadata(chart, boundary).get("type") != "library")
+        else:
+            prepared.notes.append(f"{len(charts)} Helm chart(s) not rendered, their templates read for secrets "
+                                  "only: rendering is turned off")
     if not tool:
         return
-    boundary = Boundary(config.root, config.limits.max_file_bytes)
     for chart in charts:
         rel = relative_name(chart, config.root)
         metadata = helm.chart_metadata(chart, boundary)
@@ -108,15 +118,17 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
     found = [k for k in (kustomize.read(p, boundary) for p in files) if k is not None]
     consumed: set[Path] = {patch for k in found for patch in k.patches}
     command = kustomize.tool() if config.render_kustomize else None
+    tops = kustomize.tops(found)
     if command is None and not config.secrets_only:
-        reason = "rendering is turned off" if not config.render_kustomize else \
-            "install `kustomize` or `kubectl` to render them"
-        prepared.notes.append(f"{len(found)} kustomization(s) not rendered, their files scanned as they "
-                              f"are: {reason}")
+        if config.render_kustomize:  # asked to judge the overlays and could not: never a clean pass
+            prepared.errors.extend(ScanError(f"{relative_name(top.directory, config.root)}/{top.file}",
+                                             NO_KUSTOMIZE) for top in tops)
+        else:
+            prepared.notes.append(f"{len(found)} kustomization(s) not rendered, their files scanned as they "
+                                  "are: rendering is turned off")
     if command is None:
         return consumed
     index = {k.directory: k for k in found}
-    tops = kustomize.tops(found)
     with private_folder() as private:
         sandbox = kustomize.Sandbox(private / "home", kustomize.START_SECONDS + config.limits.file_timeout,
                                     config.limits.max_file_bytes)
