@@ -11,8 +11,8 @@ tools so that machine noise spreads evenly, and peak memory is read from the OS 
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import os
 import shlex
 import shutil
 import statistics

@@ -133,8 +133,8 @@ def parse_throughput(count: int) -> list[str]:
 
 
 def secrets_throughput(corpus: Path | None) -> str:
-    from scanner.inputs import ParsedFile
     from scanner.config import Config
+    from scanner.inputs import ParsedFile
     from scanner.secrets.model import build
 
     texts = [p.read_text(errors="replace") for p in corpus.rglob("*") if p.is_file()] if corpus else \

@@ -9,9 +9,9 @@ was never rendered, a CloudFormation `!Ref` to a parameter) are `Unknown` nodes:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
-ScalarValue = Union[str, int, float, bool, None]
+ScalarValue = str | int | float | bool | None
 
 
 class Location(NamedTuple):

@@ -6,7 +6,8 @@ lines printed here and names the pattern that went quiet.
 
 Patterns are found three ways, so new modules are covered without being listed anywhere:
 compiled patterns anywhere in a module's globals (inside tuples, dicts, dataclass rows and class
-attributes too, and what a module's zero-argument cached builders return), regex-valued fields of registry rows (`pattern`, `anchor`, `requires`, `marker` and their
+attributes too, and what a module's zero-argument cached builders return), regex-valued
+fields of registry rows (`pattern`, `anchor`, `requires`, `marker` and their
 compiled `cached_property` forms), and string literals passed to `re.*` calls in the source.
 """
 

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from expectations import expected_findings, expected_in_tree
+
 from scanner.catalog import CatalogError, builtin_dir, load_checklist, load_rules, parse_rule
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"

@@ -21,7 +21,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 HARDENED = sorted(path for path in FIXTURES.glob("CTR*/*good*") if path.is_file())
 
 
-def containers(text: str, kind: str = "kubernetes", config: Config = Config()) -> list[ContainerSpec]:
+def containers(text: str, kind: str = "kubernetes", config: Config | None = None) -> list[ContainerSpec]:
+    config = config or Config()
     parsed = ParsedFile(rel="in.yaml", type=kind, text=text, tree=parse_documents(text, "in.yaml"))
     return list(build([parsed], config))
 

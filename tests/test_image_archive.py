@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from imagebuild import E, config, docker_save, docker_save_many, layer, oci_dir, oci_files, oci_tar
+
 from scanner.config import Config, Limits
 from scanner.image import scan_archive
 from scanner.image.layers import ImageError

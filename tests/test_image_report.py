@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import jsonschema
-
 from imagebuild import E, config, docker_save, github_token, layer
+
 from scanner.config import Config
 from scanner.image import scan_archive
 from scanner.report import ReportOptions, render

@@ -7,8 +7,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from imagebuild import E, config, docker_save, github_token, layer, oci_dir, private_key
+
 from scanner.config import Config, Limits
 from scanner.engine import ScanResult
 from scanner.image import scan_archive

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from expectations import expected_findings
+
 from scanner.checks.dockerfile_shell import commands
 from scanner.config import Config
 from scanner.discover import walk

@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner.config import Config
 from scanner.discover import walk
-from scanner.reading import read_source
 from scanner.inputs import ParsedFile
 from scanner.model.cloud import CloudModel, CloudResource, Encoded, Reference, build
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, dig, known, truth
 from scanner.parse import ParseError
 from scanner.parse.hcl import parse
+from scanner.reading import read_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "terraform"
 

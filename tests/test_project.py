@@ -49,3 +49,10 @@ def test_bundled_examples_show_findings_for_every_file_type(tmp_path: Path) -> N
     assert report["errors"] == []
     folders = {f["path"].split("/")[1] for f in report["findings"]}
     assert folders == {"dockerfile", "kubernetes", "compose", "terraform", "cloudformation"}
+
+
+def test_the_code_is_ruff_clean() -> None:
+    """The rule set lives in pyproject.toml ([tool.ruff]); a finding here names file and line."""
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "scanner", "tests", "benchmarks"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

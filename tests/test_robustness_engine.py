@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hostile_inputs import CASES, FILE_NAMES, ROOT, Case, available_kinds, bounded, fixture_files, tokens_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import scanner.engine
-from hostile_inputs import CASES, FILE_NAMES, ROOT, Case, available_kinds, bounded, fixture_files, tokens_for
 from scanner.cli import main
 from scanner.config import Config, Limits
 from scanner.discover import classify_name, walk

@@ -9,10 +9,10 @@ Parsers are found through `scanner.parse.PARSERS`, so a new one is tested as soo
 from __future__ import annotations
 
 import pytest
+from hostile_inputs import TOKENS, Case, available_kinds, bounded, cases_for, file_name, fixture_files, tokens_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hostile_inputs import TOKENS, Case, available_kinds, bounded, cases_for, file_name, fixture_files, tokens_for
 from scanner.discover import file_type
 from scanner.parse import ParseError, parser_for
 

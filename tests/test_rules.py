@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from expectations import expected_findings, expected_in_tree
+
 from scanner.config import Config
 from scanner.discover import walk
 from scanner.engine import scan

@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from planted_secrets import Planted, plant
+
 from scanner.config import Config
 from scanner.discover import walk
 from scanner.engine import scan

@@ -9,7 +9,6 @@ reader or the Terraform evaluator.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-
 from typing import Any
 
 from scanner.config import Config

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scanner.adapters.common import (docker_security_options, host_mode, items, keyed, mapping, pick,
-                                     settled, synthetic)
+from scanner.adapters.common import docker_security_options, host_mode, items, keyed, mapping, pick, settled, synthetic
 from scanner.adapters.compose_vars import resolved
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
 from scanner.nodes import Location, Mapping, Node, Scalar, dig, strings, text, truth

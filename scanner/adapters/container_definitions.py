@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from scanner.inputs import ParsedFile
 from scanner.model.cloud import CloudResource
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence, Unknown
+from scanner.nodes import Location, Mapping, Node, Scalar, Unknown
+from scanner.nodes import Sequence as NodeSequence
 
 ATTRIBUTE = "container_definitions"
 

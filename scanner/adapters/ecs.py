@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from scanner.adapters.common import (docker_security_options, first_line, host_mode, items, keyed,
-                                     mapping, pick, settled)
+from scanner.adapters.common import docker_security_options, first_line, host_mode, items, keyed, mapping, pick, settled
 from scanner.model.cloud import CloudResource
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
 from scanner.nodes import Mapping, Node, dig, strings, text

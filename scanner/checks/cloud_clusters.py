@@ -10,8 +10,19 @@ import re
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.checks.cloud_common import (blocks, flag, is_world, items, lookup, place, refers_to,
-                                         report, scalar_strings, setting, unknown_in)
+from scanner.checks.cloud_common import (
+    blocks,
+    flag,
+    is_world,
+    items,
+    lookup,
+    place,
+    refers_to,
+    report,
+    scalar_strings,
+    setting,
+    unknown_in,
+)
 from scanner.findings import Hit
 from scanner.nodes import Node, Unknown, text
 

@@ -6,8 +6,7 @@ import re
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.checks.cloud_common import (blocks, flag, items, lookup, refers_to, report, setting,
-                                         unknown_in)
+from scanner.checks.cloud_common import blocks, flag, items, lookup, refers_to, report, setting, unknown_in
 from scanner.findings import Hit
 from scanner.nodes import text
 

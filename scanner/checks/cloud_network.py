@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.catalog import RuleContext
-from scanner.checks.cloud_common import (blocks, flag, is_world, items, lookup, refers_to, report,
-                                         setting)
+from scanner.checks.cloud_common import blocks, flag, is_world, items, lookup, refers_to, report, setting
 from scanner.findings import Hit
 from scanner.nodes import Location, Mapping, Node, text
 

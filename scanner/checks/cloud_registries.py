@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanner.catalog import RuleContext
-from scanner.checks.cloud_common import (blocks, flag, items, lookup, place, refers_to, report,
-                                         scalar_strings, setting)
+from scanner.checks.cloud_common import blocks, flag, items, lookup, place, refers_to, report, scalar_strings, setting
 from scanner.findings import Hit
 from scanner.model.cloud import json_document
 from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, text

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from scanner.adapters.common import templated
 from scanner.catalog import RuleContext
 from scanner.findings import Hit
 from scanner.model.container import Containers, ContainerSpec
-from scanner.adapters.common import templated
 from scanner.nodes import Location, Node, Sequence, Unknown, known, text, truth
 
 DANGEROUS_CAPABILITIES = frozenset({"SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE",

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from scanner.catalog import RuleContext
-from scanner.checks.dockerfile_shell import Command, Word, commands, options_and_operands
 from scanner.checks.dockerfile_common import inherited, shipped, word_hit
+from scanner.checks.dockerfile_shell import Command, Word, commands, options_and_operands
 from scanner.findings import Hit
 from scanner.model.dockerfile import DockerfileModel
 from scanner.parse.dockerfile import Instruction

@@ -15,7 +15,8 @@ from scanner.catalog import RuleContext
 from scanner.findings import Hit, fingerprint
 from scanner.image.detect import find_secrets
 from scanner.image.model import ImageFile, ImageModel, matcher, texts
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence, dig, known
+from scanner.nodes import Location, Mapping, Node, Scalar, dig, known
+from scanner.nodes import Sequence as NodeSequence
 
 STATE = {
     "present": "",

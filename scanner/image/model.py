@@ -24,7 +24,8 @@ from scanner.image.layers import Budget, Entry, ImageError, LimitError, read_ent
 from scanner.image.source import DirSource, TarSource, open_source
 from scanner.image.whiteouts import ImageFile, Tracker
 from scanner.inputs import ParsedFile
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence
+from scanner.nodes import Location, Mapping, Node, Scalar
+from scanner.nodes import Sequence as NodeSequence
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,8 @@ class TarSource:
         stream: BinaryIO = gzip.GzipFile(fileobj=self.file, mode="rb") if compressed else self.file  # type: ignore[assignment]
         self.members: dict[str, tarfile.TarInfo] = {}
         try:
-            self.tar = tarfile.open(fileobj=_ReadCap(stream, read_cap), mode="r:")  # type: ignore[arg-type]
+            # Kept open for the archive's lifetime; `close()` ends it.
+            self.tar = tarfile.open(fileobj=_ReadCap(stream, read_cap), mode="r:")  # type: ignore[arg-type]  # noqa: SIM115
             self._index(limits, compressed)
         except ImageError:
             self.close()

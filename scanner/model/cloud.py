@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence, Unknown, dig
+from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, dig
+from scanner.nodes import Sequence as NodeSequence
 
 
 class Reference(Unknown):

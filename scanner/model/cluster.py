@@ -18,7 +18,8 @@ from typing import Any
 from scanner.config import Config
 from scanner.inputs import ParsedFile
 from scanner.model.kubernetes import KubeObject, KubernetesObjects, containers, pod_labels, pod_spec
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence as NodeSequence, dig, text, truth
+from scanner.nodes import Location, Mapping, Node, Scalar, dig, text, truth
+from scanner.nodes import Sequence as NodeSequence
 
 # Kinds kept whole: relation rules read their contents (a role's rules, a policy's selectors).
 KEPT_KINDS = frozenset({

@@ -13,9 +13,22 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from scanner.model.hcl_collections import (coalesce, compact, concat, contains, distinct, element,
-                                           flatten, keys_values, length, lookup, merge, zipmap,
-                                           plain, text_of)
+from scanner.model.hcl_collections import (
+    coalesce,
+    compact,
+    concat,
+    contains,
+    distinct,
+    element,
+    flatten,
+    keys_values,
+    length,
+    lookup,
+    merge,
+    plain,
+    text_of,
+    zipmap,
+)
 from scanner.model.hcl_eval import MAX_TEXT, Env, at, is_error, render, too_large, unknown
 from scanner.model.terraform_files import FILE_FUNCTIONS, file_call
 from scanner.nodes import Mapping, Node, Scalar, Sequence, Unknown, truth

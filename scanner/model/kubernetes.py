@@ -14,8 +14,10 @@ from os.path import commonprefix
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
-from scanner.model.kustomize import Kustomizations, build as read_kustomizations
-from scanner.nodes import Location, Mapping, Node, Sequence as NodeSequence, dig, strings, text
+from scanner.model.kustomize import Kustomizations
+from scanner.model.kustomize import build as read_kustomizations
+from scanner.nodes import Location, Mapping, Node, dig, strings, text
+from scanner.nodes import Sequence as NodeSequence
 
 CLUSTER_SCOPED = frozenset({
     "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass",

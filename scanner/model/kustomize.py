@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from scanner.config import Config
 from scanner.discover import KUSTOMIZATION_NAMES
 from scanner.inputs import ParsedFile
-from scanner.nodes import Mapping, Node, Sequence as NodeSequence, dig, text
+from scanner.nodes import Mapping, Node, dig, text
+from scanner.nodes import Sequence as NodeSequence
 
 MEMBER_KEYS = ("resources", "bases", "components")
 PATCH_KEYS = ("patchesStrategicMerge", "patches", "patchesJson6902")

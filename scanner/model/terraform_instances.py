@@ -5,13 +5,11 @@ arguments are still checked). Every expansion draws on the build's instance budg
 
 from __future__ import annotations
 
-from typing import Union
-
 from scanner.model.hcl_eval import Budget, Env, Evaluator, render, unknown
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence
 from scanner.parse.hcl import Block
 
-Key = Union[int, str, None]
+Key = int | str | None
 
 
 def expand(evaluator: Evaluator, budget: Budget, block: Block) -> list[tuple[Key, Env]]:

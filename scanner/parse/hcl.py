@@ -14,6 +14,7 @@ from scanner.nodes import Location, Mapping, Node
 from scanner.parse import ParseError
 from scanner.parse.hcl_expr import ExprConverter, unescape
 
+
 @dataclass
 class Attribute:
     """`name = value`; `key_loc` is where the name is written, `loc` the whole line(s)."""

@@ -92,8 +92,14 @@ def _definition_spans(text: str) -> list[tuple[int, int]]:
     the stream: then everything is composed (the pure parser may read it)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
-    from ruamel.yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
-                                    SequenceEndEvent, SequenceStartEvent)
+    from ruamel.yaml.events import (
+        AliasEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
 
     spans: list[tuple[int, int]] = []
     depth, position, start, key, kind, merged = 0, -1, 0, "", "", False

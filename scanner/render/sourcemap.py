@@ -87,7 +87,7 @@ def _find(source: SourceFile, wanted: str, occurrence: int, by_key: bool) -> int
             if (_key(text) if by_key else _normal(text)) == wanted]
     if len(hits) == 1:
         return hits[0]
-    if 1 < len(hits) and occurrence < len(hits):
+    if len(hits) > 1 and occurrence < len(hits):
         return hits[occurrence]
     return None
 

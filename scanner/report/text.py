@@ -13,8 +13,8 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanner.decoding import NotText, decode
 from scanner.boundary import printable
+from scanner.decoding import NotText, decode
 from scanner.findings import SEVERITIES, Finding
 from scanner.report import (
     ReportOptions,

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from attacks import run_hullscan, write_tree
 
 

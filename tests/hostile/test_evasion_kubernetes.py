@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from attacks import run_hullscan, write_tree
 
 HEAD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n"

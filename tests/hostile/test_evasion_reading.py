@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from attacks import run_hullscan, write_tree
 
 POD = """\
