@@ -19,6 +19,30 @@ from scanner.nodes import Mapping, Node, Sequence, dig, strings, text
 EVERYWHERE = frozenset({"0.0.0.0/0", "::/0"})
 
 
+def policy_types(policy: KubeObject) -> frozenset[str] | None:
+    """The directions a policy isolates, as the API server defaults them: without `policyTypes`
+    (or with an empty list) Ingress always, and Egress only when the policy has an `egress`
+    section. None when the list can't be known (a template value, an item that isn't text)."""
+    spec = policy.get("spec")
+    if not isinstance(spec, Mapping):
+        return None
+    found = spec.get("policyTypes")
+    if found is None or (isinstance(found, Sequence) and not found.items):
+        return frozenset({"Ingress", "Egress"} if spec.get("egress") is not None else {"Ingress"})
+    if not isinstance(found, Sequence):
+        return None
+    named = strings(found)
+    if len(named) != len(found.items):
+        return None
+    return frozenset(str(node.value) for node in named)
+
+
+def isolates_ingress(policy: KubeObject) -> bool:
+    """Unknown policy types count as isolating: unknown is not insecure."""
+    types = policy_types(policy)
+    return types is None or "Ingress" in types
+
+
 def _policies(objects: KubernetesObjects, namespace: str) -> list[KubeObject]:
     return [policy for policy in objects.unique("NetworkPolicy")
             if is_core_policy(policy) and policy.namespace == namespace]
@@ -27,18 +51,24 @@ def _policies(objects: KubernetesObjects, namespace: str) -> list[KubeObject]:
 def workload_without_policy(cluster: Cluster, ctx: RuleContext) -> Iterator[Hit]:
     # Policies of another engine ("" for cluster-wide ones) can't be evaluated here.
     elsewhere = cluster.other_engine_namespaces
-    selectors: dict[str, list[Selector]] = {}
+    selectors: dict[str, list[tuple[Selector, bool]]] = {}
     for workload in cluster.workloads:
         # NetworkPolicy does not apply to pods on the host network, so it can't be asked of them.
         if workload.patched or workload.host_network or elsewhere & {"", workload.namespace}:
             continue
         if workload.namespace not in selectors:
-            selectors[workload.namespace] = [Selector.read(policy.get("spec", "podSelector"))
-                                             for policy in _policies(cluster.objects, workload.namespace)]
+            selectors[workload.namespace] = [
+                (Selector.read(policy.get("spec", "podSelector")), isolates_ingress(policy))
+                for policy in _policies(cluster.objects, workload.namespace)]
         labels = workload.pod_labels
-        if any(selector.matches(labels) is not False for selector in selectors[workload.namespace]):
+        selecting = [ingress for selector, ingress in selectors[workload.namespace]
+                     if selector.matches(labels) is not False]
+        if any(selecting):
             continue
-        yield hit_at(workload.loc, workload.label, "networkpolicy", namespace=workload.namespace)
+        coverage = ("is selected only by Egress NetworkPolicies in the scanned files, so its ingress "
+                    "is open" if selecting else "is selected by no NetworkPolicy in the scanned files")
+        yield hit_at(workload.loc, workload.label, "networkpolicy", namespace=workload.namespace,
+                     coverage=coverage)
 
 
 def _empty_selector(node: Node | None) -> bool:
@@ -50,10 +80,9 @@ def is_default_deny_ingress(policy: KubeObject) -> bool:
     spec = policy.get("spec")
     if not isinstance(spec, Mapping) or not _empty_selector(spec.get("podSelector")):
         return False
-    types = {str(node.value) for node in strings(spec.get("policyTypes"))}
     ingress = spec.get("ingress")
-    return (not types or "Ingress" in types) and (ingress is None or (isinstance(ingress, Sequence)
-                                                                      and not ingress.items))
+    return isolates_ingress(policy) and (ingress is None or (isinstance(ingress, Sequence)
+                                                             and not ingress.items))
 
 
 def namespace_without_default_deny(cluster: Cluster, ctx: RuleContext) -> Iterator[Hit]:
@@ -84,6 +113,9 @@ def _open_peer(peer: Node) -> bool:
 def allow_all_ingress(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
     """An ingress rule that admits every source on every port (no `ports` limit)."""
     for policy in filter(is_core_policy, model.of_kind("NetworkPolicy")):
+        # Ingress rules of a policy whose types leave Ingress out are never applied.
+        if not isolates_ingress(policy):
+            continue
         rules = policy.get("spec", "ingress")
         for index, rule in enumerate(rules.items if isinstance(rules, Sequence) else ()):
             ports = dig(rule, "ports")

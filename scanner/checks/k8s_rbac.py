@@ -14,13 +14,19 @@ from scanner.catalog import RuleContext
 from scanner.findings import Hit, hit_at
 from scanner.model.cluster import Cluster
 from scanner.model.kubernetes import KubeObject, KubernetesObjects
-from scanner.nodes import Mapping, Scalar, Sequence, dig, strings, text
+from scanner.nodes import Mapping, Node, Scalar, Sequence, dig, strings, text
 
 ROLE_KINDS = ("Role", "ClusterRole")
 BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
 READ_VERBS = frozenset({"get", "list", "watch", "*"})
 ESCALATION_VERBS = frozenset({"escalate", "bind", "impersonate"})
 REMOTE_SHELL = frozenset({"pods/exec", "pods/attach", "nodes/proxy"})
+WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection", "*"})
+WEBHOOK_CONFIGURATIONS = frozenset({"validatingwebhookconfigurations", "mutatingwebhookconfigurations"})
+# Signers whose certificates the API server trusts for client authentication (`*` and the
+# `kubernetes.io/*` domain wildcard include them); approving CSRs for another signer grants nothing.
+TRUSTED_SIGNERS = frozenset({"*", "kubernetes.io/*", "kubernetes.io/kube-apiserver-client",
+                             "kubernetes.io/kube-apiserver-client-kubelet"})
 WORKLOAD_RESOURCES = frozenset({"pods", "deployments", "daemonsets", "statefulsets", "replicasets",
                                 "jobs", "cronjobs", "replicationcontrollers"})
 # Aggregated APIs that only serve reads of metrics: a wildcard inside them grants nothing more.
@@ -42,10 +48,51 @@ def _values(rule: Mapping, field: str) -> list[Scalar]:
     return strings(rule.get(field))
 
 
+def _in_group(groups: set[str], group: str) -> bool:
+    """Whether a rule's apiGroups can reach `group`: a grant of `pods/exec` in `apps` names a
+    resource that doesn't exist, and grants nothing."""
+    return bool(groups & {group, "*"})
+
+
+def _approves_trusted_signer(rules: list[Node]) -> bool:
+    """Whether some rule allows `approve` on a signer the API server trusts for clients."""
+    for rule in rules:
+        if not isinstance(rule, Mapping):
+            continue
+        verbs = {str(node.value) for node in _values(rule, "verbs")}
+        groups = {str(node.value) for node in _values(rule, "apiGroups")}
+        resources = {str(node.value) for node in _values(rule, "resources")}
+        if not (verbs & {"approve", "*"} and resources & {"signers", "*"}
+                and _in_group(groups, "certificates.k8s.io")):
+            continue
+        names = {str(node.value) for node in _values(rule, "resourceNames")}
+        if not names or names & TRUSTED_SIGNERS:
+            return True
+    return False
+
+
+def _escalation_path(resource: str, verbs: set[str], groups: set[str],
+                     approves: bool) -> str | None:
+    """What an RBAC good-practices escalation path grants, for one resource of a rule."""
+    if (resource == "certificatesigningrequests/approval" and verbs & {"update", "patch", "*"}
+            and approves and _in_group(groups, "certificates.k8s.io")):
+        return "approving certificate signing requests for a signer the API server trusts"
+    if (resource in WEBHOOK_CONFIGURATIONS and verbs & WRITE_VERBS
+            and _in_group(groups, "admissionregistration.k8s.io")):
+        return f"write access to {resource}"
+    if resource == "services/status" and verbs & {"update", "patch", "*"} and _in_group(groups, ""):
+        return "updating services/status (CVE-2020-8554)"
+    if resource == "serviceaccounts/token" and verbs & {"create", "*"} and _in_group(groups, ""):
+        return "creating service account tokens"
+    return None
+
+
 def grants(role: KubeObject, namespace: str) -> Iterator[Grant]:
     """The dangerous permissions of a role, as used in `namespace` (kube-system matters)."""
-    rules = role.get("rules")
-    for index, rule in enumerate(rules.items if isinstance(rules, Sequence) else ()):
+    found = role.get("rules")
+    rules = found.items if isinstance(found, Sequence) else []
+    approves = _approves_trusted_signer(rules)
+    for index, rule in enumerate(rules):
         if not isinstance(rule, Mapping):
             continue
         where = f"rules[{index}]"
@@ -66,8 +113,10 @@ def grants(role: KubeObject, namespace: str) -> Iterator[Grant]:
             resource = str(node.value)
             if resource == "secrets" and verbs & READ_VERBS and core and not named:
                 yield Grant("secrets", node, f"{where}.resources.secrets", "reading secrets")
-            elif resource in REMOTE_SHELL and verbs & {"create", "get", "*"}:
+            elif resource in REMOTE_SHELL and verbs & {"create", "get", "*"} and core:
                 yield Grant("shell", node, f"{where}.resources.{resource}", resource)
+            elif (path := _escalation_path(resource, verbs, groups, approves)) is not None:
+                yield Grant("path", node, f"{where}.resources.{resource}", path)
             elif (namespace == "kube-system" and resource in WORKLOAD_RESOURCES
                   and verbs & {"create", "*"}):
                 yield Grant("kube-system", node, f"{where}.resources.{resource}",
@@ -95,6 +144,10 @@ def secrets_read(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
 
 def remote_shell(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
     yield from _role_hits(model, "shell")
+
+
+def escalation_path(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
+    yield from _role_hits(model, "path")
 
 
 def kube_system_workload_create(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:
