@@ -6,7 +6,8 @@ into an environment variable (CTR025) while the secret detectors report the same
 hard-coded secret (SEC017); a Kubernetes rule reports that a Secret's data is committed (K8S040)
 while a detector reports the key it found in it (SEC016). A rule's catalog entry names the rules
 it `supersedes`; after every finding is known, a superseded finding that lies on the same value
-(its line inside the superseding finding's span or one of its related locations) or on the same
+(its line, or a span of one of its related places, meets the superseding finding's span or one of
+its related locations: a finding at a key names the value it judges as related) or on the same
 object (the superseding finding's resource is that object, or a part of it) is dropped, and its
 place joins the superseding finding's related locations.
 """
@@ -26,7 +27,9 @@ def _spans(finding: Finding) -> list[tuple[str, int, int]]:
 
 
 def _covers(winner: Finding, loser: Finding) -> bool:
-    same_value = any(path == loser.path and first <= loser.line <= last for path, first, last in _spans(winner))
+    places = [(loser.path, loser.line, loser.line), *_spans(loser)[1:]]
+    same_value = any(path == at and first <= end and start <= last
+                     for path, first, last in _spans(winner) for at, start, end in places)
     same_object = loser.path == winner.path and (
         winner.resource == loser.resource or winner.resource.startswith(loser.resource + " "))
     return same_value or same_object

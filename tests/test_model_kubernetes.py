@@ -163,6 +163,41 @@ def test_pod_templates_of_cronjobs_and_pods() -> None:
     assert spec is not None and spec.loc.line == 14
 
 
+def test_workloads_include_any_kind_whose_template_lists_containers() -> None:
+    model = _model(_file("kinds.yaml", """\
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata: {name: web}
+        spec:
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec: {containers: [{name: web}]}
+        ---
+        apiVersion: workers.example.com/v1
+        kind: WorkerPool
+        metadata: {name: pool}
+        spec:
+          template:
+            spec: {containers: [{name: w}]}
+        ---
+        apiVersion: templates.example.com/v1
+        kind: ReportTemplate
+        metadata: {name: weekly}
+        spec:
+          template:
+            spec: {sections: [summary]}
+        ---
+        apiVersion: v1
+        kind: PodTemplate
+        metadata: {name: spare}
+        template:
+          spec: {containers: [{name: s}]}
+        """))
+    assert [obj.label for obj in model.workloads()] == ["Rollout/web", "WorkerPool/pool"]
+    assert pod_labels(model.workloads()[0]) == {"app": "web"}
+
+
 @pytest.mark.parametrize(("selector", "labels", "expected"), [
     ("{}", {"app": "a"}, True),
     ("{matchLabels: {app: a}}", {"app": "a", "tier": "x"}, True),

@@ -62,3 +62,27 @@ def test_unrelated_findings_of_superseded_rules_stay(tmp_path: Path) -> None:
     result = scan(list(walk([str(tmp_path / "other.yaml")], tmp_path)),
                   Config(select=("SEC016", "K8S040"), root=tmp_path))
     assert [f.rule for f in result.findings] == ["K8S040"]
+
+
+CONFIG_MAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app
+data:
+  DB_PASSWORD: "Xk3#pQ9!vL2@wR7z"
+  SMTP_PASSWORD: wordpress
+  signing.pem: |
+    -----BEGIN RSA PRIVATE KEY-----
+    MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu
+    -----END RSA PRIVATE KEY-----
+"""
+
+
+def test_a_credential_in_a_config_map_is_reported_once(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(CONFIG_MAP)
+    result = scan(list(walk([str(tmp_path / "config.yaml")], tmp_path)),
+                  Config(select=("K8S041", "SEC013", "SEC017"), root=tmp_path))
+    found = sorted((f.rule, f.line) for f in result.findings)
+    # The detectors report the values they recognise; K8S041 keeps the weak password they filter out.
+    assert found == [("K8S041", 7), ("SEC013", 9), ("SEC017", 6)]

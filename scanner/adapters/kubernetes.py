@@ -1,4 +1,5 @@
-"""Kubernetes pod specs (in every workload kind) into `ContainerSpec`s.
+"""Kubernetes pod specs (in every workload kind, and any object with a pod template where
+workloads keep one; `scanner.model.kubernetes.POD_TEMPLATE_PATHS`) into `ContainerSpec`s.
 
 Pod-level settings are merged into each container, the container's own value winning, as the
 kubelet does. Legacy annotations (seccomp, AppArmor) count where no field overrides them.
@@ -20,21 +21,9 @@ from scanner.adapters.common import (
     synthetic,
 )
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
-from scanner.model.kubernetes import KubeObject
+from scanner.model.kubernetes import KubeObject, pod_template
 from scanner.nodes import Location, Mapping, Node, Scalar, dig, key_loc, strings, text
 
-# Where each workload kind keeps its pod template (metadata and spec).
-POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
-    "Pod": (),
-    "Deployment": ("spec", "template"),
-    "StatefulSet": ("spec", "template"),
-    "DaemonSet": ("spec", "template"),
-    "ReplicaSet": ("spec", "template"),
-    "ReplicationController": ("spec", "template"),
-    "Job": ("spec", "template"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template"),
-    "PodTemplate": ("template",),
-}
 CONTAINER_LISTS = (("containers", "regular"), ("initContainers", "init"),
                    ("ephemeralContainers", "ephemeral"))
 _ENV_REFS = (("secretKeyRef", "secret"), ("configMapKeyRef", "configmap"), ("fieldRef", "field"),
@@ -44,12 +33,9 @@ _PROFILE_WORDS = {"runtime/default": "RuntimeDefault", "docker/default": "Runtim
 
 
 def from_object(obj: KubeObject) -> Iterator[ContainerSpec]:
-    path = POD_TEMPLATE_PATHS.get(obj.kind)
-    if path is None:
-        return
-    template = mapping(dig(obj.node, *path)) if path else obj.node
+    template = pod_template(obj)
     spec = mapping(dig(template, "spec"))
-    if spec is None:
+    if template is None or spec is None:
         return
     annotations = mapping(dig(template, "metadata", "annotations"))
     pod_loc = key_loc(template, "spec") or spec.loc

@@ -15,18 +15,20 @@ from scanner.adapters.common import mapping
 from scanner.adapters.kubernetes import from_pod_spec
 from scanner.model.cloud import CloudResource
 from scanner.model.container import ContainerSpec
+from scanner.model.kubernetes import POD_TEMPLATE_PATHS
 from scanner.nodes import Mapping, Node, Sequence, dig, key_loc, text
 
-# resource type (without the `_v1` suffix) -> (kind, path from the resource to the pod template)
-WORKLOADS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "kubernetes_pod": ("Pod", ()),
-    "kubernetes_deployment": ("Deployment", ("spec", "template")),
-    "kubernetes_stateful_set": ("StatefulSet", ("spec", "template")),
-    "kubernetes_daemonset": ("DaemonSet", ("spec", "template")),
-    "kubernetes_daemon_set": ("DaemonSet", ("spec", "template")),
-    "kubernetes_replication_controller": ("ReplicationController", ("spec", "template")),
-    "kubernetes_job": ("Job", ("spec", "template")),
-    "kubernetes_cron_job": ("CronJob", ("spec", "jobTemplate", "spec", "template")),
+# resource type (without the `_v1` suffix) -> the kind it creates; where that kind keeps its pod
+# template is the manifests' own table, read after renaming.
+WORKLOADS: dict[str, str] = {
+    "kubernetes_pod": "Pod",
+    "kubernetes_deployment": "Deployment",
+    "kubernetes_stateful_set": "StatefulSet",
+    "kubernetes_daemonset": "DaemonSet",
+    "kubernetes_daemon_set": "DaemonSet",
+    "kubernetes_replication_controller": "ReplicationController",
+    "kubernetes_job": "Job",
+    "kubernetes_cron_job": "CronJob",
 }
 TYPES = tuple(name for base in WORKLOADS for name in (base, base + "_v1"))
 # Blocks the provider repeats for a list; every other block is one object.
@@ -62,7 +64,8 @@ def as_manifest(block: Mapping) -> Mapping:
 
 
 def from_resource(resource: CloudResource) -> Iterator[ContainerSpec]:
-    kind, path = WORKLOADS[resource.type.removesuffix("_v1")]
+    kind = WORKLOADS[resource.type.removesuffix("_v1")]
+    path = POD_TEMPLATE_PATHS[kind]
     root = as_manifest(resource.attrs)
     template = mapping(dig(root, *path)) if path else root
     spec = mapping(dig(template, "spec"))

@@ -27,11 +27,28 @@ CLUSTER_SCOPED = frozenset({
     "GlobalNetworkPolicy", "CiliumClusterwideNetworkPolicy", "AdminNetworkPolicy",
     "BaselineAdminNetworkPolicy", "ClusterIssuer",
 })
-SELECTOR_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
-WORKLOAD_KINDS = frozenset({
-    "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
-    "CronJob",
-})
+SELECTOR_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Rollout"})
+# Where each kind keeps its pod template (metadata and spec); () is the object itself. This is the
+# one table of the concept: the container adapter, Terraform's Kubernetes adapter and the cluster
+# rules all read it through `template_path`.
+POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
+    "Pod": (),
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+    "PodTemplate": ("template",),
+    "DeploymentConfig": ("spec", "template"),  # OpenShift, apps.openshift.io
+    "Rollout": ("spec", "template"),  # Argo Rollouts, argoproj.io
+}
+# Where any other kind (an operator's custom resource, known to the cluster or not) usually keeps a
+# pod template; it counts only when that template really lists containers.
+USUAL_TEMPLATE_PATHS = (("spec", "template"), ("spec", "jobTemplate", "spec", "template"))
+# Kinds whose template describes pods that something else creates: they run nothing themselves.
+TEMPLATE_ONLY_KINDS = frozenset({"PodTemplate"})
 
 
 @dataclass(frozen=True)
@@ -112,7 +129,7 @@ class KubernetesObjects:
     def workloads(self) -> list[KubeObject]:
         """Objects that run pods. A Deployment-like object without `spec.selector` is a fragment
         (an overlay's partial copy, a patch kustomize was not told about) and is left out."""
-        return [obj for obj in self.objects if obj.kind in WORKLOAD_KINDS and pod_spec(obj) is not None
+        return [obj for obj in self.objects if obj.kind not in TEMPLATE_ONLY_KINDS and pod_spec(obj) is not None
                 and (obj.kind not in SELECTOR_KINDS or obj.get("spec", "selector") is not None)]
 
     def role_of(self, binding: KubeObject) -> KubeObject | None:
@@ -131,14 +148,23 @@ def string_map(node: Node | None) -> dict[str, str]:
     return {key: value for key, child in node.items() if (value := text(child)) is not None}
 
 
+def template_path(kind: str, node: Node | None) -> tuple[str, ...] | None:
+    """The path from an object to its pod template: the table's for a kind it lists, else the usual
+    place when a template there has a `containers` list (a custom resource's `spec.template` may be
+    anything else), else None."""
+    known = POD_TEMPLATE_PATHS.get(kind)
+    if known is not None:
+        return known
+    return next((path for path in USUAL_TEMPLATE_PATHS
+                 if isinstance(dig(node, *path, "spec", "containers"), NodeSequence)), None)
+
+
 def pod_template(obj: KubeObject) -> Mapping | None:
     """The pod template of a workload (the Pod itself for kind Pod)."""
-    if obj.kind == "Pod":
-        found: Node | None = obj.node
-    elif obj.kind == "CronJob":
-        found = obj.get("spec", "jobTemplate", "spec", "template")
-    else:
-        found = obj.get("spec", "template")
+    path = template_path(obj.kind, obj.node)
+    if path is None:
+        return None
+    found = dig(obj.node, *path) if path else obj.node
     return found if isinstance(found, Mapping) else None
 
 
