@@ -69,6 +69,14 @@ def test_default_value_points_at_values_yaml_with_the_template_related(tmp_path:
     assert "not found" not in finding.message
 
 
+def test_of_the_lines_that_read_the_value_the_one_that_writes_it_is_related(tmp_path: Path) -> None:
+    template = "{{- if .Values.securityContext.privileged }}\n" + DEPLOYMENT + "{{- end }}\n"
+    chart(tmp_path, template, "securityContext:\n  privileged: true\n")
+    [finding] = run(tmp_path).findings
+    assert (finding.path, finding.line) == ("chart/values.yaml", 2)
+    assert Location("chart/templates/workload.yaml", 17) in finding.related
+
+
 def test_values_file_beside_the_chart_points_at_its_own_line(tmp_path: Path) -> None:
     chart(tmp_path, DEPLOYMENT, "securityContext:\n  privileged: false\n",
           **{"values-prod.yaml": "# production\nsecurityContext:\n  privileged: true\n"})

@@ -79,26 +79,33 @@ def trace(template: tuple[str, ...], files: tuple[ValuesFile, ...], key: str, va
     """Where the rendered `key: value` was set. `files` are the rendering's values files, later
     ones overriding earlier ones, as Helm merges them. None unless exactly one place fits best."""
     value = _unquoted(value)
-    reads = references(template)
-    effective: dict[Path_, tuple[ValuesFile, str, int]] = {}
+    reads: dict[Path_, list[int]] = {}
+    for read, number in references(template):
+        reads.setdefault(read, []).append(number)
+    effective: dict[Path_, tuple[ValuesFile, int] | None] = {}  # a later file overrides an earlier one
     for values in files:
         for path, printed, line in values.leaves:
-            effective[path] = (values, printed, line)
+            effective[path] = (values, line) if printed == value else None
     ranked: list[tuple[int, Traced]] = []
-    for path, (values, printed, line) in effective.items():
-        if printed != value:
+    for path, found in effective.items():
+        if found is None:
             continue
-        exact = [number for read, number in reads if read == path]
-        enclosing = [number for read, number in reads if read == path[:len(read)] and path[-1] == key]
-        if exact:
-            ranked.append((2 + (path[-1] == key), Traced(values, line, exact[0])))
-        elif enclosing:
-            ranked.append((1, Traced(values, line, enclosing[-1])))
+        values, line = found
+        enclosing = [reads[path[:n]][-1] for n in range(len(path) - 1, 0, -1) if path[:n] in reads]
+        if path in reads:
+            ranked.append((2 + (path[-1] == key), Traced(values, line, _writing(template, reads[path], key))))
+        elif enclosing and path[-1] == key:
+            ranked.append((1, Traced(values, line, enclosing[0])))
     if not ranked:
         return None
     best = max(rank for rank, _ in ranked)
     winners = [traced for rank, traced in ranked if rank == best]
     return winners[0] if len(winners) == 1 else None
+
+
+def _writing(template: tuple[str, ...], lines: list[int], key: str) -> int:
+    """Of the lines that read a value, the one that writes it under `key`, else the first."""
+    return next((n for n in lines if template[n - 1].lstrip(" -").startswith(f"{key}:")), lines[0])
 
 
 def reading_line(template: tuple[str, ...], key: str) -> int | None:
