@@ -15,6 +15,7 @@ from scanner.render import helm, kustomize
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEMPLATE = "charts/shop/templates/deployment.yaml"
+DEBUG = "charts/shop/values-debug.yaml"
 
 
 def run(target: Path, root: Path, **settings: object) -> ScanResult:
@@ -32,16 +33,18 @@ def chart(tmp_path: Path) -> Path:
     return tmp_path / "project"
 
 
-def test_chart_is_rendered_per_values_file_and_mapped_to_the_template(chart: Path) -> None:
+def test_chart_is_rendered_per_values_file_and_mapped_to_the_values_line_and_template(chart: Path) -> None:
     result = run(chart, chart)
     assert result.errors == []
-    assert places(result) == {("CTR002", TEMPLATE, 25), ("CTR006", TEMPLATE, 17)}
+    assert places(result) == {("CTR002", DEBUG, 2), ("CTR006", DEBUG, 3)}
+    assert {(f.rule, f.related[0].path, f.related[0].line) for f in result.findings} == {
+        ("CTR002", TEMPLATE, 25), ("CTR006", TEMPLATE, 17)}
     assert all("values-debug.yaml" in f.message for f in result.findings)
     assert any("'cache' is not vendored" in note for note in result.notes)
 
 
 @pytest.mark.parametrize(("override", "expected"), [
-    ("privileged: true\n", {("CTR002", TEMPLATE, 25)}),
+    ("privileged: true\n", {("CTR002", "override.yaml", 1)}),
     ("privileged: false\n", set()),
 ])
 def test_values_override_turns_a_setting_on_and_off(chart: Path, override: str, expected: set) -> None:
@@ -135,8 +138,9 @@ def test_chart_that_renders_nothing_is_an_error_unless_its_dependencies_explain_
 def test_chart_folder_named_unlike_the_chart_still_maps(chart: Path) -> None:
     (chart / "charts/shop").rename(chart / "charts/shop-chart")
     result = run(chart, chart)
-    template = TEMPLATE.replace("charts/shop/", "charts/shop-chart/")
-    assert places(result) == {("CTR002", template, 25), ("CTR006", template, 17)}
+    debug, template = (name.replace("charts/shop/", "charts/shop-chart/") for name in (DEBUG, TEMPLATE))
+    assert places(result) == {("CTR002", debug, 2), ("CTR006", debug, 3)}
+    assert {(f.related[0].path, f.related[0].line) for f in result.findings} == {(template, 25), (template, 17)}
 
 
 def test_helm_2_requirements_count_as_dependencies(chart: Path) -> None:

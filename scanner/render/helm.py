@@ -17,13 +17,14 @@ import re
 import shutil
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scanner.boundary import Boundary, OverLimit, Refused, printable, run_offline
 from scanner.config import Config
 from scanner.nodes import to_plain
 from scanner.render.chartcopy import ChartCopy, copy_chart
+from scanner.render.helm_values import ValuesFile, read_values
 from scanner.render.sourcemap import Origin, Segment, SourceFile, stream_segments
 
 RELEASE = "release"
@@ -65,6 +66,7 @@ class _Job:
     values: Path | None  # a file in the private folder
     label: str  # "default values", "values-debug.yaml"
     release: str
+    tree: Path | None = None  # the values file in the scanned tree
 
     @property
     def suffix(self) -> str:
@@ -153,12 +155,13 @@ def _join(manifests: dict[str, str], chart_name: str, sources: dict[str, SourceF
     return "".join(parts), segments
 
 
-def _jobs(copy: Path, private: Path, extra: tuple[Path, ...], boundary: Boundary, outcome: ChartOutcome,
+def _jobs(chart: Path, copy: Path, private: Path, extra: tuple[Path, ...], boundary: Boundary, outcome: ChartOutcome,
           where: str) -> list[_Job]:
     """The chart's defaults, each values file beside it (in the copy: left-out ones are not
     there), then each extra values file read through the boundary; each under both release names."""
-    values: list[tuple[Path | None, str]] = [(None, "default values")]
-    values += [(p, p.name) for p in sorted(copy.glob("values*.y*ml")) if p.name not in ("values.yaml", "values.yml")]
+    values: list[tuple[Path | None, str, Path | None]] = [(None, "default values", None)]
+    values += [(p, p.name, chart / p.name) for p in sorted(copy.glob("values*.y*ml"))
+               if p.name not in ("values.yaml", "values.yml")]
     for number, path in enumerate(extra):
         try:
             data = boundary.read_bytes(path)
@@ -168,8 +171,8 @@ def _jobs(copy: Path, private: Path, extra: tuple[Path, ...], boundary: Boundary
         target = private / "values" / f"{number}-{path.name}"
         target.parent.mkdir(exist_ok=True)
         target.write_bytes(data)
-        values.append((target, path.name))
-    return [_Job(path, label, release) for path, label in values for release in (RELEASE, SECOND_RELEASE)]
+        values.append((target, path.name, path))
+    return [_Job(path, label, release, tree) for path, label, tree in values for release in (RELEASE, SECOND_RELEASE)]
 
 
 def render_sdk(copy: Path, private: Path, jobs: list[_Job], timeout: float, max_output: int) -> list[str | dict]:
@@ -205,12 +208,35 @@ def _render_binary(copy: Path, private: Path, job: _Job, timeout: float, max_out
     return {"": done.stdout}
 
 
-def _rendering(result: dict, job: _Job, rel_chart: str, name: str, sources: dict[str, SourceFile]) -> Rendering:
+def _values_files(chart: Path, rel_chart: str, job: _Job, boundary: Boundary) -> tuple[ValuesFile, ...]:
+    """The values files of a rendering as Helm merges them: the chart's defaults, then the job's file."""
+    found = []
+    for path in [next((chart / n for n in ("values.yaml", "values.yml") if (chart / n).is_file()), None), job.tree]:
+        if path is None:
+            continue
+        inside = path.name if path.parent == chart else _in_root(path, boundary.root)
+        rel = f"{rel_chart}/{inside}" if path.parent == chart and rel_chart not in ("", ".") else inside
+        values = read_values(boundary, path, rel)
+        if values is not None:
+            found.append(values)
+    return tuple(found)
+
+
+def _in_root(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return printable(str(path))
+
+
+def _rendering(result: dict, job: _Job, rel_chart: str, name: str, sources: dict[str, SourceFile],
+               values: tuple[ValuesFile, ...]) -> Rendering:
     label = f"chart {name}, {job.suffix}"
     if "" in result:  # the binary's one stream, with its `# Source:` comments
         text, segments = result[""], stream_segments(result[""], sources)
     else:
         text, segments = _join(result, name, sources)
+    segments = [replace(segment, values=values) for segment in segments]
     # The second release's stream is named with the first's name as a prefix: where both renderings
     # yield the same finding, the engine keeps the one that sorts (and so comes) first.
     rel = f"{rel_chart}/<rendered: {job.label}>"
@@ -241,7 +267,7 @@ def render_chart(chart: Path, rel_chart: str, name: str, tool: str, config: Conf
     if lookups:
         outcome.notes.append(f"{where}: {', '.join(lookups)} call `lookup`, which reads the live cluster: offline "
                              "it returns nothing, so what these templates render in a cluster is not judged")
-    jobs = _jobs(copy.folder, private, config.helm_values, boundary, outcome, where)
+    jobs = _jobs(chart, copy.folder, private, config.helm_values, boundary, outcome, where)
     limit, timeout = config.limits.max_file_bytes, START_SECONDS + config.limits.file_timeout * len(jobs)
     try:
         if tool == "sdk":
@@ -253,7 +279,8 @@ def render_chart(chart: Path, rel_chart: str, name: str, tool: str, config: Conf
         return outcome
     for job, result in zip(jobs, results):
         if isinstance(result, dict):
-            outcome.renderings.append(_rendering(result, job, rel_chart, name, sources))
+            values = _values_files(chart, rel_chart, job, boundary)
+            outcome.renderings.append(_rendering(result, job, rel_chart, name, sources, values))
             continue
         message = f"{where} ({job.suffix}) failed to render: {result.replace(str(copy.folder), rel_chart)}"
         (outcome.errors if job.release == RELEASE else outcome.notes).append(message)

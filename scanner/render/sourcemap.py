@@ -8,8 +8,11 @@ A Kustomize segment carries a line map made by object identity and node path
 (`scanner.render.kustomize_map`): each rendered line knows its source line, and for a setting a
 patch changes, the base's line too. A Helm template is not YAML, so there a finding's rendered
 line is found again in the source by its text: the same line, else the same key (its value was a
-template expression), the n-th such line when it repeats. When neither is found, the finding points
-at the source's first line and says so.
+template expression), the n-th such line when it repeats. A value that is not written in the
+template but set in the rendering's values file, at a path the template reads, is found there
+(`scanner.render.helm_values`), with the template line as a related location. When nothing is
+found, the finding points at the one template line that reads a value of that name, else where the
+resource starts, and says so.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from scanner.findings import Finding, fingerprint
 from scanner.nodes import Location
+from scanner.render.helm_values import ValuesFile, reading_line, trace
 
 _SOURCE_COMMENT = re.compile(r"^# Source: (?P<path>\S.*?)\s*$", re.MULTILINE)
 _KEY = re.compile(r"^(?:-\s+)*(?P<key>[^\s:#'\"{}\[\]][^:#]*?|\"[^\"]*\"|'[^']*'):(?:\s|$)")
@@ -34,24 +38,28 @@ class SourceFile:
 @dataclass(frozen=True)
 class Mapped:
     """Where a rendered line was written: `line` of `source`, `exact` unless only an enclosing
-    setting was found; `also` holds the base's line of a setting that a patch changes."""
+    setting was found; `also` holds the base's line of a setting that a patch changes, or the
+    template line that reads a value set in a values file; `note` says where an inexact line is."""
 
     source: SourceFile
     line: int
     exact: bool
     also: tuple[tuple[SourceFile, int], ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class Segment:
     """Rendered lines `start`..`end` (1-based, inclusive) came from one of `sources`, best first.
     `lines`, when known, maps each rendered (line, column) to its source exactly (no search by
-    text); column 0 stands for the line's outermost node, another column for a value written there."""
+    text); column 0 stands for the line's outermost node, another column for a value written there.
+    `values` are the values files of a Helm rendering, later ones overriding earlier ones."""
 
     start: int
     end: int
     sources: tuple[SourceFile, ...]
     lines: dict[tuple[int, int], Mapped] | None = field(default=None, compare=False)
+    values: tuple[ValuesFile, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -106,17 +114,45 @@ def place(rendered: list[str], segment: Segment, line: int, column: int = 0) -> 
             segment.sources[0], 1, False)
     text = rendered[line - 1] if 0 < line <= len(rendered) else ""
     wanted_text, wanted_key = _normal(text), _key(text)
-    for by_key, wanted in ((False, wanted_text), (True, wanted_key)):
-        if not wanted:
-            continue
-        occurrence = _occurrence(rendered, segment.start, line, wanted, by_key)
-        for source in segment.sources:
-            found = _find(source, wanted, occurrence, by_key)
-            if found is not None:
-                return Mapped(source, found, True)
-    first = segment.sources[0]
-    start = next((n for n, t in enumerate(first.lines, 1) if t.strip() and not t.lstrip().startswith(("#", "{{"))), 1)
-    return Mapped(first, start, False)
+    found = _search(rendered, segment, line, wanted_text, by_key=False)
+    if found is None and wanted_key and segment.values:  # not in the template: set in a values file?
+        found = _traced(text, wanted_key, segment)
+    if found is None and wanted_key:
+        found = _search(rendered, segment, line, wanted_key, by_key=True)
+    return found or _unfound(segment.sources[0], wanted_key)
+
+
+def _search(rendered: list[str], segment: Segment, line: int, wanted: str, by_key: bool) -> Mapped | None:
+    """The source line with the same text (or key), the same occurrence of it as the rendered line."""
+    if not wanted:
+        return None
+    occurrence = _occurrence(rendered, segment.start, line, wanted, by_key)
+    for source in segment.sources:
+        found = _find(source, wanted, occurrence, by_key)
+        if found is not None:
+            return Mapped(source, found, True)
+    return None
+
+
+def _traced(text: str, key: str, segment: Segment) -> Mapped | None:
+    value = text.split(":", 1)[1] if ":" in text else ""
+    for source in segment.sources:
+        traced = trace(source.lines, segment.values, key, value) if value.strip() else None
+        if traced is not None:
+            values = SourceFile(traced.values.rel, traced.values.lines)
+            return Mapped(values, traced.line, True, also=((source, traced.template_line),))
+    return None
+
+
+def _unfound(first: SourceFile, key: str | None) -> Mapped:
+    """Where to point when the rendered line was found nowhere, with a note that says which line it is."""
+    reading = reading_line(first.lines, key) if key else None
+    if reading is not None:
+        return Mapped(first, reading, False, note=f"showing the template line that reads `{key}`")
+    start = next((n for n, t in enumerate(first.lines, 1) if t.strip() and not t.lstrip().startswith(("#", "{{"))), 0)
+    if start:
+        return Mapped(first, start, False, note="showing where the resource starts")
+    return Mapped(first, 1, False, note="showing the template's first line")
 
 
 def _moved(loc: Location, origins: dict[str, tuple[Origin, list[str]]]) -> Location:
@@ -146,7 +182,7 @@ def remap(findings: Iterable[Finding], origins: dict[str, tuple[Origin, list[str
         source, line = found.source, found.line
         message = f"{finding.message} [{origin.rendering}]"
         if not found.exact and segment.lines is None:
-            message += " (the line in the source was not found; showing where the resource starts)"
+            message += f" (the line in the source was not found; {found.note or 'showing where the resource starts'})"
         related = (*(Location(base.rel, number) for base, number in found.also), *finding.related)
         if origin.stream:
             related = (Location(origin.stream, finding.line, finding.column, finding.end_line,
