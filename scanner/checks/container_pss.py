@@ -8,13 +8,13 @@ the pod's line, not once per container.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from scanner.adapters.common import templated
 from scanner.catalog import RuleContext
 from scanner.checks.container import DANGEROUS_CAPABILITIES
 from scanner.findings import Hit
-from scanner.model.container import Containers
+from scanner.model.container import Containers, ContainerSpec
 from scanner.nodes import Node, Unknown, text, truth
 
 # Sysctls the baseline profile allows: namespaced, and unable to affect other pods on the node.
@@ -54,13 +54,8 @@ def proc_mount_unmasked(containers: Containers, ctx: RuleContext) -> Iterator[Hi
 
 
 def unsafe_sysctl(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
-    seen: set[int] = set()
-    for container in containers:
-        unsafe = [(name, node) for name, node in container.sysctls if name not in SAFE_SYSCTLS]
-        if unsafe and id(unsafe[0][1]) not in seen:
-            seen.add(id(unsafe[0][1]))
-            yield _pod_hit(container.pod_resource, unsafe[0][1], "sysctls",
-                           sysctls=", ".join(dict.fromkeys(name for name, _ in unsafe)))
+    yield from _once_per_pod(containers, lambda c: [(n, node) for n, node in c.sysctls if n not in SAFE_SYSCTLS],
+                             "sysctls")
 
 
 def selinux_options(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -77,13 +72,8 @@ def selinux_options(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
 
 
 def restricted_volume_type(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
-    seen: set[int] = set()
-    for container in containers:
-        outside = [(kind, node) for kind, node in container.volume_types if kind not in RESTRICTED_VOLUMES]
-        if outside and id(outside[0][1]) not in seen:
-            seen.add(id(outside[0][1]))
-            yield _pod_hit(container.pod_resource, outside[0][1], "volumes",
-                           types=", ".join(dict.fromkeys(kind for kind, _ in outside)))
+    yield from _once_per_pod(containers, lambda c: [(k, node) for k, node in c.volume_types
+                                                    if k not in RESTRICTED_VOLUMES], "volumes", "types")
 
 
 def capability_outside_baseline(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
@@ -96,5 +86,15 @@ def capability_outside_baseline(containers: Containers, ctx: RuleContext) -> Ite
                                 capabilities=", ".join(str(cap.value) for cap in outside))
 
 
-def _pod_hit(resource: str, node: Node, key: str, **args: str) -> Hit:
-    return Hit(loc=node.loc, resource=resource, key=key, args=dict(args))
+def _once_per_pod(containers: Containers, offending: Callable[[ContainerSpec], list[tuple[str, Node]]],
+                  key: str, argument: str = "") -> Iterator[Hit]:
+    """A pod-level setting every container of the pod carries: one finding per pod, at the first
+    offending entry, naming each offending one (`argument` names them in the message, else `key`)."""
+    seen: set[int] = set()
+    for container in containers:
+        found = offending(container)
+        if found and id(found[0][1]) not in seen:
+            seen.add(id(found[0][1]))
+            names = ", ".join(dict.fromkeys(name for name, _ in found))
+            yield Hit(loc=found[0][1].loc, resource=container.pod_resource, key=key,
+                      args={argument or key: names})
