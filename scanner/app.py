@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from scanner.boundary import contains
 from scanner.config import Config, Limits
 from scanner.findings import Finding, severity_rank
 
@@ -72,24 +73,21 @@ def _tokens(values: tuple[str, ...]) -> tuple[str, ...]:
 def default_root(paths: tuple[str, ...]) -> Path:
     """The project a scan is about, when `--root` doesn't say: the repository (the nearest folder
     above the first target holding `.git`) that the targets lie in, else the current folder when
-    the targets are inside it, else the single folder given. `hullscan scan /abs/repo` from elsewhere then finds that repository's
-    configuration and reports paths relative to it, as code scanning expects."""
+    the targets are inside it, else the single folder given. `hullscan scan /abs/repo` from
+    elsewhere then finds that repository's configuration and reports paths relative to it, as
+    code scanning expects."""
     targets = [Path(p) for p in paths if p != "-"] or [Path.cwd()]
     first = targets[0].resolve()
     start = first if first.is_dir() else first.parent
     for folder in (start, *start.parents):
         if (folder / ".git").exists():
-            if all(_inside(t.resolve(), folder) for t in targets):
+            if all(contains(folder, t) for t in targets):
                 return folder
             break
     here = Path.cwd().resolve()
-    if len(targets) == 1 and first.is_dir() and not _inside(first, here):
+    if len(targets) == 1 and first.is_dir() and not contains(here, first):
         return first  # a folder scanned from elsewhere is its own project
     return here
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
 
 
 def build_config(options: ScanOptions) -> Config:
@@ -223,7 +221,7 @@ def _sources(options: ScanOptions, config: Config, skipped: Any) -> tuple[list[A
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
-    outside = [p for p in paths if not _inside(Path(p).resolve(), config.root)]
+    outside = [p for p in paths if not contains(config.root, Path(p))]
     if outside:
         print(f"hullscan: warning: {outside[0]} is outside the project root {config.root}: its paths are "
               "reported as given, and as absolute file:// URIs in SARIF (set --root)", file=sys.stderr)
