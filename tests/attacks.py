@@ -23,6 +23,19 @@ from pathlib import Path
 CANARY = "hullscan-canary-7f3a9c1e5b"
 CANARY_ENV = {"CI_JOB_TOKEN": CANARY, "GITHUB_TOKEN": f"ghp_{CANARY}", "AWS_SECRET_ACCESS_KEY": CANARY}
 MEMORY_LIMIT = 4 * 1024 ** 3
+# The pod a lowered gate would let through: CTR002 (privileged) at line 11.
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: app
+      image: nginx:1.27
+      securityContext:
+        privileged: true
+"""
 WALL_LIMIT = 60.0
 
 

@@ -8,20 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from attacks import leaked, run_hullscan, write_tree
-
-POD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: app
-      image: nginx:1.27
-      securityContext:
-        privileged: true
-"""
+from attacks import POD, leaked, run_hullscan, write_tree
 
 
 def _repo(root: Path, config: str, **files: str) -> Path:

@@ -6,20 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from attacks import run_hullscan, write_tree
-
-POD = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: app
-      image: nginx:1.27
-      securityContext:
-        privileged: true
-"""
+from attacks import POD, run_hullscan, write_tree
 
 RULE = """\
 id: EVIL001
