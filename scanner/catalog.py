@@ -35,12 +35,31 @@ EQUIVALENT_TOOLS = ("checkov", "trivy", "kics", "hadolint", "detect-secrets", "g
 CheckFunction = Callable[[Any, "RuleContext"], Iterable[Any]]
 CHECKS_PACKAGE = "scanner.checks"
 _CHECK_NAME = re.compile(r"scanner\.checks\.([a-z_][a-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)")
+_FIX_NAME = re.compile(r"scanner\.fix\.([a-z_][a-z0-9_]*):([a-z_][a-z0-9_]*)")
+FIX_APPLICABILITIES = ("safe", "unsafe")
 # A rule file is a page of YAML; anything larger in a rules folder is not a rule.
 MAX_RULE_FILE_BYTES = 1024 * 1024
 
 
 class CatalogError(Exception):
     """A malformed catalog entry; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A rule's fix: `safe` cannot change what the workload does, `unsafe` may; `edit` names the
+    function of `scanner.fix` that plans it (validated from the name, imported when fixing)."""
+
+    applicability: str
+    description: str
+    edit: str
+
+    def load(self) -> Callable[[Any], list[Any]]:
+        module_name, _, function_name = self.edit.partition(":")
+        function = getattr(importlib.import_module(module_name), function_name, None)
+        if not inspect.isfunction(function) or function.__module__ != module_name:
+            raise CatalogError(f"fix {self.edit!r} is not a function of {module_name}")
+        return function  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,7 @@ class Rule:
     # Rules whose finding on the same value or object says the same thing less well: where this
     # rule reports, theirs is dropped and becomes a related location (`scanner.overlap`).
     supersedes: tuple[str, ...] = ()
+    fix: Fix | None = None
     source: str = ""
 
     def load_check(self) -> CheckFunction:
@@ -160,6 +180,32 @@ def _check_target(value: Any, path: Path) -> str:
     return target
 
 
+@functools.cache
+def _fix_modules() -> frozenset[str]:
+    package = Path(__file__).resolve().parent / "fix"
+    return frozenset(name[:-3] for name in os.listdir(package) if name.endswith(".py"))
+
+
+def _fix(value: Any, path: Path) -> Fix | None:
+    """`fix: {applicability, description, edit}`: every key required, `edit` one of hullscan's
+    own fix functions by name (a rules folder runs no code of its own here either)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"applicability", "description", "edit"}:
+        raise CatalogError(f"{path}: `fix` needs exactly applicability, description and edit")
+    if value["applicability"] not in FIX_APPLICABILITIES:
+        raise CatalogError(f"{path}: fix applicability must be safe or unsafe")
+    description = str(value["description"] or "").strip()
+    if not description or "\n" in description:
+        raise CatalogError(f"{path}: fix description must be one line")
+    target = str(value["edit"] or "")
+    match = _FIX_NAME.fullmatch(target)
+    if match is None or match.group(1) not in _fix_modules():
+        raise CatalogError(f"{path}: fix edit {target!r} must name a function of hullscan's own fix "
+                           "modules (scanner.fix.<module>:<function>)")
+    return Fix(str(value["applicability"]), description, target)
+
+
 def _folder(directory: Path) -> dict[str, Any]:
     """Every YAML entry of a rules folder by file name, through a cache keyed by the files' names
     and contents: reading ~150 YAML files costs more than a small scan does."""
@@ -187,7 +233,7 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
     if not isinstance(data, dict):
         raise CatalogError(f"{path}: a rule must be a mapping")
     known = {"id", "name", "severity", "checklist", "kinds", "model", "message", "docs", "check",
-             "condition", "options", "references", "equivalents", "supersedes"}
+             "condition", "options", "references", "equivalents", "supersedes", "fix"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise CatalogError(f"{path}: unknown key(s) {', '.join(unknown)}")
@@ -227,6 +273,7 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
         references=tuple(data.get("references") or ()),
         equivalents=equivalents,
         supersedes=tuple(str(rule) for rule in data.get("supersedes") or ()),
+        fix=_fix(data.get("fix"), path),
         source=str(path),
     )
 

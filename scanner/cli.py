@@ -98,6 +98,30 @@ def image(ctx: click.Context, **options: object) -> None:
     sys.exit(run_image(ScanOptions.from_click(options)))
 
 
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--unsafe", is_flag=True, help="Also apply fixes that may change what the workload does.")
+@click.option("--diff", is_flag=True, help="Print a unified diff and write nothing; exit 1 when there "
+                                           "is something to fix.")
+@click.option("--select", multiple=True, help="Fix only these rules (same forms as for scan).")
+@click.option("--ignore", multiple=True, help="Do not fix these rules (same forms as for scan).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB; repeatable.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--rules-dir", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--no-render", is_flag=True, help="Do not render Helm charts or Kustomize overlays.")
+@click.option("--no-gitignore", is_flag=True, help="Also fix what .gitignore files ignore.")
+@click.option("--no-inline-suppressions", is_flag=True, help="Fix suppressed findings too.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=None)
+def fix(unsafe: bool, diff: bool, **options: object) -> None:
+    """Apply the catalog's fixes to files and folders (default: the current folder), in place:
+    safe fixes, and unsafe ones with --unsafe. Every fix is re-scanned and rolled back when it
+    does not remove its finding, breaks the file or adds a finding."""
+    from scanner.app import ScanOptions, run_fix
+
+    sys.exit(run_fix(ScanOptions.from_click(options), unsafe, diff))
+
+
 @cli.command("rules")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
 def list_rules(output_format: str) -> None:

@@ -49,6 +49,22 @@ def decode(data: bytes) -> str:
         raise NotText(exc.start) from None
 
 
+def encode_like(original: bytes, text: str) -> bytes:
+    """`text` in the encoding `original` was read in (its byte-order mark kept), so that a file
+    decoded, edited and written back differs from `original` only where the text does."""
+    for mark, encoding in _MARKS:
+        if original.startswith(mark):
+            return mark + text.encode(encoding)
+    unmarked = _unmarked_wide(original[:_SNIFF])
+    if unmarked:
+        try:
+            original.decode(unmarked)
+            return text.encode(unmarked)
+        except UnicodeDecodeError:
+            pass
+    return text.encode("utf-8")
+
+
 def _text(decoded: str) -> str:
     """Decoded text that still holds NUL characters is binary data that began like a mark."""
     if "\x00" in decoded[:8192]:
