@@ -176,9 +176,9 @@ def drop_all_capabilities(target: Target) -> list[Change]:
         change = hcl_edit.set_in_block(target.source, block, ["security_context", "capabilities", "drop"], ["ALL"])
         return [change] if change else []
     tree = target.yaml
-    drop = next((n for n in tree.nodes() if isinstance(n, Sequence)
-                 and (n.loc.line, n.loc.column) == (finding.line, finding.column)), None)
-    if drop is not None:
+    owner = tree.owner_of_key(finding.line, finding.column)
+    drop = owner[0].values[owner[1]] if owner is not None else None
+    if isinstance(drop, Sequence):
         return [yaml_edit.append_item(tree, drop, "ALL")]
     return apply_setting(target, Setting(["ALL"], ("securityContext", "capabilities", "drop"), ("cap_drop",),
                                          (), ("LinuxParameters", "Capabilities", "Drop")))

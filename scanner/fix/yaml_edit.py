@@ -55,12 +55,13 @@ def _key(name: str, json_style: bool) -> str:
 def _step(tree: YamlTree, mapping: Mapping) -> int:
     """The file's indentation step, read from a nested block mapping (2 when there is none)."""
     for node in [mapping, *tree.nodes()]:
-        if not isinstance(node, Mapping) or tree.is_flow(node) or not node.keys:
+        if not isinstance(node, Mapping) or tree.is_flow(node) or not node.keys or tree.shared(node):
             continue
-        column = next(iter(node.keys.values())).column
-        for child in node.values.values():
-            if isinstance(child, Mapping) and child.keys and not tree.is_flow(child):
-                inner = next(iter(child.keys.values())).column
+        column = tree.key_column(node)
+        for key, child in node.items():
+            if isinstance(child, Mapping) and child.keys and not tree.is_flow(child) and tree.written_in(node, key) \
+                    and any(tree.written_in(child, inner_key) for inner_key in child.keys):
+                inner = tree.key_column(child)
                 if inner > column:
                     return inner - column
     return 2
@@ -70,8 +71,10 @@ def _last_leaf(tree: YamlTree, node: Node) -> Node:
     """The node written last inside a block collection: its end is where the collection's text
     ends (a block collection's own end mark lies at the next token, past comments)."""
     while True:
-        if isinstance(node, Mapping) and node.values and not tree.is_flow(node):
-            node = list(node.values.values())[-1]
+        written = [key for key in node.keys if tree.written_in(node, key)] if isinstance(node, Mapping) else []
+        if written and not tree.is_flow(node):
+            last = max(written, key=lambda key: (node.keys[key].line, node.keys[key].column))  # type: ignore[union-attr]
+            node = node.values[last]  # type: ignore[union-attr]
         elif isinstance(node, Sequence) and node.items and not tree.is_flow(node):
             node = node.items[-1]
         else:
@@ -123,7 +126,7 @@ def insert_keys(tree: YamlTree, mapping: Mapping, path: list[str], value: Value)
         return Change(after, after, ", " + entry)
     if not mapping.keys:
         raise Unfixable("the mapping is empty")
-    column = next(iter(mapping.keys.values())).column
+    column = tree.key_column(mapping)
     at, text = source.insert_lines(_block_insertion(tree, mapping),
                                    _nested_block(path, value, column - 1, _step(tree, mapping)))
     return Change(at, at, text)

@@ -67,12 +67,20 @@ class YamlTree:
                      and (n.loc.line, n.loc.column) == (line, column)), None)
 
     def mapping_at(self, line: int, column: int) -> Mapping | None:
-        """The mapping whose first key (or whose own start) is at the position."""
+        """The mapping a finding about a missing setting points at: the value of a key written
+        there (a Compose service's name), or the mapping whose first written key is there (a
+        container's `name`), or one that starts there."""
         self.check()
+        owner = self.owner_of_key(line, column)
+        if owner is not None and isinstance(owner[0].values[owner[1]], Mapping):
+            return owner[0].values[owner[1]]  # type: ignore[return-value]
         for node in self.nodes():
             if isinstance(node, Mapping) and node.keys:
-                first = next(iter(node.keys.values()))
-                if (first.line, first.column) == (line, column) or (node.loc.line, node.loc.column) == (line, column):
+                written = [loc for key, loc in node.keys.items() if self.written_in(node, key)]
+                first = min(written, key=lambda loc: (loc.line, loc.column), default=None)
+                if first is not None and (first.line, first.column) == (line, column):
+                    return node
+                if (node.loc.line, node.loc.column) == (line, column) and self.is_flow(node):
                     return node
         return None
 
@@ -118,17 +126,17 @@ class YamlTree:
         return at < len(text) and text[at] in "{["
 
     def written_in(self, mapping: Mapping, key: str) -> bool:
-        """The key is written in this mapping, not brought in by a `<<` merge."""
-        loc = mapping.keys[key]
-        span = mapping.loc
-        if self.is_flow(mapping):
-            return (span.line, span.column) <= (loc.line, loc.column) <= (span.end_line, span.end_column)
-        first = next(iter(mapping.keys.values()))
-        return loc.column == first.column and loc.line >= mapping.loc.line and (
-            self.parent(mapping) is None or self._inside(mapping, loc.line))
+        """The key is written in this mapping's own text, not brought in by a `<<` merge (an
+        anchor is always written before its aliases, so outside the mapping that merges it)."""
+        loc, span = mapping.keys[key], mapping.loc
+        return (span.line, span.column) <= (loc.line, loc.column) <= (span.end_line, span.end_column)
 
-    def _inside(self, mapping: Mapping, line: int) -> bool:
-        return mapping.loc.line <= line <= max(mapping.loc.end_line, mapping.loc.line)
+    def key_column(self, mapping: Mapping) -> int:
+        """The column of the keys written in a block mapping (its indentation, plus one)."""
+        written = [loc for key, loc in mapping.keys.items() if self.written_in(mapping, key)]
+        if not written:
+            raise Unfixable("the mapping has no key of its own")
+        return min(written, key=lambda loc: (loc.line, loc.column)).column
 
     def is_json(self) -> bool:
         return self.source.text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[")
