@@ -365,7 +365,10 @@ def write_reports(result: Any, options: ScanOptions, config: Config,
     from scanner.report import ReportOptions, render
 
     written = True
+    if any(fmt == "sarif" for fmt, _ in targets) and getattr(result, "rules", None):
+        from scanner.fix.suggest import suggestions
 
+        result.suggested_fixes = suggestions(result, config)
     for fmt, output in targets:
         report_options = ReportOptions(
             root=config.root, sarif_category=options.sarif_category,

@@ -48,6 +48,7 @@ class ScanResult:
     types: dict[str, int] = field(default_factory=dict)
     unfinished: list[str] = field(default_factory=list)  # files not scanned: the deadline passed
     exposure: Exposure = field(default_factory=Exposure)  # where secrets are, for reporters to hide
+    suggested_fixes: dict[str, list[Any]] = field(default_factory=dict)  # fingerprint -> planned edits
 
 
 def _import(target: str) -> Any:

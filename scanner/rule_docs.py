@@ -57,6 +57,10 @@ def sections(rule: Rule) -> list[Section]:
              Section(HEADINGS["why"], prose=rule.docs.get("why", "")),
              _example(HEADINGS["example"], rule.docs.get("example", ""), rule.kinds),
              _example(HEADINGS["use_instead"], rule.docs.get("use_instead", ""), rule.kinds)]
+    if rule.fix is not None:
+        how = "`hullscan fix`" if rule.fix.applicability == "safe" else "`hullscan fix --unsafe` (it may change what runs)"
+        parts.append(Section("Fix", prose=f"{rule.fix.description[:1].upper()}{rule.fix.description[1:]}: "
+                                          f"{rule.fix.applicability}, applied by {how}."))
     if rule.options:
         parts.append(Section("Options", items=tuple(
             f"`{name}` (default: `{value!r}`)" for name, value in sorted(rule.options.items()))))

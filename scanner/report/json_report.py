@@ -39,10 +39,20 @@ def summary(result: ScanResult) -> dict[str, object]:
     }
 
 
+def with_fix(finding: Finding, fixes: dict[str, dict[str, str]]) -> dict[str, object]:
+    """The finding's public fields, and `fix: {applicability, description}` when its rule has one."""
+    data = finding.as_dict()
+    if finding.rule in fixes:
+        data["fix"] = fixes[finding.rule]
+    return data
+
+
 def render(result: ScanResult, options: ReportOptions) -> str:
+    fixes = {rule.id: {"applicability": rule.fix.applicability, "description": rule.fix.description}
+             for rule in result.rules if rule.fix is not None}
     data: dict[str, object] = {
         "version": options.version,
-        "findings": (finding.as_dict() for finding in result.findings),
+        "findings": (with_fix(finding, fixes) for finding in result.findings),
         "errors": [error.as_dict() for error in result.errors],
         "summary": summary(result),
     }

@@ -116,12 +116,29 @@ def _location(finding: Finding) -> om.Location:
         finding.path, finding.line, finding.column, finding.end_line, finding.end_column))
 
 
-def sarif_result(finding: Finding, index: int) -> om.Result:
+def _fixes(edits: list[Any]) -> list[om.Fix]:
+    """A planned fix as SARIF: the description, and each edit as a replacement of its region
+    (an empty region for an insertion), so code scanning can show the suggested change."""
+    changes: dict[str, list[om.Replacement]] = {}
+    for edit in edits:
+        region = om.Region(start_line=edit.line, start_column=edit.column,
+                           end_line=edit.end_line, end_column=edit.end_column)
+        changes.setdefault(edit.path, []).append(om.Replacement(
+            deleted_region=region, inserted_content=om.ArtifactContent(text=edit.new_text)))
+    return [om.Fix(description=om.Message(text=f"{edits[0].description} ({edits[0].applicability})"),
+                   artifact_changes=[om.ArtifactChange(artifact_location=physical(path).artifact_location,
+                                                       replacements=replacements)
+                                     for path, replacements in sorted(changes.items())])]
+
+
+def sarif_result(finding: Finding, index: int, edits: list[Any] | None = None) -> om.Result:
     result = om.Result(
         rule_id=finding.rule, rule_index=index, level=LEVELS[finding.severity],
         message=om.Message(text=finding.message),
         locations=[_location(finding)],
         partial_fingerprints={f"{TOOL_NAME}/v1": finding.fingerprint})
+    if edits:
+        result.fixes = _fixes(edits)
     if finding.related:
         result.related_locations = [_related(loc, number) for number, loc in enumerate(finding.related)]
     if finding.suppression is not None:
@@ -152,6 +169,7 @@ def _note(note: str) -> om.Notification:
 
 def sarif_log(result: ScanResult, options: ReportOptions, findings: list[Finding]) -> dict[str, Any]:
     rules = {rule.id: descriptor(rule, options) for rule in result.rules}
+    suggested = getattr(result, "suggested_fixes", {}) or {}
     for finding in findings:
         rules.setdefault(finding.rule, _stand_in(finding))
     order = {rule_id: index for index, rule_id in enumerate(rules)}
@@ -159,7 +177,7 @@ def sarif_log(result: ScanResult, options: ReportOptions, findings: list[Finding
                               semantic_version=options.version, rules=list(rules.values()))
     run = om.Run(
         tool=om.Tool(driver=driver),
-        results=[sarif_result(f, order[f.rule]) for f in findings],
+        results=[sarif_result(f, order[f.rule], suggested.get(f.fingerprint)) for f in findings],
         invocations=[om.Invocation(
             execution_successful=True,
             tool_execution_notifications=[*map(_notification, result.errors), *map(_note, result.notes)] or None)],

@@ -88,15 +88,18 @@ def source_excerpt(finding: Finding, sources: Sources, paint: Paint, exposure: E
             f"    {paint('dim', ' ' * len(number) + ' |')} {pad}{paint('caret', '^' * width)}"]
 
 
-def _file_lines(findings: list[Finding], sources: Sources, paint: Paint, exposure: Exposure) -> list[str]:
+def _file_lines(findings: list[Finding], sources: Sources, paint: Paint, exposure: Exposure,
+                fixes: dict[str, str] | None = None) -> list[str]:
     """A file's findings, positions and severities padded so they line up; a source excerpt is
-    shown once for findings at the same span."""
+    shown once for findings at the same span. `[*]` marks a finding `hullscan fix` fixes, `[*?]`
+    one that `hullscan fix --unsafe` does."""
     width = max(len(f"{f.line}:{f.column}") for f in findings)
     out: list[str] = []
     for number, finding in enumerate(findings):
         position = f"{finding.line}:{finding.column}".ljust(width)
         severity = paint(finding.severity, finding.severity.ljust(SEVERITY_WIDTH))
-        out.append(f"  {position}  {severity}  {finding.rule} {finding.name}  {finding.message}")
+        marker = {"safe": " [*]", "unsafe": " [*?]"}.get((fixes or {}).get(finding.rule, ""), "")
+        out.append(f"  {position}  {severity}  {finding.rule}{marker} {finding.name}  {finding.message}")
         following = findings[number + 1] if number + 1 < len(findings) else None
         if following is None or _span(following) != _span(finding):
             out.extend(source_excerpt(finding, sources, paint, exposure))
@@ -124,9 +127,10 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     sources = Sources(options.root)
     out: list[str] = []
     ordered = sorted(result.findings, key=lambda f: f.sort_key)
+    fixes = {rule.id: rule.fix.applicability for rule in result.rules if rule.fix is not None}
     for path, group in groupby(ordered, key=lambda f: f.path):
         out.append(paint("path", path))
-        out.extend(_file_lines(list(group), sources, paint, result.exposure))
+        out.extend(_file_lines(list(group), sources, paint, result.exposure, fixes))
         out.append("")
     suppressed = shown(result, options)
     if suppressed:
@@ -144,4 +148,8 @@ def render(result: ScanResult, options: ReportOptions) -> str:
             out.append(f"  {where}: {error.message}")
         out.append("")
     out.append(paint("path", summary_line(result, options)))
+    fixable = [f for f in result.findings if f.rule in fixes]
+    if fixable:
+        safe = sum(1 for f in fixable if fixes[f.rule] == "safe")
+        out.append(f"[*] {safe} fixable with `hullscan fix`, [*?] {len(fixable) - safe} more with `hullscan fix --unsafe`.")
     return "\n".join(out) + "\n"
