@@ -176,8 +176,10 @@ def drop_all_capabilities(target: Target) -> list[Change]:
         change = hcl_edit.set_in_block(target.source, block, ["security_context", "capabilities", "drop"], ["ALL"])
         return [change] if change else []
     tree = target.yaml
-    owner = tree.owner_of_key(finding.line, finding.column)
-    drop = owner[0].values[owner[1]] if owner is not None else None
+    owner = tree.owner_of_key(finding.line, finding.column)  # a block list is reported at its key
+    drop = owner[0].values[owner[1]] if owner is not None else next(
+        (node for node in tree.nodes() if isinstance(node, Sequence)
+         and (node.loc.line, node.loc.column) == (finding.line, finding.column)), None)
     if isinstance(drop, Sequence):
         return [yaml_edit.append_item(tree, drop, "ALL")]
     return apply_setting(target, Setting(["ALL"], ("securityContext", "capabilities", "drop"), ("cap_drop",),

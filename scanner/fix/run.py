@@ -40,6 +40,8 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     before: list[Finding] = field(default_factory=list)
     after: list[Finding] = field(default_factory=list)
+    unreadable_before: list[str] = field(default_factory=list)  # files the scans could not parse
+    unreadable_after: list[str] = field(default_factory=list)
 
 
 class Workspace:
@@ -96,6 +98,7 @@ def fix_tree(config: Config, paths: Sequence[str], unsafe: bool, rules: Sequence
                            if rule.fix is not None and (unsafe or rule.fix.applicability == "safe"))  # type: ignore[attr-defined]
     result, sources = workspace.scan()
     outcome.before = list(result.findings)
+    outcome.unreadable_before = sorted({e.path for e in result.errors})
     for _ in range(MAX_PASSES):
         fixable = {f.path for f in result.findings}
         plan = plan_fixes(_parsed(workspace, sources, fixable), result.findings, rules,  # type: ignore[arg-type]
@@ -125,6 +128,7 @@ def fix_tree(config: Config, paths: Sequence[str], unsafe: bool, rules: Sequence
             outcome.applied.extend(kept)
         result = after
     outcome.after = list(result.findings)
+    outcome.unreadable_after = sorted({e.path for e in result.errors})
     for rel, data in outcome.original.items():
         now = workspace.read(rel)
         if now != data:
