@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -64,12 +65,36 @@ def _relative_paths(paths: tuple[str, ...], root: Path) -> list[str]:
 
 
 def unified_diff(outcome: Outcome) -> str:
-    chunks = []
+    """The changes as a unified diff; a line where a secret was found is replaced by a marker
+    (the edits never touch one, but context lines may show it), other lines are masked."""
+    chunks: list[str] = []
     for rel in sorted(outcome.fixed):
         before = decode(outcome.original[rel]).splitlines(keepends=True)
         after = decode(outcome.fixed[rel]).splitlines(keepends=True)
-        chunks.extend(difflib.unified_diff(before, after, f"a/{rel}", f"b/{rel}"))
+        old = new = 0
+        for line in difflib.unified_diff(before, after, f"a/{rel}", f"b/{rel}"):
+            if line.startswith("@@"):
+                numbers = re.match(r"@@ -(\d+)(?:,\d+)? \+(\d+)", line)
+                old, new = (int(numbers.group(1)), int(numbers.group(2))) if numbers else (0, 0)
+                chunks.append(line)
+                continue
+            if line.startswith(("---", "+++")) and not (old or new):
+                chunks.append(printable(line.rstrip("\n")) + "\n")
+                continue
+            number = new if line.startswith("+") else old
+            chunks.append(_shown(line, rel, number, outcome))
+            old += not line.startswith("+")
+            new += not line.startswith("-")
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in chunks)
+
+
+def _shown(line: str, rel: str, number: int, outcome: Outcome) -> str:
+    exposure = outcome.exposure
+    if exposure is None:
+        return line
+    if exposure.on_line(rel, number):
+        return line[0] + "‹a line holding a secret, not shown›\n"
+    return exposure.mask(line)
 
 
 def _write_back(root: Path, outcome: Outcome) -> None:

@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from scanner.boundary import Boundary
 from scanner.config import Config
@@ -42,6 +43,7 @@ class Outcome:
     after: list[Finding] = field(default_factory=list)
     unreadable_before: list[str] = field(default_factory=list)  # files the scans could not parse
     unreadable_after: list[str] = field(default_factory=list)
+    exposure: Any = None  # where the scans found secrets: a diff never shows those lines
 
 
 class Workspace:
@@ -99,6 +101,7 @@ def fix_tree(config: Config, paths: Sequence[str], unsafe: bool, rules: Sequence
     result, sources = workspace.scan()
     outcome.before = list(result.findings)
     outcome.unreadable_before = sorted({e.path for e in result.errors})
+    outcome.exposure = result.exposure
     for _ in range(MAX_PASSES):
         fixable = {f.path for f in result.findings}
         plan = plan_fixes(_parsed(workspace, sources, fixable), result.findings, rules,  # type: ignore[arg-type]
@@ -129,6 +132,7 @@ def fix_tree(config: Config, paths: Sequence[str], unsafe: bool, rules: Sequence
         result = after
     outcome.after = list(result.findings)
     outcome.unreadable_after = sorted({e.path for e in result.errors})
+    outcome.exposure.merge(result.exposure)
     for rel, data in outcome.original.items():
         now = workspace.read(rel)
         if now != data:

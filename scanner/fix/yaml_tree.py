@@ -78,11 +78,20 @@ class YamlTree:
             if isinstance(node, Mapping) and node.keys:
                 written = [loc for key, loc in node.keys.items() if self.written_in(node, key)]
                 first = min(written, key=lambda loc: (loc.line, loc.column), default=None)
-                if first is not None and (first.line, first.column) == (line, column):
+                if first is not None and first.line == line and self._leads_to(line, column, first.column):
                     return node
                 if (node.loc.line, node.loc.column) == (line, column) and self.is_flow(node):
                     return node
         return None
+
+    def _leads_to(self, line: int, column: int, key_column: int) -> bool:
+        """A finding at the key, or at the `- ` of the list item the key opens (where a finding
+        mapped back from rendered output points)."""
+        if key_column == column:
+            return True
+        start = self.source.starts[line - 1]
+        between = self.source.text[start + column - 1:start + key_column - 1]
+        return key_column > column and between.strip() == "-" and between.startswith("-")
 
     def owner_of_key(self, line: int, column: int) -> tuple[Mapping, str] | None:
         """The mapping holding a key written at the position, and the key."""
