@@ -120,3 +120,12 @@ def test_catalog_validates_fix(fix: dict[str, str], message: str) -> None:
             "docs": {"what": "a", "why": "b", "example": "c", "use_instead": "d"}, "fix": fix}
     with pytest.raises(CatalogError, match=message):
         parse_rule(data, Path("x.yaml"), frozenset({"image.minimal"}))
+
+
+def test_same_diff_with_one_job_or_two(project: Path) -> None:
+    for index in range(6):
+        (project / f"pod{index}.yaml").write_bytes(POD.replace(b"name: p", f"name: p{index}".encode()))
+    one = hullscan("fix", "--unsafe", "--diff", "--jobs", "1", cwd=project)
+    two = hullscan("fix", "--unsafe", "--diff", "--jobs", "2", cwd=project)
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout and one.stderr == two.stderr

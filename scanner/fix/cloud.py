@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from scanner.fix import hcl_edit, yaml_edit
-from scanner.fix.edits import Change
+from scanner.fix.edits import Change, Value
 from scanner.fix.source import Unfixable
 from scanner.fix.target import Target
-
-Value = yaml_edit.Value
 
 
 def _set(target: Target, bad: tuple[object, ...], good: Value,

@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scanner.fix import hcl_edit, yaml_edit
-from scanner.fix.edits import Change
+from scanner.fix.edits import Change, Value
 from scanner.fix.source import Unfixable
 from scanner.fix.target import Target
-from scanner.nodes import Mapping, Scalar, Sequence
+from scanner.nodes import Mapping, Node, Scalar, Sequence
 
-Value = yaml_edit.Value
 # The user ID a fix sets where a non-root user is needed: high enough to clash with no system
 # account of a common base image, and numeric so that the runtime can verify it is not root.
 NON_ROOT_UID = 10001
@@ -130,8 +129,8 @@ def no_privilege_escalation(target: Target) -> list[Change]:
     if target.kind == "kubernetes":
         mapping = target.yaml.mapping_at(target.finding.line, target.finding.column)
         context = mapping.get("securityContext") if mapping is not None else None
-        if isinstance(context, Mapping) and isinstance(context.get("privileged"), Scalar) \
-                and context.values["privileged"].value is True:
+        privileged = context.get("privileged") if isinstance(context, Mapping) else None
+        if isinstance(privileged, Scalar) and privileged.value is True:
             raise Unfixable("the container is privileged, and the API server refuses "
                             "allowPrivilegeEscalation: false beside privileged: true")
     return apply_setting(target, Setting(False, ("securityContext", "allowPrivilegeEscalation"), (),
@@ -262,8 +261,9 @@ def no_service_account_token(target: Target) -> list[Change]:
     tree = target.yaml
     scalar = tree.scalar_at(finding.line, finding.column)
     above = tree.parent(scalar) if scalar is not None else None
-    if above is not None and above[1] == "automountServiceAccountToken":
+    if scalar is not None and above is not None and above[1] == "automountServiceAccountToken":
         return [yaml_edit.replace_scalar(tree, scalar, False)]
+    pod: Node | None
     if above is not None and above[1] in ("serviceAccountName", "serviceAccount") and isinstance(above[0], Mapping):
         pod = above[0]
     else:

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 APPLICABILITIES = ("safe", "unsafe")
+# What a fix writes: a boolean, a number, a string, a list of strings or a small map of strings.
+Value = bool | int | str | list[str] | dict[str, str]
 
 
 @dataclass(frozen=True, order=True)

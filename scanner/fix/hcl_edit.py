@@ -9,11 +9,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from scanner.fix.edits import Change
+from scanner.fix.edits import Change, Value
 from scanner.fix.source import Source, Unfixable
 from scanner.nodes import Mapping, Scalar, Sequence
 
-Value = bool | int | str | list[str]
 _LITERAL = re.compile(r'^(?:true|false|-?\d+(?:\.\d+)?|"(?:[^"\\$%]|\\.)*")$')
 
 
@@ -24,6 +23,8 @@ def render(value: Value) -> str:
         return str(value)
     if isinstance(value, list):
         return "[" + ", ".join(render(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {render(item)}" for key, item in value.items()) + " }"
     return json.dumps(value)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from scanner.config import Config
 from scanner.fix.edits import Edit
 from scanner.fix.plan import plan_fixes
+from scanner.inputs import ParsedFile
 
 
 def suggestions(result: Any, config: Config) -> dict[str, list[Edit]]:
@@ -19,14 +20,14 @@ def suggestions(result: Any, config: Config) -> dict[str, list[Edit]]:
     boundary = Boundary(config.root, config.limits.max_file_bytes)
     fixable = {rule.id for rule in result.rules if rule.fix is not None}
     paths = sorted({f.path for f in result.findings if f.rule in fixable})
-    parsed = {}
+    parsed: dict[str, ParsedFile] = {}
     for rel in paths:
         try:  # a finding's path is read again only where the scan could read it
             path = boundary.vet(config.root / rel)
         except Refused:
             continue
         outcome = read_source(SourceFile(path, rel), config)
-        if outcome is not None and hasattr(outcome, "text"):
+        if isinstance(outcome, ParsedFile):
             parsed[rel] = outcome
     if not parsed:
         return {}

@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import re
 
-from scanner.fix.edits import Change
+from scanner.fix.edits import Change, Value
 from scanner.fix.source import Unfixable
 from scanner.fix.yaml_tree import YamlTree
 from scanner.nodes import Mapping, Node, Scalar, Sequence
 
-Value = bool | int | str | list[str] | dict[str, str]
 _PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./:=-]*$")
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"})
 
@@ -71,10 +70,10 @@ def _last_leaf(tree: YamlTree, node: Node) -> Node:
     """The node written last inside a block collection: its end is where the collection's text
     ends (a block collection's own end mark lies at the next token, past comments)."""
     while True:
-        written = [key for key in node.keys if tree.written_in(node, key)] if isinstance(node, Mapping) else []
-        if written and not tree.is_flow(node):
-            last = max(written, key=lambda key: (node.keys[key].line, node.keys[key].column))  # type: ignore[union-attr]
-            node = node.values[last]  # type: ignore[union-attr]
+        if isinstance(node, Mapping) and not tree.is_flow(node) and \
+                (written := [key for key in node.keys if tree.written_in(node, key)]):
+            keys = node.keys
+            node = node.values[max(written, key=lambda key: (keys[key].line, keys[key].column))]
         elif isinstance(node, Sequence) and node.items and not tree.is_flow(node):
             node = node.items[-1]
         else:

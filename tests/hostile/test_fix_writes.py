@@ -9,7 +9,8 @@ from pathlib import Path
 
 from attacks import CANARY, leaked, run_hullscan, write_tree
 
-POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: web\n      image: registry.example.com/web:1.4.2\n"
+POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+       "    - name: web\n      image: registry.example.com/web:1.4.2\n")
 
 
 def test_a_link_out_of_the_root_is_never_written(tmp_path: Path) -> None:
