@@ -31,7 +31,7 @@ def _set(target: Target, bad: tuple[object, ...], good: Value,
         change = hcl_edit.set_in_block(source, block, list(path), good)
         return [change] if change else []
     tree = target.yaml
-    scalar = tree.scalar_at(finding.line, finding.column)
+    scalar = tree.value_at(finding.line, finding.column)
     if scalar is None:
         raise Unfixable("the setting is missing from the template; add it to the resource's Properties")
     _check(scalar.value, bad)

@@ -52,6 +52,10 @@ def apply_setting(target: Target, setting: Setting) -> list[Change]:
         return _terraform(target, setting)
     tree = target.yaml
     scalar = tree.scalar_at(finding.line, finding.column)
+    if scalar is None:  # a value traced to a Helm values file is reported at its key
+        value = tree.value_at(finding.line, finding.column)
+        scalar = value if value is not None and tree.parent(value) is not None \
+            and tree.parent(value)[1] in _names(setting) else None  # type: ignore[index]
     if scalar is not None:
         return [_replace_known(target, scalar, setting)]
     kind = _yaml_kind(target)
@@ -71,13 +75,17 @@ def _replace_known(target: Target, scalar: Scalar, setting: Setting) -> Change:
     tree = target.yaml
     above = tree.parent(scalar)
     key = above[1] if above else None
-    names = {path[-1] for path in (setting.kubernetes, setting.compose, setting.ecs) if path}
-    if key not in names:
+    if key not in _names(setting):
         raise Unfixable(f"the value is written under `{key}`, which this fix does not rewrite")
     if tree.shared(scalar):
         raise Unfixable("the value is shared through a YAML alias; edit its anchor")
     value = setting.compose_value if target.kind == "compose" and setting.compose_value is not None else setting.value
     return yaml_edit.replace_scalar(tree, scalar, value)
+
+
+def _names(setting: Setting) -> set[str]:
+    """The keys under which each dialect writes the setting's value."""
+    return {path[-1] for path in (setting.kubernetes, setting.compose, setting.ecs) if path}
 
 
 def _terraform(target: Target, setting: Setting) -> list[Change]:

@@ -66,6 +66,15 @@ class YamlTree:
         return next((n for n in self.nodes() if isinstance(n, Scalar)
                      and (n.loc.line, n.loc.column) == (line, column)), None)
 
+    def value_at(self, line: int, column: int) -> Scalar | None:
+        """The scalar written at the position, or the scalar value of a key written there (a
+        value traced to a Helm values file is reported at its key)."""
+        scalar = self.scalar_at(line, column)
+        if scalar is None and (owner := self.owner_of_key(line, column)) is not None:
+            value = owner[0].values[owner[1]]
+            scalar = value if isinstance(value, Scalar) else None
+        return scalar
+
     def mapping_at(self, line: int, column: int) -> Mapping | None:
         """The mapping a finding about a missing setting points at: the value of a key written
         there (a Compose service's name), or the mapping whose first written key is there (a
