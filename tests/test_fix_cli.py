@@ -129,3 +129,19 @@ def test_same_diff_with_one_job_or_two(project: Path) -> None:
     two = hullscan("fix", "--unsafe", "--diff", "--jobs", "2", cwd=project)
     assert one.returncode == two.returncode == 1
     assert one.stdout == two.stdout and one.stderr == two.stderr
+
+
+def test_every_rule_judges_a_selected_fix(tmp_path: Path) -> None:
+    # Turning `privileged` off makes the container subject to the seccomp rule (CTR014), which
+    # `--select CTR002` does not fix: the edit would add a finding, so it is rolled back. Without
+    # `--select` the seccomp fix follows on the next pass.
+    (tmp_path / ".git").mkdir()
+    pod = POD + b"      securityContext:\n        privileged: true\n"
+    (tmp_path / "pod.yaml").write_bytes(pod)
+    done = hullscan("fix", "--unsafe", "--select", "CTR002", cwd=tmp_path)
+    assert done.returncode == 0
+    assert "CTR002 rolled back: the edit added a finding (CTR014)" in done.stderr
+    assert (tmp_path / "pod.yaml").read_bytes() == pod
+    done = hullscan("fix", "--unsafe", cwd=tmp_path)
+    assert b"privileged: false" in (tmp_path / "pod.yaml").read_bytes()
+    assert b"type: RuntimeDefault" in (tmp_path / "pod.yaml").read_bytes()

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,15 @@ def run_fix(options: Any, unsafe: bool, diff: bool) -> int:
     from scanner.engine import selected_rules
 
     try:
-        config = build_config(options)
+        chosen = build_config(options)
+        # Every rule judges the edits (a fix must add no finding of any rule); `--select` and
+        # `--ignore` only choose which rules' findings are fixed.
+        config = build_config(replace(options, select=(), ignore=()))
         paths = _relative_paths(options.paths or (".",), config.root)
     except UsageError as exc:
         print(f"hullscan: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    rules = selected_rules(load_rules(config.rules_dirs), config)
+    rules = selected_rules(load_rules(chosen.rules_dirs), chosen)
     with private_folder("hullscan-fix-") as folder:
         try:
             outcome = fix_tree(config, paths, unsafe, rules, not options.no_gitignore, folder / "tree")
