@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.config import Config
-from scanner.inputs import ParsedFile
+from scanner.inputs.parsed import ParsedFile
 from scanner.model.cloud import CloudModel, CloudResource, Reference, build
 from scanner.nodes import Unknown, dig, known, truth
 from scanner.parse.yaml import parse_documents
+from scanner.settings.config import Config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cloudformation"
 
