@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanner.adapters.cloud import build
 from scanner.inputs.parsed import ParsedFile
-from scanner.model.cloud import CloudModel, CloudResource, Reference, build
+from scanner.model.cloud import CloudModel, CloudResource, Reference
 from scanner.nodes import Unknown, dig, known, truth
 from scanner.parse.yaml import parse_documents
 from scanner.settings.config import Config

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanner.adapters.cloud import build
 from scanner.inputs.discover import walk
 from scanner.inputs.parsed import ParsedFile
 from scanner.inputs.reading import read_source
-from scanner.model.cloud import CloudModel, CloudResource, Encoded, Reference, build
+from scanner.model.cloud import CloudModel, CloudResource, Encoded, Reference
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, dig, known, truth
 from scanner.parse.hcl.syntax import parse
 from scanner.parse.parsers import ParseError
