@@ -276,13 +276,6 @@ def run_scan(options: ScanOptions) -> int:
     return finish(result, options, config, targets)
 
 
-def run_fix(options: ScanOptions, unsafe: bool, diff: bool) -> int:
-    """`hullscan fix`: `scanner.fix.command` does the work, configured like a scan."""
-    from scanner.fix.command import run_fix as fix
-
-    return fix(options, unsafe, diff)
-
-
 def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: bytes | None) -> Any:
     """The scan's result; when it fails in a way nobody foresaw, an error line instead, so that
     every requested report is still written (and the run fails: the scan did not finish)."""

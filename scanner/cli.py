@@ -117,7 +117,8 @@ def fix(unsafe: bool, diff: bool, **options: object) -> None:
     """Apply the catalog's fixes to files and folders (default: the current folder), in place:
     safe fixes, and unsafe ones with --unsafe. Every fix is re-scanned and rolled back when it
     does not remove its finding, breaks the file or adds a finding."""
-    from scanner.app import ScanOptions, run_fix
+    from scanner.app import ScanOptions
+    from scanner.fix.command import run_fix
 
     sys.exit(run_fix(ScanOptions.from_click(options), unsafe, diff))
 

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from scanner.catalog import CatalogError, parse_rule
-from scanner.findings import Finding
+from scanner.catalog.errors import CatalogError
+from scanner.catalog.rules import parse_rule
 from scanner.fix.edits import Edit, non_overlapping
 from scanner.fix.plan import plan_fixes
-from scanner.inputs import ParsedFile
+from scanner.inputs.parsed import ParsedFile
+from scanner.results.findings import Finding
 
 DOCKERFILE = b"FROM python:3.12-slim\r\nRUN pip install flask\r\nUSER 10001\r\nCMD [\"flask\", \"run\"]\r\n"
 POD = b"""apiVersion: v1
@@ -91,7 +92,7 @@ def _finding(rule: str, path: str, line: int, column: int, end_line: int, end_co
 
 
 def test_plan_fixes_is_the_editor_api() -> None:
-    from scanner.catalog import load_rules
+    from scanner.catalog.rules import load_rules
     from scanner.parse.dockerfile import parse
 
     text = "FROM python:3.12\nRUN pip install x\n"
@@ -116,7 +117,7 @@ def test_overlapping_edits_are_deferred_and_duplicates_merged() -> None:
 ])
 def test_catalog_validates_fix(fix: dict[str, str], message: str) -> None:
     data = {"id": "X1", "name": "x", "severity": "low", "checklist": ["image.minimal"], "kinds": ["dockerfile"],
-            "model": "dockerfile", "message": "m", "check": "scanner.checks.dockerfile_packages:pip_cache",
+            "model": "dockerfile", "message": "m", "check": "scanner.checks.dockerfile.packages:pip_cache",
             "docs": {"what": "a", "why": "b", "example": "c", "use_instead": "d"}, "fix": fix}
     with pytest.raises(CatalogError, match=message):
         parse_rule(data, Path("x.yaml"), frozenset({"image.minimal"}))

@@ -11,9 +11,9 @@ import pytest
 
 from scanner.app import ScanOptions, build_config
 from scanner.boundary import private_folder
-from scanner.catalog import load_rules
-from scanner.engine import selected_rules
+from scanner.catalog.rules import load_rules
 from scanner.fix.run import Outcome, fix_tree
+from scanner.run.engine import selected_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fix"
 CASES = sorted(path for path in FIXTURES.iterdir() if path.is_dir())

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fix_fixtures import fix_folder
 
-from scanner.catalog import load_rules
+from scanner.catalog.rules import load_rules
 
 # Each setting of a hardened container: its lines, and the weakened forms a writer might leave.
 SETTINGS = {

@@ -59,7 +59,7 @@ class Fix:
         function = getattr(importlib.import_module(module_name), function_name, None)
         if not inspect.isfunction(function) or function.__module__ != module_name:
             raise CatalogError(f"fix {self.edit!r} is not a function of {module_name}")
-        return function  # type: ignore[no-any-return]
+        return function
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def _check_target(value: Any, path: Path) -> str:
 
 @functools.cache
 def _fix_modules() -> frozenset[str]:
-    package = Path(__file__).resolve().parent / "fix"
+    package = Path(__file__).resolve().parent.parent / "fix"
     return frozenset(name[:-3] for name in os.listdir(package) if name.endswith(".py"))
 
 

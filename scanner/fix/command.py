@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from scanner.boundary import Boundary, Refused, contains, printable, private_folder
-from scanner.decoding import decode
 from scanner.fix.run import Outcome, fix_tree
+from scanner.inputs.decoding import decode
 
 
 def run_fix(options: Any, unsafe: bool, diff: bool) -> int:
     from scanner.app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, build_config
-    from scanner.catalog import load_rules
-    from scanner.engine import selected_rules
+    from scanner.catalog.rules import load_rules
+    from scanner.run.engine import selected_rules
 
     try:
         chosen = build_config(options)

@@ -54,8 +54,8 @@ def apply_setting(target: Target, setting: Setting) -> list[Change]:
     scalar = tree.scalar_at(finding.line, finding.column)
     if scalar is None:  # a value traced to a Helm values file is reported at its key
         value = tree.value_at(finding.line, finding.column)
-        scalar = value if value is not None and tree.parent(value) is not None \
-            and tree.parent(value)[1] in _names(setting) else None  # type: ignore[index]
+        above = tree.parent(value) if value is not None else None
+        scalar = value if above is not None and above[1] in _names(setting) else None
     if scalar is not None:
         return [_replace_known(target, scalar, setting)]
     kind = _yaml_kind(target)

@@ -9,6 +9,7 @@ from scanner.fix.container import NON_ROOT_UID
 from scanner.fix.edits import Change
 from scanner.fix.source import Source, Unfixable
 from scanner.fix.target import Target
+from scanner.parse.dockerfile import Instruction
 
 
 def _verb_flag(target: Target, verb: str, flag: str) -> list[Change]:
@@ -35,7 +36,7 @@ def _insert(source: Source, where: tuple[int, list[str]]) -> Change:
     return Change(at, at, text)
 
 
-def _instruction(target: Target):  # type: ignore[no-untyped-def]
+def _instruction(target: Target) -> Instruction:
     line = target.finding.line
     for instruction in getattr(target.tree, "instructions", []):
         if instruction.line <= line <= instruction.end_line:

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.catalog import Rule
-from scanner.findings import Finding
+from scanner.catalog.rules import Rule
 from scanner.fix.edits import Change, Edit
 from scanner.fix.source import Source, Unfixable
 from scanner.fix.target import Target
-from scanner.inputs import ParsedFile
+from scanner.inputs.parsed import ParsedFile
+from scanner.results.findings import Finding
 
 _YAML_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -92,7 +92,7 @@ def _readable(parsed: ParsedFile | None) -> tuple[str, Any, Source] | str:
         return "the file is not one hullscan edits"
     if "{{" in parsed.text:
         return "the finding is in a Helm template; add the setting to the template by hand"
-    from scanner.parse import ParseError
+    from scanner.parse.parsers import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from scanner.boundary import Boundary
-from scanner.config import Config
-from scanner.decoding import decode, encode_like
-from scanner.findings import Finding
 from scanner.fix.edits import Edit, apply, non_overlapping
 from scanner.fix.plan import Skipped, plan_fixes
 from scanner.fix.verify import judge
+from scanner.inputs.decoding import decode, encode_like
+from scanner.results.findings import Finding
+from scanner.settings.config import Config
 
 MAX_PASSES = 16
 SKIP_FOLDERS = frozenset({".git", "node_modules", ".terraform"})
@@ -55,10 +55,10 @@ class Workspace:
         self.paths = tuple(paths)
         self.gitignore = gitignore
 
-    def scan(self):  # type: ignore[no-untyped-def]
-        from scanner.discover import Skipped as Walked
-        from scanner.discover import walk
-        from scanner.engine import scan
+    def scan(self) -> tuple[Any, list[Any]]:
+        from scanner.inputs.discover import Skipped as Walked
+        from scanner.inputs.discover import walk
+        from scanner.run.engine import scan
 
         targets = [str(self.copy / rel) for rel in self.paths]
         sources = list(walk(targets, self.copy, self.config.exclude, self.gitignore, Walked()))
@@ -72,7 +72,7 @@ class Workspace:
 
 
 def _parsed(workspace: Workspace, sources: Sequence[object], paths: set[str]) -> dict[str, object]:
-    from scanner.reading import read_source
+    from scanner.inputs.reading import read_source
 
     parsed: dict[str, object] = {}
     for source in sources:

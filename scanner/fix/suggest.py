@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.config import Config
 from scanner.fix.edits import Edit
 from scanner.fix.plan import plan_fixes
-from scanner.inputs import ParsedFile
+from scanner.inputs.parsed import ParsedFile
+from scanner.settings.config import Config
 
 
 def suggestions(result: Any, config: Config) -> dict[str, list[Edit]]:
     """Planned edits by finding fingerprint; a file that can't be read again gets none."""
     from scanner.boundary import Boundary, Refused
-    from scanner.discover import SourceFile
-    from scanner.reading import read_source
+    from scanner.inputs.discover import SourceFile
+    from scanner.inputs.reading import read_source
 
     boundary = Boundary(config.root, config.limits.max_file_bytes)
     fixable = {rule.id for rule in result.rules if rule.fix is not None}

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from scanner.findings import Finding
 from scanner.fix.source import Source, Unfixable
+from scanner.results.findings import Finding
 
 
 @dataclass

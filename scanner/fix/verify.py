@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from scanner.findings import Finding
 from scanner.fix.edits import Edit
+from scanner.results.findings import Finding
 
 Identity = tuple[str, str, str, int]
 
