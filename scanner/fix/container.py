@@ -62,7 +62,7 @@ def apply_setting(target: Target, setting: Setting) -> list[Change]:
     path = {"kubernetes": setting.kubernetes, "compose": setting.compose, "cloudformation": setting.ecs}.get(kind)
     if not path:
         raise Unfixable(f"no fix for this setting in {kind}")
-    mapping = tree.mapping_at(finding.line, finding.column)
+    mapping = tree.mapping_at(finding.line, finding.column, target.kind == "compose")
     if mapping is None:
         raise Unfixable("no container mapping where the finding points")
     value = setting.compose_value if kind == "compose" and setting.compose_value is not None else setting.value
@@ -135,7 +135,7 @@ def no_privilege_escalation(target: Target) -> list[Change]:
     if target.kind == "compose":
         return _no_new_privileges(target)
     if target.kind == "kubernetes":
-        mapping = target.yaml.mapping_at(target.finding.line, target.finding.column)
+        mapping = target.yaml.mapping_at(target.finding.line, target.finding.column, target.kind == "compose")
         context = mapping.get("securityContext") if mapping is not None else None
         privileged = context.get("privileged") if isinstance(context, Mapping) else None
         if isinstance(privileged, Scalar) and privileged.value is True:
@@ -152,7 +152,7 @@ def _no_new_privileges(target: Target) -> list[Change]:
         if not str(scalar.value).startswith("no-new-privileges"):
             raise Unfixable("the option at the finding is not no-new-privileges")
         return [yaml_edit.replace_scalar(tree, scalar, "no-new-privileges:true")]
-    service = tree.mapping_at(target.finding.line, target.finding.column)
+    service = tree.mapping_at(target.finding.line, target.finding.column, target.kind == "compose")
     if service is None:
         raise Unfixable("no service where the finding points")
     options = service.get("security_opt")
@@ -235,7 +235,7 @@ def resource_requests(target: Target) -> list[Change]:
         raise Unfixable("requests are fixed in Kubernetes manifests only")
     _yaml_kind(target)
     tree = target.yaml
-    container = tree.mapping_at(target.finding.line, target.finding.column)
+    container = tree.mapping_at(target.finding.line, target.finding.column, target.kind == "compose")
     if container is None:
         raise Unfixable("no container mapping where the finding points")
     resources = container.get("resources")

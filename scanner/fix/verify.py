@@ -52,6 +52,10 @@ def judge(before: Sequence[Finding], after: Sequence[Finding], edits: Sequence[E
         if finding.fingerprint not in after_prints and (finding.rule, finding.path, finding.resource, line) not in after_ids:
             removed.add(finding.fingerprint)
     failed: dict[str, str] = {path: "the edited file no longer parses" for path in broken if path in by_file}
+    for path in broken:  # a chart or overlay that no longer renders: any edit of the pass may be why
+        if path not in by_file:
+            for edited in by_file:
+                failed.setdefault(edited, f"{path} could not be read after the edit")
     for edit in edits:
         if edit.path not in failed and edit.fingerprint not in removed:
             failed[edit.path] = f"{edit.rule}'s finding was still reported after the edit"

@@ -75,13 +75,15 @@ class YamlTree:
             scalar = value if isinstance(value, Scalar) else None
         return scalar
 
-    def mapping_at(self, line: int, column: int) -> Mapping | None:
-        """The mapping a finding about a missing setting points at: the value of a key written
-        there (a Compose service's name), or the mapping whose first written key is there (a
-        container's `name`), or one that starts there."""
+    def mapping_at(self, line: int, column: int, by_key: bool = False) -> Mapping | None:
+        """The mapping a finding about a missing setting points at: the one whose first written
+        key is there (a container's `name`, even when that key holds a mapping), a flow mapping
+        that starts there, else the mapping held by a key written there. `by_key` looks for the
+        last first: a Compose service is reported at its name, which is also the first key of
+        `services`."""
         self.check()
         owner = self.owner_of_key(line, column)
-        if owner is not None and isinstance(owner[0].values[owner[1]], Mapping):
+        if by_key and owner is not None and isinstance(owner[0].values[owner[1]], Mapping):
             return owner[0].values[owner[1]]  # type: ignore[return-value]
         for node in self.nodes():
             if isinstance(node, Mapping) and node.keys:
@@ -91,6 +93,8 @@ class YamlTree:
                     return node
                 if (node.loc.line, node.loc.column) == (line, column) and self.is_flow(node):
                     return node
+        if owner is not None and isinstance(owner[0].values[owner[1]], Mapping):
+            return owner[0].values[owner[1]]  # type: ignore[return-value]
         return None
 
     def _leads_to(self, line: int, column: int, key_column: int) -> bool:
