@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from scanner.boundary import Boundary
 from scanner.catalog.errors import CatalogError
 from scanner.catalog.rules import Rule, load_rules
 from scanner.inputs.discover import RENDER_ROOTS, SourceFile
@@ -198,7 +199,7 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
             plan = replace(plan, kustomize=kustomize)
         except Exception as exc:  # noqa: BLE001 - judged without their namespaces, and said so
             result.errors.append(_failed("kustomizations", "could not be read", sources, exc))
-    todo = units.plan_units(sources, read_already, rendered, config.limits.max_file_bytes)
+    todo = units.plan_units(sources, Boundary(config.root, config.limits.max_file_bytes), read_already, rendered)
     workers = units.workers_for(config, len(sources))
     _gather(units.run_units(todo, plan, workers), plan, result)
     return result
