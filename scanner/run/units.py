@@ -16,7 +16,7 @@ import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scanner.boundary import Boundary, Refused
 from scanner.catalog.rules import Rule
@@ -28,7 +28,12 @@ from scanner.run.judge import Models, run_rules
 from scanner.settings.config import Config
 
 if TYPE_CHECKING:
+    from scanner.model.cluster import Cluster
     from scanner.model.kustomize import Kustomizations
+    from scanner.render.prepare import RenderedStream
+    from scanner.render.sourcemap import Origin
+    from scanner.results.suppress import InlineSuppression
+    from scanner.secrets.exposure import Exposure
 
 # A module call's literal local source, in HCL (`source = "../x"`) or JSON (`"source": "./x"`).
 # Models whose facts are merged across units and judged once, over the whole scan.
@@ -42,7 +47,7 @@ class Unit:
 
     sources: tuple[SourceFile, ...] = ()
     parsed: tuple[ParsedFile, ...] = ()
-    rendered: tuple[Any, ...] = ()
+    rendered: tuple[RenderedStream, ...] = ()
     data: bytes | None = None  # the content of its one source, read from stdin
 
 
@@ -75,16 +80,16 @@ class UnitResult:
     notes: list[str] = field(default_factory=list)
     types: list[str] = field(default_factory=list)
     ran: set[str] = field(default_factory=set)
-    suppressions: list[Any] = field(default_factory=list)
-    origins: dict[str, Any] = field(default_factory=dict)
+    suppressions: list[InlineSuppression] = field(default_factory=list)
+    origins: dict[str, tuple[Origin, list[str]]] = field(default_factory=dict)
     remapped: bool = False
-    cluster: Any = None
+    cluster: Cluster | None = None
     unfinished: list[str] = field(default_factory=list)  # files not scanned: the deadline passed
-    exposure: Any = None  # scanner.secrets.exposure.Exposure: where the unit's files hold secrets
+    exposure: Exposure | None = None  # where the unit's files hold secrets
 
 
 def plan_units(sources: Sequence[SourceFile], boundary: Boundary, read_already: Sequence[ParsedFile] = (),
-               rendered: Sequence[Any] = ()) -> list[Unit]:
+               rendered: Sequence[RenderedStream] = ()) -> list[Unit]:
     """One unit per file, but one per connected group of Terraform folders. Units come in the
     order of their first file, so results never depend on how they are scheduled."""
     done = {parsed.rel for parsed in read_already}
