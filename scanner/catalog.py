@@ -27,7 +27,7 @@ from typing import Any
 from scanner.boundary import printable
 from scanner.findings import SEVERITIES
 
-FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "image", "text")
+FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "arm", "image", "text")
 MODELS = ("dockerfile", "container", "kubernetes", "cluster", "cloud", "image", "text", "suppressions")
 DOC_SECTIONS = ("what", "why", "example", "use_instead")
 EQUIVALENT_TOOLS = ("checkov", "trivy", "kics", "hadolint", "detect-secrets", "gitleaks")

@@ -15,7 +15,8 @@ import click
 from scanner import __version__
 
 SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"], case_sensitive=False)
-TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "text"],
+TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "arm",
+                             "text"],
                             case_sensitive=False)
 
 
@@ -23,7 +24,7 @@ TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformat
 @click.version_option(__version__, prog_name="hullscan", message="%(prog)s %(version)s")
 def cli() -> None:
     """Static scanner for container security: Dockerfiles, Kubernetes, Compose, Terraform,
-    CloudFormation, saved images, and hard-coded secrets."""
+    CloudFormation, ARM templates, saved images, and hard-coded secrets."""
 
 
 @cli.command()

@@ -33,7 +33,7 @@ MODEL_BUILDERS = {
 # Models built from other models receive them (when the unit has their file types), so that each
 # model is built once per unit.
 MODEL_INPUTS = {"kubernetes": {"kustomize": {"kubernetes"}},
-                "container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation"}},
+                "container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation", "arm"}},
                 "cluster": {"kubernetes": {"kubernetes"}, "container": {"kubernetes", "terraform"}}}
 
 
@@ -79,6 +79,7 @@ class Models:
         self.config = config
         self.built: dict[str, Any] = dict(given or {})
         self.errors: list[ScanError] = []
+        self.notes: list[str] = []
 
     def get(self, name: str) -> Any:
         if name not in self.built:
@@ -88,6 +89,7 @@ class Models:
             self.built[name] = _import(MODEL_BUILDERS[name])(self.files, self.config, **inputs)
             # a model that could not read an auxiliary file (a `.dockerignore`) names it
             self.errors.extend(getattr(self.built[name], "read_errors", ()))
+            self.notes.extend(getattr(self.built[name], "notes", ()))  # e.g. a template not fetched
         return self.built[name]
 
 

@@ -32,7 +32,7 @@ _MODULES = {"dockerfile": ("scanner.parse.dockerfile", ("Dockerfile", "Instructi
 # checkout, where the version stays the same) must not serve trees the old code made.
 _YAML_CODE = ("scanner.parse.yaml",)
 _CODE = {"dockerfile": ("scanner.parse.dockerfile",), "kubernetes": _YAML_CODE, "compose": _YAML_CODE,
-         "cloudformation": _YAML_CODE,
+         "cloudformation": _YAML_CODE, "arm": ("scanner.parse.jsonc", *_YAML_CODE),
          "terraform": ("scanner.parse.hcl", "scanner.parse.hcl_expr", "scanner.parse.hcl_template",
                        "scanner.parse.json_hcl", "scanner.parse.yaml")}
 

@@ -215,6 +215,7 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
     models = Models(parsed, plan.config, seed)
     result.findings, result.ran = _judge(parsed, plan, models, result)
     result.errors.extend(models.errors)
+    result.notes.extend(note for note in models.notes if isinstance(note, str))
     origins = {p.rel: (p.origin, p.text.splitlines()) for p in parsed if p.origin is not None}
     if origins:
         from scanner.render.sourcemap import remap

@@ -56,9 +56,12 @@ class Encoded(Scalar):
 class CloudResource:
     """One resource (one instance when `count`/`for_each` is known).
 
-    `format`: "terraform" or "cloudformation". `type`: `aws_eks_cluster` or `AWS::EKS::Cluster`.
-    `name`: the Terraform address (`module.app.aws_eks_cluster.main`, `aws_x.y[0]`) or the
-    CloudFormation logical id. `attrs`: evaluated arguments / Properties; a nested Terraform block
+    `format`: "terraform", "cloudformation" or "arm". `type`: `aws_eks_cluster`,
+    `AWS::EKS::Cluster` or `Microsoft.ContainerService/managedClusters`. `name`: the Terraform
+    address (`module.app.aws_eks_cluster.main`, `aws_x.y[0]`), the CloudFormation logical id, or
+    the ARM resource's evaluated `name` (`aks-prod`, `vnet/subnet`; its symbolic name when the
+    name is unknown); an ARM resource's `attrs` are the whole resource object (`properties`,
+    `sku`, `identity`...). `attrs`: evaluated arguments / Properties; a nested Terraform block
     is a Sequence of Mappings under the block's name, even when there is one. `loc`: the resource's
     first line, where a missing setting is reported. `module`: the module call it came through.
     """
@@ -75,6 +78,8 @@ class CloudResource:
         """How findings name the resource: `aws_eks_cluster.main`, `Cluster/EksCluster`."""
         if self.format == "cloudformation":
             return f"{self.type.rsplit('::', 1)[-1]}/{self.name}"
+        if self.format == "arm":
+            return f"{self.type.rsplit('/', 1)[-1]}/{self.name}"
         return self.name
 
     def get(self, *keys: str | int) -> Node | None:
@@ -109,6 +114,8 @@ class CloudVariable:
 
     @property
     def label(self) -> str:
+        if self.format == "arm":
+            return f"parameters/{self.name}"
         return f'variable "{self.name}"' if self.format == "terraform" else f"Parameter/{self.name}"
 
 
@@ -122,6 +129,7 @@ class CloudModel:
     variables: list[CloudVariable] = field(default_factory=list)
     providers: list[CloudResource] = field(default_factory=list)
     modules: list[CloudResource] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the evaluators could not read, for the report
 
     def __iter__(self) -> Iterator[CloudResource]:
         return iter(self.resources)
@@ -156,14 +164,20 @@ class CloudModel:
         self.variables.extend(other.variables)
         self.providers.extend(other.providers)
         self.modules.extend(other.modules)
+        self.notes.extend(other.notes)
 
 
 def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:
-    """Terraform and CloudFormation together; each evaluator only reads its own file type."""
+    """Terraform, CloudFormation and ARM together; each evaluator only reads its own file type
+    (the ARM interpreter is imported only when an ARM file is in the scan)."""
     from scanner.model import cloudformation, terraform
 
     model = terraform.build(files, config)
     model.extend(cloudformation.build(files, config))
+    if any(parsed.type == "arm" for parsed in files):
+        from scanner.model import arm
+
+        model.extend(arm.build(files, config))
     return model
 
 

@@ -17,6 +17,7 @@ PARSERS = {
     "compose": "scanner.parse.yaml:parse_documents",
     "cloudformation": "scanner.parse.yaml:parse_documents",
     "terraform": "scanner.parse.hcl:parse",
+    "arm": "scanner.parse.jsonc:parse",
 }
 
 

@@ -18,7 +18,7 @@ from scanner.config import Config
 from scanner.inputs import ParsedFile
 from scanner.secrets.match import SecretMatch
 
-YAML_TYPES = frozenset({"kubernetes", "compose", "cloudformation"})
+YAML_TYPES = frozenset({"kubernetes", "compose", "cloudformation", "arm"})
 
 
 @dataclass(frozen=True)
