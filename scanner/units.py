@@ -26,6 +26,7 @@ from scanner.inputs import ParsedFile
 
 # A module call's literal local source, in HCL (`source = "../x"`) or JSON (`"source": "./x"`).
 _LOCAL_SOURCE = re.compile(r'"?\bsource"?\s*[=:]\s*"(\.\.?/[^"]*)"')
+_PARAMETERS_NAME = re.compile(r"(?:^|\.)parameters(?:\.[\w-]+)?\.jsonc?$", re.IGNORECASE)
 # Models whose facts are merged across units and judged once, over the whole scan.
 MERGED_MODELS = frozenset({"cluster"})
 
@@ -88,13 +89,15 @@ def plan_units(sources: Sequence[SourceFile], read_already: Sequence[ParsedFile]
         if source.rel not in done and _terraform(source):
             folders.setdefault(posixpath.dirname(source.rel), []).append(source)
     group_of = _terraform_groups(folders, max_bytes)
+    group_of.update({folder: f"arm:{folder}" for folder in _parameter_folders(sources, done)
+                     if folder not in group_of})
     grouped: dict[str, list[SourceFile]] = {}
     units: list[Unit | str] = [Unit(parsed=(parsed,)) for parsed in read_already]
     for source in sources:
         if source.rel in done:
             continue
         folder = posixpath.dirname(source.rel)
-        group = group_of.get(folder) if _terraform(source) or source.rel.lower().endswith(".json") else None
+        group = group_of.get(folder) if _terraform(source) or source.rel.lower().endswith((".json", ".jsonc")) else None
         if group is None:
             units.append(Unit(sources=(source,)))
             continue
@@ -104,6 +107,13 @@ def plan_units(sources: Sequence[SourceFile], read_already: Sequence[ParsedFile]
         grouped[group].append(source)
     return [Unit(sources=tuple(grouped[item])) if isinstance(item, str) else item for item in units] + \
         [Unit(rendered=(stream,)) for stream in rendered]
+
+
+def _parameter_folders(sources: Sequence[SourceFile], done: set[str]) -> set[str]:
+    """Folders holding an ARM parameters file (`*.parameters.json`, `parameters.json`): their
+    JSON files are one unit, so a template is evaluated with the parameters beside it."""
+    return {posixpath.dirname(source.rel) for source in sources if source.rel not in done
+            and _PARAMETERS_NAME.search(source.path.name)}
 
 
 def _terraform(source: SourceFile) -> bool:

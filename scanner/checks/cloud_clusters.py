@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
+from scanner.checks.cloud_azure import CLUSTERS, cluster_flag, path_of
 from scanner.checks.cloud_common import (
     blocks,
     flag,
@@ -65,12 +66,10 @@ def public_endpoint(model, ctx: RuleContext) -> Iterator[Hit]:
             cidr = entry.get("cidr_block")
             if is_world(cidr):
                 yield report(res, cidr, "master_authorized_networks_config", where=text(cidr) or "")
-    for res in model.of_type(AKS):
-        if flag(res.attrs, "private_cluster_enabled", False)[0] is not False:
+    for res in model.of_type(*CLUSTERS):
+        if cluster_flag(res, "private", False)[0] is not False:
             continue
-        ranges = lookup(res.attrs, "api_server_access_profile.authorized_ip_ranges")
-        if ranges is None:
-            ranges = lookup(res.attrs, "api_server_authorized_ip_ranges")
+        ranges = lookup(res.attrs, path_of(res, "authorized_ranges"))
         yield from _open_ranges(res, ranges, None, "authorized_ip_ranges")
 
 
@@ -99,9 +98,10 @@ def secrets_unencrypted(model, ctx: RuleContext) -> Iterator[Hit]:
         state, node, known = setting(res.attrs, "database_encryption.state")
         if known and state != "encrypted":
             yield report(res, node, "database_encryption")
-    for res in model.of_type(AKS):
-        if lookup(res.attrs, "key_management_service") is None:
-            yield report(res, None, "key_management_service")
+    for res in model.of_type(*CLUSTERS):
+        kms = lookup(res.attrs, path_of(res, "kms"))
+        if kms is None or (res.format == "arm" and flag(res.attrs, path_of(res, "kms"), False)[0] is False):
+            yield report(res, kms, "key_management_service")
 
 
 def audit_logs_off(model, ctx: RuleContext) -> Iterator[Hit]:
@@ -159,11 +159,14 @@ def legacy_auth(model, ctx: RuleContext) -> Iterator[Hit]:
         if issue:
             yield report(res, node, "master_auth.client_certificate",
                          problem="a client certificate is issued")
-    for res in model.of_type(AKS):
-        for path in ("role_based_access_control_enabled", "role_based_access_control.enabled"):
-            rbac, node = flag(res.attrs, path, True)
-            if rbac is False:
-                yield report(res, node, "rbac", problem="Kubernetes RBAC is off")
+    for res in model.of_type(*CLUSTERS):
+        rbac, node, _ = cluster_flag(res, "rbac", True)
+        if rbac is False:
+            yield report(res, node, "rbac", problem="Kubernetes RBAC is off")
+        disabled, node, _ = cluster_flag(res, "local_accounts_off", False)
+        if disabled is False:
+            yield report(res, node, "local_accounts",
+                         problem="local accounts are enabled (a static cluster-admin credential outside Entra ID)")
 
 
 def network_policy_off(model, ctx: RuleContext) -> Iterator[Hit]:
@@ -177,8 +180,8 @@ def network_policy_off(model, ctx: RuleContext) -> Iterator[Hit]:
         enabled, node = flag(res.attrs, "network_policy.enabled", False)
         if enabled is False:
             yield report(res, node, "network_policy")
-    for res in model.of_type(AKS):
-        policy = lookup(res.attrs, "network_profile.network_policy")
+    for res in model.of_type(*CLUSTERS):
+        policy = lookup(res.attrs, path_of(res, "network_policy"))
         if policy is None or (text(policy) or "").lower() == "none":
             yield report(res, policy, "network_profile.network_policy")
 
@@ -204,6 +207,8 @@ _VERSIONS = {
     "aws_eks_node_group": "version", "AWS::EKS::Nodegroup": "Version",
     GKE: "min_master_version", "google_container_node_pool": "version",
     AKS: "kubernetes_version", "azurerm_kubernetes_cluster_node_pool": "orchestrator_version",
+    "Microsoft.ContainerService/managedClusters": "properties.kubernetesVersion",
+    "Microsoft.ContainerService/managedClusters/agentPools": "properties.orchestratorVersion",
 }
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.checks.cloud_clusters import AKS, GKE, autopilot
+from scanner.checks import cloud_azure as azure
+from scanner.checks.cloud_clusters import GKE, autopilot
 from scanner.checks.cloud_common import blocks, flag, lookup, report, setting, unknown_in
 from scanner.findings import Hit
 from scanner.nodes import Mapping, Node, text, walk
 
 GKE_POOLS = (GKE, "google_container_node_pool")
-AKS_POOLS = (AKS, "azurerm_kubernetes_cluster_node_pool")
+AKS_POOLS = azure.POOLS
 # EKS managed node groups: where the AMI type and a launch template (possibly a custom AMI) are set.
 _EKS_GROUPS = {"aws_eks_node_group": ("ami_type", "launch_template"),
                "AWS::EKS::Nodegroup": ("AmiType", "LaunchTemplate")}
@@ -38,15 +39,6 @@ def gke_pools(res) -> Iterator[tuple[str, Node]]:
     yield "", res.attrs
 
 
-def aks_pools(res) -> Iterator[tuple[str, Node]]:
-    """(key prefix, pool) for an AKS cluster's default pool or a separate node pool."""
-    if res.type == "azurerm_kubernetes_cluster_node_pool":
-        yield "", res.attrs
-    else:
-        for pool in blocks(res.attrs, "default_node_pool"):
-            yield "default_node_pool.", pool
-
-
 def node_image(model, ctx: RuleContext) -> Iterator[Hit]:
     """Node pools on a general-purpose OS image instead of a container-optimized one."""
     for res in model.of_type(*GKE_POOLS):
@@ -62,14 +54,15 @@ def node_image(model, ctx: RuleContext) -> Iterator[Hit]:
         elif ami and not ami.startswith(("bottlerocket", "custom")):
             yield report(res, node, ami_key, image=text(node) or "")
     for res in model.of_type(*AKS_POOLS):
-        for prefix, pool in aks_pools(res):
-            sku, node, known = setting(pool, "os_sku")
-            os_type, _, os_known = setting(pool, "os_type")
+        for prefix, pool, spelling, _ in azure.pools(res):
+            sku_key = azure.pool_path(pool, spelling, "os_sku")
+            sku, node, known = setting(pool, sku_key)
+            os_type, _, os_known = setting(pool, azure.pool_path(pool, spelling, "os_type"))
             windows = (os_type or "linux") != "linux" or (sku or "").startswith("windows")
             if not known or not os_known or windows:
                 continue
             if sku is None or not sku.startswith(_AZURE_LINUX):
-                yield report(res, node, f"{prefix}os_sku", image=text(node) or "Ubuntu (the default)")
+                yield report(res, node, f"{prefix}{sku_key}", image=text(node) or "Ubuntu (the default)")
 
 
 def auto_upgrade_off(model, ctx: RuleContext) -> Iterator[Hit]:
@@ -79,18 +72,14 @@ def auto_upgrade_off(model, ctx: RuleContext) -> Iterator[Hit]:
             upgrade, node = flag(pool, "management.auto_upgrade", True)
             if upgrade is False:
                 yield report(res, node, f"{prefix}management.auto_upgrade", what="its nodes automatically")
-    for res in model.of_type(AKS):
-        for key in ("automatic_upgrade_channel", "automatic_channel_upgrade"):
-            channel, node, known = setting(res.attrs, key)
-            if channel is not None or not known:
-                break
+    for res in model.of_type(*azure.CLUSTERS):
+        channel, node, known, _ = azure.cluster_setting(res, "upgrade_channel")
         if known and channel in (None, "none"):
             yield report(res, node, "automatic_upgrade_channel",
                          what="its Kubernetes version automatically: no upgrade channel is set")
-        for key in ("node_os_upgrade_channel", "node_os_channel_upgrade"):
-            channel, node, _ = setting(res.attrs, key)
-            if channel in ("none", "unmanaged"):
-                yield report(res, node, "node_os_upgrade_channel", what="the node OS image automatically")
+        channel, node, _, _ = azure.cluster_setting(res, "node_os_channel")
+        if channel in ("none", "unmanaged"):
+            yield report(res, node, "node_os_upgrade_channel", what="the node OS image automatically")
 
 
 def sandbox_off(model, ctx: RuleContext) -> Iterator[Hit]:
@@ -130,8 +119,8 @@ def workload_identity_off(model, ctx: RuleContext) -> Iterator[Hit]:
             mode, node, _ = setting(pool, "node_config.workload_metadata_config.mode")
             if mode in ("gce_metadata", "expose"):
                 yield report(res, node, f"{prefix}node_config.workload_metadata_config")
-    for res in model.of_type(AKS):
-        enabled, node = flag(res.attrs, "workload_identity_enabled", False)
+    for res in model.of_type(*azure.CLUSTERS):
+        enabled, node, _ = azure.cluster_flag(res, "workload_identity", False)
         if enabled is False:
             yield report(res, node, "workload_identity_enabled")
 
