@@ -121,23 +121,43 @@ def audit_logs_off(model, ctx: RuleContext) -> Iterator[Hit]:
         service, node, _ = setting(res.attrs, "logging_service")
         if service == "none":
             yield report(res, node, "logging_service", missing="all")
-    settings = model.of_type("azurerm_monitor_diagnostic_setting")
-    for res in model.of_type(AKS):
+    settings = model.of_type(*_DIAGNOSTICS)
+    for res in model.of_type(*CLUSTERS):
         verdicts = [_audits(ds, res) for ds in settings]
         if True not in verdicts and None not in verdicts:
             yield report(res, None, "diagnostic_setting", missing="kube-audit")
 
 
 _AUDIT_CATEGORIES = frozenset({"kube-audit", "kube-audit-admin", "alllogs", "audit"})
+# Diagnostic settings: (the key naming the resource they watch, "" for a child of it; log lists).
+_DIAGNOSTICS = {
+    "azurerm_monitor_diagnostic_setting": ("target_resource_id", ("enabled_log", "log")),
+    "Microsoft.Insights/diagnosticSettings": ("scope", ("properties.logs",)),
+    "Microsoft.ContainerService/managedClusters/providers/diagnosticSettings": ("", ("properties.logs",)),
+}
+
+
+def _watches(setting_res, cluster) -> bool | None:
+    """Whether a diagnostic setting is about the cluster: its target reference (Terraform, an
+    ARM `scope` from `resourceId`), an ARM scope written as a path ending in the cluster's name,
+    or an ARM child named under the cluster."""
+    key = _DIAGNOSTICS[setting_res.type][0]
+    if not key:
+        return setting_res.name.lower().startswith(cluster.name.lower() + "/")
+    target = setting_res.attrs.get(key)
+    path = text(target)
+    if setting_res.format == "arm" and path is not None:
+        return path.rstrip("/").rsplit("/", 1)[-1].lower() == cluster.name.lower()
+    return refers_to(target, cluster)
 
 
 def _audits(setting_res, cluster) -> bool | None:
     """Whether a diagnostic setting sends the cluster's audit log somewhere; None: can't tell."""
-    target = refers_to(setting_res.attrs.get("target_resource_id"), cluster)
+    target = _watches(setting_res, cluster)
     if target is not True:
         return target
-    for entry in [*blocks(setting_res.attrs, "enabled_log"), *blocks(setting_res.attrs, "log")]:
-        category = entry.get("category") or entry.get("category_group")
+    for entry in [block for path in _DIAGNOSTICS[setting_res.type][1] for block in blocks(setting_res.attrs, path)]:
+        category = entry.get("category") or entry.get("category_group") or entry.get("categoryGroup")
         if unknown_in(category):
             return None
         on = flag(entry, "enabled", True)[0]

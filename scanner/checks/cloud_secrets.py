@@ -36,6 +36,11 @@ _PLACEHOLDER = re.compile(r"^(?:\{\{resolve:.*|\$\{.*\}|<[^>]*>|(.)\1*|true|fals
                           r"/[\w/.-]*|arn:.*|\d+)$", re.IGNORECASE | re.DOTALL)
 
 
+# How each format names a declaration and the setting that keeps its value out of logs.
+_DECLARATIONS = {"terraform": ("variable", "sensitive = true"), "cloudformation": ("Parameter", "NoEcho: true"),
+                 "arm": ("parameter", '"type": "securestring"')}
+
+
 def _words(name: str) -> list[str]:
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
     return [word for word in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if word]
@@ -57,12 +62,18 @@ def literal_secret(node: Node | None) -> bool:
 def hardcoded_secret(model, ctx: RuleContext) -> Iterator[Hit]:
     reported: set[Location] = set()
     for variable in model.variables:
-        if not variable.sensitive and secret_name(variable.name) and literal_secret(variable.default):
-            reported.add(variable.default.loc)
-            kind = "variable" if variable.format == "terraform" else "Parameter"
-            flag = "sensitive = true" if variable.format == "terraform" else "NoEcho: true"
-            yield hit_at(variable.default, variable.label, "default",
+        if variable.sensitive or not secret_name(variable.name):
+            continue
+        kind, flag = _DECLARATIONS[variable.format]
+        if literal_secret(variable.default):
+            reported.add(variable.default.loc)  # type: ignore[union-attr]
+            yield hit_at(variable.default, variable.label, "default",  # type: ignore[arg-type]
                          problem=f"has a literal default for a secret-looking {kind} without {flag}")
+        elif variable.format == "arm" and variable.default is None and variable.loc not in reported:
+            reported.add(variable.loc)  # an ARM template declared twice (parameters files) says it once
+            yield hit_at(variable.loc, variable.label, "type",
+                         problem=f"is a secret-looking {kind} without {flag}: Resource Manager shows "
+                                 "its value in the deployment history")
     for res in [*model.resources, *model.providers]:
         for path, node in _secret_arguments(res.attrs):
             if node.loc in reported:

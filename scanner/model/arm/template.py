@@ -251,9 +251,8 @@ class Evaluator:
             if not isinstance(declaration, Mapping):
                 continue
             kind = (text(member(declaration, "type")) or "").lower()
-            value = self.inputs.get(name.lower())
-            if value is None:
-                value = member(declaration, "defaultValue")
+            given = name.lower() in self.inputs or member(declaration, "defaultValue") is not None
+            value = self.parameter(name.lower(), parameters.keys[name], name) if given else None
             yield CloudVariable("arm", name, value, kind in SECURE_TYPES, parameters.keys[name])
 
 
