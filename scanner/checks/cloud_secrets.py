@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from scanner.catalog import RuleContext
 from scanner.findings import Hit, hit_at
 from scanner.nodes import Location, Mapping, Node, Scalar, walk
+from scanner.nodes import Sequence as NodeSequence
 
 # Argument names (lower case, without `_`) that hold a secret in resources and providers.
 _SECRET_ARGUMENTS = frozenset({
@@ -75,11 +76,29 @@ def hardcoded_secret(model, ctx: RuleContext) -> Iterator[Hit]:
                          problem=f"is a secret-looking {kind} without {flag}: Resource Manager shows "
                                  "its value in the deployment history")
     for res in [*model.resources, *model.providers]:
-        for path, node in _secret_arguments(res.attrs):
+        for path, node in [*_secret_arguments(res.attrs), *_secret_stores(res)]:
             if node.loc in reported:
                 continue
             reported.add(node.loc)
             yield hit_at(node, res.label, path, problem=f"sets {path.rsplit('.', 1)[-1]} to a literal value")
+
+
+# Lists of named secrets a resource stores, and the key that holds each one's value.
+_SECRET_LISTS = {"Microsoft.App/containerApps": ("properties.configuration.secrets", "value"),
+                 "azurerm_container_app": ("secret", "value")}
+
+
+def _secret_stores(res) -> Iterator[tuple[str, Node]]:
+    """`secrets: [{name, value}]` (Azure Container Apps): every value is a secret, whatever its name."""
+    path, key = _SECRET_LISTS.get(res.type, ("", ""))
+    node = res.attrs
+    for step in path.split(".") if path else ():
+        node = node.get(step) if isinstance(node, Mapping) else None
+    for index, entry in enumerate(node.items if isinstance(node, NodeSequence) else []):
+        value = entry.get(key) if isinstance(entry, Mapping) else None
+        if literal_secret(value):
+            name = (entry.get("name").value if isinstance(entry.get("name"), Scalar) else None) or index  # type: ignore[union-attr]
+            yield f"{path}[{name}]", value  # type: ignore[misc]
 
 
 def _secret_arguments(attrs: Node) -> Iterator[tuple[str, Node]]:
