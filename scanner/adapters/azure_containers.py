@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from scanner.adapters.common import pick, settled, synthetic
+from scanner.adapters.common import first_line, pick, settled, synthetic
 from scanner.model.cloud import CloudResource
 from scanner.model.container import ContainerSpec, EnvVar
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, strings, text
@@ -91,7 +91,7 @@ def _container(resource: CloudResource, spelling: Spelling, kind: str, entry: Ma
     settings = settings if isinstance(settings, Mapping) else Mapping(entry.loc)
     item = ContainerSpec(dialect=spelling.dialect, kind=kind, name=name, workload=resource.type,
                          resource=f'{resource.label} container "{name}"', pod_resource=resource.label,
-                         loc=_first_line(entry), node=entry, runs_to_completion=batch,
+                         loc=_first_line(entry, resource.format), node=entry, runs_to_completion=batch,
                          image=settled(at(settings, spelling.image)))
     item.absent_by_platform = _SECURITY | ({"memory_limit", "cpu_limit"} if spelling.dialect == "containerapp"
                                            else frozenset())
@@ -224,9 +224,10 @@ def _entries(node: Node | None) -> list[Mapping]:
     return [item for item in node.items if isinstance(item, Mapping)] if isinstance(node, Sequence) else []
 
 
-def _first_line(entry: Mapping) -> Location:
-    """A container is reported at its `name` (ARM) or its block's first line (Terraform)."""
+def _first_line(entry: Mapping, written_as: str) -> Location:
+    """A container is reported at its `name` (an ARM object's `{` line says nothing) or its
+    block's first line (Terraform)."""
     where = entry.keys.get("name")
-    if where is not None and where.line != entry.loc.line:
+    if written_as == "arm" and where is not None:
         return where
-    return entry.loc._replace(end_line=entry.loc.line, end_column=entry.loc.column + 1)
+    return first_line(entry)
