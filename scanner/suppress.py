@@ -1,4 +1,4 @@
-"""Inline suppressions: comments, Kubernetes annotations, CloudFormation metadata, checkov skips.
+"""Inline suppressions: comments, Kubernetes annotations, CloudFormation and ARM metadata, checkov skips.
 
     # hullscan:ignore CTR002 the node agent needs the host's PID namespace until=2026-12-31
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from scanner import suppress_scope as scope
 from scanner.findings import Finding, Suppression
 from scanner.inputs import ParsedFile
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, dig
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, dig, walk
 
 _COMMENT = re.compile(r"(?:#|//)\s*hullscan:ignore\b[ \t]*(?P<body>[^\n]*)")
 _CHECKOV = re.compile(r"(?:#|//)\s*checkov:skip=(?P<id>[A-Z0-9_]+)(?::(?P<reason>[^\n]*))?")
@@ -139,12 +139,16 @@ def _annotation_entries(value: Node | None) -> Iterator[tuple[Node, str]]:
 
 
 def from_metadata(parsed: ParsedFile) -> Iterator[InlineSuppression]:
-    """Kubernetes `metadata.annotations["hullscan.dev/ignore"]`, CloudFormation `Metadata.hullscan.ignore`."""
-    if parsed.type not in ("kubernetes", "cloudformation") or "hullscan" not in parsed.text:
+    """Kubernetes `metadata.annotations["hullscan.dev/ignore"]`, CloudFormation `Metadata.hullscan.ignore`,
+    ARM `metadata.hullscan.ignore` on a resource (children and inline nested templates included)."""
+    if parsed.type not in ("kubernetes", "cloudformation", "arm") or "hullscan" not in parsed.text:
         return
     for document in parsed.tree or ():
         if parsed.type == "kubernetes":
             holders = [(document, dig(document, "metadata", "annotations", ANNOTATION))]
+        elif parsed.type == "arm":
+            holders = [(node, dig(node, "metadata", "hullscan", "ignore")) for _, node in walk(document)
+                       if isinstance(node, Mapping) and "type" in node and "metadata" in node]
         else:
             resources = dig(document, "Resources")
             holders = [(res, dig(res, "Metadata", "hullscan", "ignore"))
