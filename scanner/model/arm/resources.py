@@ -123,8 +123,12 @@ def _nested(evaluator: Evaluator, raw: Mapping, attrs: Mapping, name: str, model
                                       f"{MAX_NESTING} deep are not evaluated")
         return
     scope = (text(_path(attrs, "properties", "expressionEvaluationOptions", "scope")) or "outer").lower()
-    if scope != "inner":
-        emit(evaluator, member(template, "resources"), model)
+    if scope != "inner":  # the parent's parameters and variables, one level deeper
+        evaluator.nesting += 1
+        try:
+            emit(evaluator, member(template, "resources"), model)
+        finally:
+            evaluator.nesting -= 1
         return
     inputs: dict[str, Node] = {}
     given = _path(attrs, "properties", "parameters")

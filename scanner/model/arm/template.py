@@ -23,7 +23,7 @@ from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, te
 MAX_COPIES = 800  # Resource Manager refuses a larger copy count
 MAX_NESTING = 10
 MAX_EXPRESSION_DEPTH = 64
-MAX_STEPS = 2_000_000
+MAX_STEPS = 250_000  # values evaluated per unit: a large real template needs a tenth of it
 DEPLOYMENTS = "microsoft.resources/deployments"
 SECURE_TYPES = frozenset({"securestring", "secureobject"})
 # Functions whose value only Resource Manager knows, at deploy time.
