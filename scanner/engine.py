@@ -295,6 +295,13 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
             plan.kustomize, read_already = units.kustomize_context(sources, config)
         except Exception as exc:  # noqa: BLE001 - judged without their namespaces, and said so
             result.errors.append(_failed("kustomizations", "could not be read", sources, exc))
+    if any(s.path.name.lower().endswith(".bicep") for s in sources):
+        from scanner.model.arm import bicep
+
+        built, failed, notes = bicep.prepare(sources, config)
+        read_already += built
+        result.errors.extend(failed)
+        result.notes.extend(notes)
     todo = units.plan_units(sources, read_already, rendered, config.limits.max_file_bytes)
     workers = units.workers_for(config, len(sources))
     _gather(units.run_units(todo, plan, workers), plan, result)
