@@ -109,6 +109,8 @@ def _container(resource: CloudResource, spelling: Spelling, kind: str, entry: Ma
 
 
 def _probes(settings: Mapping, spelling: Spelling, ingress: Node | None) -> tuple[Node | None, Node | None]:
+    liveness: Node | None
+    readiness: Node | None
     if spelling.probes:  # Container Apps: one list, each probe with its type
         found = {(text(probe.get("type")) or "").lower(): probe for probe in _entries(settings.get(spelling.probes))}
         liveness, readiness = found.get("liveness"), found.get("readiness")
@@ -199,8 +201,8 @@ def _web_app_image(resource: CloudResource) -> Node | None:
     if server is None:
         return Unknown(text(image) or "", image.loc, "registry known at deploy time")
     host = server.split("://", 1)[-1].rstrip("/")
-    return Scalar(image.value if host in ("", "index.docker.io", "docker.io") else f"{host}/{text(image)}",  # type: ignore[union-attr]
-                  image.loc)
+    name = text(image) or ""
+    return Scalar(name if host in ("", "index.docker.io", "docker.io") else f"{host}/{name}", image.loc)
 
 
 def at(node: Node | None, path: str) -> Node | None:

@@ -89,7 +89,9 @@ def relocate(document: Node, bicep_text: str, rel: str) -> None:
              if (match := _NAMED.match(line))}
     for section, word in (("parameters", "param"), ("variables", "var")):
         values = document.get(section) if isinstance(document, Mapping) else None
-        for name, value in values.items() if isinstance(values, Mapping) else ():
+        if not isinstance(values, Mapping):
+            continue
+        for name, value in values.items():
             line = named.get((word, name), 1)
             values.keys[name] = _at(rel, line, lines)
             _move(value, (), {}, line, lines, rel)
@@ -100,9 +102,8 @@ def relocate(document: Node, bicep_text: str, rel: str) -> None:
     for resource in _entries(resources):
         kind = str(_get(resource, "type") or "").lower()
         waiting = queue.get("module" if kind == "microsoft.resources/deployments" else kind) or []
-        declaration = waiting.pop(0) if waiting else None
-        line = declaration.line if declaration else 1
-        _move(resource, (), declaration.paths if declaration else {}, line, lines, rel)
+        matched = waiting.pop(0) if waiting else None
+        _move(resource, (), matched.paths if matched else {}, matched.line if matched else 1, lines, rel)
 
 
 def _move(node: Node, path: Path, paths: dict[Path, int], line: int, lines: list[str], rel: str) -> None:

@@ -130,7 +130,7 @@ def _length(value: Any) -> int:
     return len(value)
 
 
-def _numbers(function: Callable[[int, int], Any]) -> Callable[[Any, Any], Any]:
+def _numbers(function: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     def apply(left: Any, right: Any) -> Any:
         if not isinstance(left, (int, float)) or not isinstance(right, (int, float)):
             raise Invalid("not a number")
