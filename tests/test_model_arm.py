@@ -223,3 +223,16 @@ def test_suppressions_through_metadata_and_comments(tmp_path: Path) -> None:
 }}""")
     result = scan(walk([str(tmp_path)], tmp_path), Config(select=("CLD015",), root=tmp_path))
     assert result.findings == [] and len(result.suppressed) == 3
+
+
+def test_var_files_apply_to_every_template_and_replace_the_environments(tmp_path: Path) -> None:
+    text = template([{"type": "Microsoft.ContainerRegistry/registries", "name": "r",
+                      "properties": {"adminUserEnabled": "[parameters('admin')]"}}],
+                    {"admin": {"type": "bool", "defaultValue": False}})
+    given = tmp_path / "ci.parameters.json"
+    given.write_text(json.dumps({"$schema": PARAMETERS, "parameters": {"admin": {"value": True}}}))
+    beside = json.dumps({"$schema": PARAMETERS, "parameters": {"admin": {"value": False}}})
+    model = model_of(("main.json", text), ("main.parameters.json", beside),
+                     config=Config(var_files=(given,), root=tmp_path))
+    (registry,) = model.resources
+    assert known(registry.get("properties", "adminUserEnabled")) is True

@@ -7,12 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog import RuleContext
-from scanner.checks.cloud_azure import CLUSTERS, POOLS, cluster_flag, pool_path, pools
+from scanner.checks.cloud_azure import CLUSTERS, POOLS, cluster_flag, path_of, pool_path, pools
 from scanner.checks.cloud_common import flag, items, lookup, report, unknown_in
 from scanner.findings import Hit
 from scanner.nodes import Node, text
 
 SYSTEM_TAINT = "criticaladdonsonly"
+# Defender for Containers turned on for a whole subscription: (type, plan name key, tier key).
+_PLANS = {"azurerm_security_center_subscription_pricing": ("resource_type", "tier"),
+          "Microsoft.Security/pricings": ("name", "properties.pricingTier")}
 
 
 def policy_addon_off(model, ctx: RuleContext) -> Iterator[Hit]:
@@ -70,3 +73,22 @@ def system_pool_shared(model, ctx: RuleContext) -> Iterator[Hit]:
                 continue
             name = text(lookup(pool, "name")) or res.name
             yield report(res, node, f"{prefix}{critical_key or 'nodeTaints'}", pool=name)
+
+
+def defender_off(model, ctx: RuleContext) -> Iterator[Hit]:
+    """Clusters without Defender for Containers' runtime monitoring. A subscription plan in the
+    scan turns it on for every cluster (or may: its tier unknown), so then nothing is reported."""
+    for plan in model.of_type(*_PLANS):
+        kind_key, tier_key = _PLANS[plan.type]
+        kind, tier = (text(lookup(plan.attrs, key)) for key in (kind_key, tier_key))
+        if kind is None or (kind.lower() in ("containers", "kubernetesservice") and (tier or "").lower() != "free"):
+            return
+    for res in model.of_type(*CLUSTERS):
+        path = path_of(res, "defender")
+        value = lookup(res.attrs, path)
+        if res.format == "arm":
+            enabled, node = flag(res.attrs, path, False)
+            if enabled is False:
+                yield report(res, node, "defender")
+        elif value is None:
+            yield report(res, None, "defender")

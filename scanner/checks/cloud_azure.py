@@ -37,6 +37,7 @@ CLUSTER: dict[str, dict[str, tuple[str, ...]]] = {
         "node_os_channel": ("node_os_upgrade_channel", "node_os_channel_upgrade"),
         "workload_identity": ("workload_identity_enabled",),
         "version": ("kubernetes_version",),
+        "defender": ("microsoft_defender",),
     },
     ARM_CLUSTER: {
         "private": (_P + "apiServerAccessProfile.enablePrivateCluster",),
@@ -51,6 +52,7 @@ CLUSTER: dict[str, dict[str, tuple[str, ...]]] = {
         "node_os_channel": (_P + "autoUpgradeProfile.nodeOSUpgradeChannel",),
         "workload_identity": (_P + "securityProfile.workloadIdentity.enabled",),
         "version": (_P + "kubernetesVersion",),
+        "defender": (_P + "securityProfile.defender.securityMonitoring.enabled",),
     },
 }
 # Node pools: the cluster's own pools, or separate pool resources.

@@ -25,7 +25,7 @@ KNOWN_TYPES = {name.lower(): name for name in (
     "Microsoft.ContainerRegistry/registries", "Microsoft.ContainerInstance/containerGroups",
     "Microsoft.App/containerApps", "Microsoft.Web/sites", "Microsoft.Network/networkSecurityGroups",
     "Microsoft.Network/networkSecurityGroups/securityRules", "Microsoft.Insights/diagnosticSettings",
-    "Microsoft.KeyVault/vaults", "Microsoft.Storage/storageAccounts", DEPLOYMENTS,
+    "Microsoft.KeyVault/vaults", "Microsoft.Storage/storageAccounts", "Microsoft.Security/pricings", DEPLOYMENTS,
 )}
 
 
