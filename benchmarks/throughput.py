@@ -196,7 +196,7 @@ def _time(function: Callable[[], object]) -> float:
 
 
 def parse_throughput(count: int) -> list[str]:
-    from scanner.parse import parser_for
+    from scanner.parse.parsers import parser_for
 
     rows = ["| format | files/s | lines/s |", "|---|---|---|"]
     for kind, (_, template) in FORMATS.items():
@@ -216,10 +216,10 @@ def parse_throughput(count: int) -> list[str]:
 def template_throughput(count: int) -> list[str]:
     """CloudFormation and ARM templates describing the same resources: parsed, then evaluated into
     the cloud model, per line of template."""
-    from scanner.config import Config
-    from scanner.inputs import ParsedFile
-    from scanner.model.cloud import build
-    from scanner.parse import parser_for
+    from scanner.adapters.cloud import build
+    from scanner.inputs.parsed import ParsedFile
+    from scanner.parse.parsers import parser_for
+    from scanner.settings.config import Config
 
     rows = ["| template | files/s | lines/s (parse) | lines/s (parse and evaluate) |", "|---|---|---|---|"]
     for kind, (name, template) in TEMPLATES.items():
@@ -237,9 +237,9 @@ def template_throughput(count: int) -> list[str]:
 
 
 def secrets_throughput(corpus: Path | None) -> str:
-    from scanner.config import Config
-    from scanner.inputs import ParsedFile
+    from scanner.inputs.parsed import ParsedFile
     from scanner.secrets.model import build
+    from scanner.settings.config import Config
 
     texts = [p.read_text(errors="replace") for p in corpus.rglob("*") if p.is_file()] if corpus else \
         [DEPLOYMENT.format(n=i, m=i) for i in range(5000)]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import scan
+from scanner.inputs.discover import walk
 from scanner.model.arm.bicep import PIPE
 from scanner.model.arm.bicep_map import declarations
+from scanner.run.engine import scan
+from scanner.settings.config import Config
 
 BICEP = """\
 param adminEnabled bool = true

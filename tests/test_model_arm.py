@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import Config
-from scanner.discover import classify_content, walk
-from scanner.engine import scan
-from scanner.inputs import ParsedFile
-from scanner.model.arm import build
+from scanner.inputs.discover import classify_content, walk
+from scanner.inputs.parsed import ParsedFile
 from scanner.model.arm import expressions as ex
+from scanner.model.arm.model import build
 from scanner.model.arm.template import Budget, Evaluator
 from scanner.model.cloud import CloudModel, Reference
 from scanner.nodes import Location, Mapping, Scalar, Unknown, known, to_plain
-from scanner.parse import ParseError
 from scanner.parse.jsonc import blank_comments, parse
+from scanner.parse.parsers import ParseError
+from scanner.run.engine import scan
+from scanner.settings.config import Config
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 PARAMETERS = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"

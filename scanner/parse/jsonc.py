@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from scanner.nodes import Node
-from scanner.parse import ParseError
+from scanner.parse.parsers import ParseError
 
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|//|/\*')
 _NOT_LINE_END = re.compile(r"[^\n]")

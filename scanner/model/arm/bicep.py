@@ -17,10 +17,10 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from scanner.config import Config
-from scanner.discover import SKIPPED_DIRS, SourceFile
-from scanner.findings import ScanError
-from scanner.inputs import ParsedFile
+from scanner.inputs.discover import SKIPPED_DIRS, SourceFile
+from scanner.inputs.parsed import ParsedFile
+from scanner.results.findings import ScanError
+from scanner.settings.config import Config
 
 SUFFIX = ".bicep"
 TIMEOUT = 60.0
@@ -44,8 +44,8 @@ def build(source: SourceFile, config: Config, command: str) -> ParsedFile | Scan
     """The Bicep file as an `arm` file: its own text, the built template's tree at its lines."""
     from scanner.boundary import Boundary, OverLimit, Refused, private_folder, run_offline
     from scanner.model.arm.bicep_map import relocate
-    from scanner.parse import ParseError
     from scanner.parse.jsonc import parse
+    from scanner.parse.parsers import ParseError
 
     boundary = Boundary(config.root, config.limits.max_file_bytes)
     try:

@@ -11,7 +11,7 @@ parent's scope (`expressionEvaluationOptions.scope` outer, the default) or in it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from scanner.model.arm import expressions as ex
@@ -143,7 +143,8 @@ class Evaluator:
             return Unknown(source, loc, f"{name}() can't be computed: {exc}")
         return to_node(result, loc)
 
-    def named(self, lookup, argument: ex.Expression, loc: Location, source: str) -> Node:  # type: ignore[no-untyped-def]
+    def named(self, lookup: Callable[[str, Location, str], Node], argument: ex.Expression, loc: Location,
+              source: str) -> Node:
         name = text(self.value(argument, loc, source))
         return lookup(name.lower(), loc, source) if name is not None else Unknown(source, loc, "name not known")
 
