@@ -82,14 +82,14 @@ def defender_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     scan turns it on for every cluster (or may: its tier unknown), so then nothing is reported."""
     for plan in model.of_type(*_PLANS):
         kind_key, tier_key = _PLANS[plan.type]
-        kind, tier = (text(lookup(plan.attrs, key)) for key in (kind_key, tier_key))
+        kind, tier = (text(plan.lookup(key)) for key in (kind_key, tier_key))
         if kind is None or (kind.lower() in ("containers", "kubernetesservice") and (tier or "").lower() != "free"):
             return
     for res in model.of_type(*CLUSTERS):
         path = path_of(res, "defender")
-        value = lookup(res.attrs, path)
+        value = res.lookup(path)
         if res.format == "arm":
-            enabled, node = flag(res.attrs, path, False)
+            enabled, node = res.flag(path, False)
             if enabled is False:
                 yield report(res, node, "defender")
         elif value is None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scanner.model.cloud_values import flag, lookup, setting
+from scanner.model.cloud import CloudResource
+from scanner.model.cloud_values import lookup, setting
 from scanner.nodes import Mapping, Node, text
 
 TF_CLUSTER = "azurerm_kubernetes_cluster"
@@ -71,35 +72,35 @@ POOL: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def path_of(res, concern: str, table: dict[str, dict[str, tuple[str, ...]]] = CLUSTER) -> str:
+def path_of(res: CloudResource, concern: str, table: dict[str, dict[str, tuple[str, ...]]] = CLUSTER) -> str:
     """The path a resource's type writes a concern at (the first spelling that is present)."""
     paths = table[res.type][concern]
-    return next((path for path in paths if lookup(res.attrs, path) is not None), paths[0] if paths else "")
+    return next((path for path in paths if res.lookup(path) is not None), paths[0] if paths else "")
 
 
-def cluster_flag(res, concern: str, default: bool | None) -> tuple[bool | None, Node | None, str]:
+def cluster_flag(res: CloudResource, concern: str, default: bool | None) -> tuple[bool | None, Node | None, str]:
     """(value, node, path) of a boolean cluster setting, the default when it is absent."""
     path = path_of(res, concern)
-    value, node = flag(res.attrs, path, default)
+    value, node = res.flag(path, default)
     return value, node, path
 
 
-def cluster_setting(res, concern: str) -> tuple[str | None, Node | None, bool, str]:
+def cluster_setting(res: CloudResource, concern: str) -> tuple[str | None, Node | None, bool, str]:
     path = path_of(res, concern)
-    return (*setting(res.attrs, path), path)
+    return (*res.setting(path), path)
 
 
-def pools(res) -> Iterator[tuple[str, Node, dict[str, tuple[str, ...]], bool]]:
+def pools(res: CloudResource) -> Iterator[tuple[str, Node, dict[str, tuple[str, ...]], bool]]:
     """(key prefix, pool, its spelling, is a system pool) for every node pool a resource defines:
     Terraform's default pool (always the system pool) or a separate pool, an ARM cluster's
     `agentPoolProfiles` or a separate agent pool."""
     if res.type == TF_CLUSTER:
-        for pool in _blocks(lookup(res.attrs, "default_node_pool")):
+        for pool in _blocks(res.lookup("default_node_pool")):
             yield "default_node_pool.", pool, POOL["azurerm"], True
     elif res.type == TF_POOL:
         yield "", res.attrs, POOL["azurerm"], _system(res.attrs, POOL["azurerm"])
     elif res.type == ARM_CLUSTER:
-        profiles = _blocks(lookup(res.attrs, "properties.agentPoolProfiles"))
+        profiles = _blocks(res.lookup("properties.agentPoolProfiles"))
         marked = any(_system(pool, POOL["arm"]) for pool in profiles)
         for index, pool in enumerate(profiles):
             name = text(pool.get("name")) or str(index)
@@ -107,7 +108,7 @@ def pools(res) -> Iterator[tuple[str, Node, dict[str, tuple[str, ...]], bool]]:
             system = _system(pool, POOL["arm"]) or (not marked and index == 0)
             yield f"agentPoolProfiles[{name}].", pool, POOL["arm"], system
     elif res.type == ARM_POOL:
-        properties = lookup(res.attrs, "properties")
+        properties = res.lookup("properties")
         if isinstance(properties, Mapping):
             yield "", properties, POOL["arm"], _system(properties, POOL["arm"])
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from scanner.catalog.rules import RuleContext
 from scanner.checks.cloud.common import report
 from scanner.model.cloud import CloudModel
-from scanner.model.cloud_values import flag, items, lookup, setting
+from scanner.model.cloud_values import flag, items, lookup
 from scanner.nodes import text
 from scanner.results.findings import Hit
 
@@ -28,16 +28,16 @@ _APPS = {
 def group_public_ip(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(*_GROUPS):
         path, default, ports_path = _GROUPS[res.type]
-        kind, node, known = setting(res.attrs, path)
+        kind, node, known = res.setting(path)
         if known and (kind or default) == "public":
-            ports = [text(lookup(entry, "port")) or "?" for entry in items(lookup(res.attrs, ports_path))]
+            ports = [text(lookup(entry, "port")) or "?" for entry in items(res.lookup(ports_path))]
             yield report(res, node, "ip_address_type", ports=", ".join(ports) or "its containers' ports")
 
 
 def app_insecure_ingress(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(*_APPS):
         block, external_key, insecure_key = _APPS[res.type]
-        ingress = lookup(res.attrs, block)
+        ingress = res.lookup(block)
         external = flag(ingress, external_key, False)[0]
         insecure, node = flag(ingress, insecure_key, False)
         if external and insecure:
