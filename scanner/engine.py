@@ -32,9 +32,10 @@ MODEL_BUILDERS = {
 }
 # Models built from other models receive them (when the unit has their file types), so that each
 # model is built once per unit.
-MODEL_INPUTS = {"kubernetes": {"kustomize": {"kubernetes"}},
+MODEL_INPUTS = {"kubernetes": {"kustomize": {"kubernetes"}, "cloud": {"terraform"}},
                 "container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation"}},
-                "cluster": {"kubernetes": {"kubernetes"}, "container": {"kubernetes", "terraform"}}}
+                "cluster": {"kubernetes": {"kubernetes", "terraform"}, "container": {"kubernetes", "terraform"},
+                            "cloud": {"terraform"}}}
 
 
 @dataclass

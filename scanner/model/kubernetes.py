@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from os.path import commonprefix
+from typing import Any
 
 from scanner.config import Config
 from scanner.inputs import ParsedFile
@@ -57,7 +58,8 @@ class KubeObject:
     kustomization in the scan gives the file), "" when cluster scoped; `explicit_namespace` tells
     whether the manifest wrote one itself; `patched` that a kustomize patch in the scan changes it
     before it is applied (its labels, for one, may not be the ones written here); `rendered` names
-    the Helm/Kustomize rendering it comes from (its path is then not a file the user has)."""
+    the Helm/Kustomize rendering it comes from (its path is then not a file the user has);
+    `address` the Terraform resource that creates it, which findings name instead."""
 
     kind: str
     api_version: str
@@ -68,6 +70,7 @@ class KubeObject:
     explicit_namespace: bool = False
     patched: bool = False
     rendered: str = ""
+    address: str = ""
 
     @property
     def loc(self) -> Location:
@@ -79,8 +82,8 @@ class KubeObject:
 
     @property
     def label(self) -> str:
-        """How findings name the object: `Deployment/api`."""
-        return f"{self.kind}/{self.name or '<unnamed>'}"
+        """How findings name the object: `Deployment/api`, or `kubernetes_role_v1.reader`."""
+        return self.address or f"{self.kind}/{self.name or '<unnamed>'}"
 
     def get(self, *keys: str | int) -> Node | None:
         return dig(self.node, *keys)
@@ -266,12 +269,20 @@ def objects_in(document: Node, path: str, namespace_hint: str = "",
     yield KubeObject(kind, api_version, name, namespace, document, path, bool(written))
 
 
-def build(files: Sequence[ParsedFile], config: Config, kustomize: Kustomizations | None = None
-          ) -> KubernetesObjects:
+# Kinds that Terraform's Kubernetes resources add to the object set, for the rules on roles,
+# bindings, namespaces and policies. Its workloads reach the rules through the container model
+# and the cluster facts instead, so that no container is judged twice.
+TERRAFORM_KINDS = frozenset({"Namespace", "ServiceAccount", "Role", "ClusterRole", "RoleBinding",
+                             "ClusterRoleBinding", "NetworkPolicy"})
+
+
+def build(files: Sequence[ParsedFile], config: Config, kustomize: Kustomizations | None = None,
+          cloud: Any = None) -> KubernetesObjects:
     """Every object of these files. Kustomize patch files are left out (they are fragments, not
     objects), and a namespace set by the one kustomization that includes a file applies to it.
     `kustomize` holds the scan's kustomizations (the engine reads them before any file's unit);
-    when not given, they are read from `files`."""
+    when not given, they are read from `files`. `cloud`, the evaluated Terraform of the files,
+    adds the objects of `TERRAFORM_KINDS` its Kubernetes resources create."""
     kube_files = [parsed for parsed in files if parsed.type == "kubernetes"]
     if kustomize is None:
         kustomize = read_kustomizations(files, config)
@@ -286,6 +297,12 @@ def build(files: Sequence[ParsedFile], config: Config, kustomize: Kustomizations
                  if not obj.api_version.startswith("kustomize.config.k8s.io")]
         for obj in applied(found):
             result.add(replace(obj, patched=kustomize.patched(parsed.rel, obj.kind, obj.name), rendered=rendering))
+    if cloud is not None:
+        from scanner.adapters.terraform_k8s import OBJECT_TYPES, objects
+
+        for obj in objects(cloud.of_type(*OBJECT_TYPES)):
+            if obj.kind in TERRAFORM_KINDS:
+                result.add(obj)
     return result
 
 
