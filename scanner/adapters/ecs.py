@@ -83,6 +83,7 @@ def from_definition(task: Task, container: Mapping) -> ContainerSpec:
     item.cpu_limit = settled(pick(field(container, "cpu"), task.cpu))
     item.liveness = field(container, "healthCheck")
     item.env = list(_env(container))
+    item.command = strings(field(container, "entryPoint")) + strings(field(container, "command"))
     item.log_configuration = field(container, "logConfiguration")
     return item
 
