@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from scanner.checks.cidr import everywhere
 from scanner.findings import Hit, hit_at
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, text, truth
 
@@ -93,7 +94,7 @@ def report(resource: Any, node: Node | Location | None, key: str, **args: str) -
 
 def is_world(node: Node | None) -> bool:
     value = text(node)
-    return value is not None and value.strip().lower() in WORLD
+    return value is not None and (value.strip().lower() in WORLD or everywhere(value))
 
 
 def scalar_strings(node: Node | None) -> list[Scalar]:
