@@ -129,22 +129,19 @@ def _restricts(condition: Any) -> bool:
     if len(tests) != len(condition) or not all(isinstance(clause, dict) for clause in tests.values()):
         return True
     present = {key for key, value in tests.get("Null", {}).items() if str(value).lower() == "false"}
-    for operator, clause in tests.items():
-        for key, values in clause.items():
-            patterns = values if isinstance(values, list) else [values]
-            if None in patterns:
-                return True
-            lacking_passes = operator.startswith("ForAllValues:") or operator.endswith("IfExists")
-            if operator == "Null":
-                if str(values).lower() == "false":
-                    return True
-            elif lacking_passes and key not in present:
-                continue
-            elif "Like" in operator and all(str(pattern) == "*" for pattern in patterns):
-                continue
-            else:
-                return True
-    return False
+    return any(_clause_restricts(operator, key, values, present)
+               for operator, clause in tests.items() for key, values in clause.items())
+
+
+def _clause_restricts(operator: str, key: str, values: Any, present: set[str]) -> bool:
+    patterns = values if isinstance(values, list) else [values]
+    if None in patterns:
+        return True
+    if operator == "Null":
+        return str(values).lower() == "false"
+    if (operator.startswith("ForAllValues:") or operator.endswith("IfExists")) and key not in present:
+        return False
+    return not ("Like" in operator and all(str(pattern) == "*" for pattern in patterns))
 
 
 def _plain(node: Node | None) -> Any:
