@@ -11,12 +11,13 @@ by the same code as a YAML manifest, so both dialects give the same answer for t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from scanner.adapters.common import mapping
 from scanner.adapters.kubernetes import from_pod_spec
 from scanner.model.cloud import CloudResource
 from scanner.model.container import ContainerSpec
-from scanner.model.kubernetes import CLUSTER_SCOPED, POD_TEMPLATE_PATHS, KubeObject
+from scanner.model.kubernetes import CLUSTER_SCOPED, POD_TEMPLATE_PATHS, KubeObject, objects_in
 from scanner.nodes import Mapping, Node, Sequence, Unknown, dig, key_loc, text
 
 # resource type (without the `_v1` suffix) -> the kind it creates; where that kind keeps its pod
@@ -55,7 +56,9 @@ OBJECTS: dict[str, tuple[str, str]] = {
     "kubernetes_cluster_role_binding": ("ClusterRoleBinding", "rbac.authorization.k8s.io/v1"),
     "kubernetes_network_policy": ("NetworkPolicy", "networking.k8s.io/v1"),
 }
-OBJECT_TYPES = tuple(name for base in (*OBJECTS, *WORKLOADS) for name in (base, base + "_v1"))
+# `kubernetes_manifest` holds any manifest as an HCL object, already in the manifest's shape.
+MANIFEST = "kubernetes_manifest"
+OBJECT_TYPES = (*(name for base in (*OBJECTS, *WORKLOADS) for name in (base, base + "_v1")), MANIFEST)
 # The lists of those objects, which the provider writes as repeated blocks, and their manifest names.
 OBJECT_REPEATED = REPEATED | {"rule", "subject", "ingress", "egress", "from", "to", "ports",
                               "match_expressions", "cluster_role_selectors", "secret", "image_pull_secret"}
@@ -108,6 +111,11 @@ def objects(resources: Iterable[CloudResource]) -> Iterator[KubeObject]:
     A namespace the template computes from something unknown (`var.namespace`) is named by that
     expression, so objects that share it share a namespace, and it matches no namespace written out."""
     for resource in resources:
+        if resource.type == MANIFEST:
+            manifest = resource.attrs.get("manifest")
+            for obj in objects_in(manifest, resource.loc.path) if manifest is not None else ():
+                yield replace(obj, address=resource.label)
+            continue
         base = resource.type.removesuffix("_v1")
         kind, api_version = OBJECTS.get(base) or (WORKLOADS[base], "")
         node = as_manifest(resource.attrs, OBJECT_REPEATED, OBJECT_RENAMES) if base in OBJECTS \
