@@ -56,10 +56,18 @@ def _daemon_endpoint(container: ContainerSpec) -> tuple[Scalar, str] | None:
     return None
 
 
+def _remote(endpoint: str) -> bool:
+    """Whether `tcp://host:port` names a daemon outside the project: a single-label name (a
+    Compose service, a Kubernetes Service of the namespace, a socket proxy) or a loopback address
+    is a daemon started next to the client, judged where it is started."""
+    host = endpoint.removeprefix("tcp://").rsplit(":", 1)[0].strip("[]").lower()
+    return ("." in host and not host.startswith("127.")) or (":" in host and host != "::1")
+
+
 def daemon_tcp(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
-    """`dockerd -H tcp://...` without `--tlsverify`, `DOCKER_HOST=tcp://...` without
-    `DOCKER_TLS_VERIFY`, and the dind image told to make no certificates: with
-    `DOCKER_TLS_CERTDIR` set to the empty string it listens on tcp://0.0.0.0:2375 without TLS."""
+    """`dockerd -H tcp://...` without `--tlsverify`, the dind image told to make no certificates
+    (with `DOCKER_TLS_CERTDIR` set to the empty string it listens on tcp://0.0.0.0:2375 without
+    TLS), and a client's `DOCKER_HOST=tcp://...` to a remote daemon without `DOCKER_TLS_VERIFY`."""
     for container in containers:
         env = _env(container)
         found = _daemon_endpoint(container)
@@ -67,7 +75,7 @@ def daemon_tcp(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
             yield container.hit(found[0], f"command.{found[1]}", endpoint=found[1])
         host, node = env.get("DOCKER_HOST", (None, None))
         if host and host.startswith("tcp://") and TLS_PORT not in host and node is not None \
-                and not env.get("DOCKER_TLS_VERIFY", (None, None))[0]:
+                and _remote(host) and not env.get("DOCKER_TLS_VERIFY", (None, None))[0]:
             yield container.hit(node, "env.DOCKER_HOST", endpoint=host)
         certs, where = env.get("DOCKER_TLS_CERTDIR", (None, None))
         if certs is not None and not certs.strip() and where is not None and _dind(container):
