@@ -24,7 +24,9 @@ _HOST_PATH = re.compile(r"^(?:/|\./|\.\./|~|\.$|[A-Za-z]:[\\/])")
 def from_document(document: Node, defined: frozenset[str] = frozenset()) -> Iterator[ContainerSpec]:
     """`defined`: the variables the project's `.env` sets (their references stay unknown)."""
     services = mapping(dig(document, "services"))
-    for name, service in services.items() if services else ():
+    if services is None:
+        return
+    for name, service in services.items():
         if isinstance(service, Mapping):
             interpolated = resolved(service, defined)
             assert isinstance(interpolated, Mapping)
@@ -106,9 +108,9 @@ def _binds(volumes: Node | None) -> Iterator[HostMount]:
             read_only = synthetic("ro" in modes, entry.loc) if modes else None
             yield HostMount(path=source, mount=entry, read_only=read_only, target=parts[1])
         elif isinstance(entry, Mapping) and text(entry.get("type")) == "bind":
-            source = entry.get("source")
-            if source is not None:
-                yield HostMount(path=settled(source) or source, mount=entry,
+            bound = entry.get("source")
+            if bound is not None:
+                yield HostMount(path=settled(bound) or bound, mount=entry,
                                 read_only=settled(entry.get("read_only")),
                                 target=text(entry.get("target")) or "")
 
@@ -136,13 +138,13 @@ def _healthcheck(item: ContainerSpec, healthcheck: Node | None) -> None:
 
 def _env(environment: Node | None) -> Iterator[EnvVar]:
     if isinstance(environment, Mapping):
-        for name, value in environment.items():
-            value = settled(value)
+        for name, written in environment.items():
+            value = settled(written)
             known = isinstance(value, Scalar) and value.value is not None
             yield EnvVar(name, "literal" if known else "unknown", value if known else None,
                          environment.keys[name])
         return
     for entry in strings(environment):
-        name, equals, value = str(entry.value).partition("=")
-        node = settled(synthetic(value, entry.loc)) if equals else None
+        name, equals, assigned = str(entry.value).partition("=")
+        node = settled(synthetic(assigned, entry.loc)) if equals else None
         yield EnvVar(name.strip(), "literal" if isinstance(node, Scalar) else "unknown", node, entry.loc)

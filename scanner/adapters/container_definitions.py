@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from scanner.inputs import ParsedFile
+from scanner.inputs.parsed import ParsedFile
 from scanner.model.cloud import CloudResource
 from scanner.nodes import Location, Mapping, Node, Scalar, Unknown
 from scanner.nodes import Sequence as NodeSequence
@@ -69,7 +69,7 @@ def overlay(data: object, written: Node | None, fallback: Location,
 
 def _relative(text: str, first_line: int, path: str) -> Node | None:
     """A heredoc's JSON re-read with its own positions, moved down to where the heredoc starts."""
-    from scanner.parse import ParseError
+    from scanner.parse.parsers import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:

@@ -11,15 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scanner.adapters.common import (
-    first_line,
-    items,
-    keyed,
-    mapping,
-    pick,
-    settled,
-    synthetic,
-)
+from scanner.adapters.common import first_line, items, keyed, mapping, pick, settled, synthetic
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
 from scanner.model.kubernetes import KubeObject, pod_template
 from scanner.nodes import Location, Mapping, Node, Scalar, dig, key_loc, strings, text

@@ -81,7 +81,7 @@ def as_manifest(block: Mapping, repeated: frozenset[str] = REPEATED,
         where = block.keys.get(key, value.loc)
         bodies = [item for item in value.items if isinstance(item, Mapping)] \
             if isinstance(value, Sequence) else []
-        if bodies and len(bodies) == len(value.items):  # type: ignore[union-attr]
+        if isinstance(value, Sequence) and bodies and len(bodies) == len(value.items):
             converted: Node = Sequence(value.loc, [as_manifest(body, repeated, renames) for body in bodies]) \
                 if key in repeated else as_manifest(bodies[0], repeated, renames)
             result.set(name, where, converted)

@@ -14,11 +14,9 @@ strings; `CloudModel.variables` and `provider_configs()` for secrets in declarat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from scanner.config import Config
-from scanner.inputs import ParsedFile
 from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, dig
 from scanner.nodes import Sequence as NodeSequence
 
@@ -158,15 +156,6 @@ class CloudModel:
         self.modules.extend(other.modules)
 
 
-def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:
-    """Terraform and CloudFormation together; each evaluator only reads its own file type."""
-    from scanner.model import cloudformation, terraform
-
-    model = terraform.build(files, config)
-    model.extend(cloudformation.build(files, config))
-    return model
-
-
 def json_document(node: Node | None) -> Node | None:
     """A JSON document a template holds as a string (a policy, ECS container definitions), as
     located nodes; None when `node` is not a known JSON object or array.
@@ -182,7 +171,7 @@ def json_document(node: Node | None) -> Node | None:
     if not isinstance(node, Scalar) or not isinstance(node.value, str) \
             or not node.value.lstrip().startswith(("{", "[")):
         return None
-    from scanner.parse import ParseError
+    from scanner.parse.parsers import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:
