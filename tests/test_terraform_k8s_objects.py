@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from scanner.adapters.cloud import build
 from scanner.adapters.terraform_k8s import OBJECT_TYPES, objects
-from scanner.config import Config
-from scanner.inputs import ParsedFile
-from scanner.model.cloud import build
+from scanner.inputs.parsed import ParsedFile
 from scanner.model.kubernetes import KubeObject
 from scanner.model.kubernetes import build as kubernetes_objects
 from scanner.nodes import dig, text
-from scanner.parse.hcl import parse
+from scanner.parse.hcl.syntax import parse
+from scanner.settings.config import Config
 
 SOURCE = """
 variable "namespace" {
@@ -85,7 +85,7 @@ def test_an_unknown_namespace_is_shared_by_objects_that_compute_it_alike() -> No
     found = _objects()
     role, binding = found["kubernetes_role_v1.reader"], found["kubernetes_role_binding_v1.reader"]
     assert role.namespace == binding.namespace == "${var.namespace}"
-    model = kubernetes_objects([], Config(), cloud=None)
+    model = kubernetes_objects([], Config())
     for obj in found.values():
         model.add(obj)
     assert model.role_of(binding) is role

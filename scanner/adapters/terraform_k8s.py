@@ -59,6 +59,11 @@ OBJECTS: dict[str, tuple[str, str]] = {
 # `kubernetes_manifest` holds any manifest as an HCL object, already in the manifest's shape.
 MANIFEST = "kubernetes_manifest"
 OBJECT_TYPES = (*(name for base in (*OBJECTS, *WORKLOADS) for name in (base, base + "_v1")), MANIFEST)
+# Kinds that Terraform adds to the object set, for the rules on roles, bindings, namespaces and
+# policies. Its workloads reach the rules through the container model and the cluster facts
+# instead, so that no container is judged twice.
+RELATION_KINDS = frozenset({"Namespace", "ServiceAccount", "Role", "ClusterRole", "RoleBinding",
+                            "ClusterRoleBinding", "NetworkPolicy"})
 # The lists of those objects, which the provider writes as repeated blocks, and their manifest names.
 OBJECT_REPEATED = REPEATED | {"rule", "subject", "ingress", "egress", "from", "to", "ports",
                               "match_expressions", "cluster_role_selectors", "secret", "image_pull_secret"}

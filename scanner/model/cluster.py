@@ -98,11 +98,10 @@ def build(files: Sequence[ParsedFile], config: Config, kubernetes: KubernetesObj
     if kubernetes is not None:
         facts.workloads.extend(_workload(obj) for obj in kubernetes.workloads())
     if cloud is not None:
-        from scanner.adapters.terraform_k8s import OBJECT_TYPES, objects
-        from scanner.model.kubernetes import TERRAFORM_KINDS
+        from scanner.adapters.terraform_k8s import OBJECT_TYPES, RELATION_KINDS, objects
 
         for obj in objects(cloud.of_type(*OBJECT_TYPES)):
-            if obj.kind in TERRAFORM_KINDS:
+            if obj.kind in RELATION_KINDS:
                 continue
             _add_object(facts, obj)
             if pod_spec(obj) is not None:

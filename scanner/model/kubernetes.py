@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from os.path import commonprefix
-from typing import Any
 
 from scanner.inputs.parsed import ParsedFile
 from scanner.model.kustomize import Kustomizations
@@ -269,20 +268,12 @@ def objects_in(document: Node, path: str, namespace_hint: str = "",
     yield KubeObject(kind, api_version, name, namespace, document, path, bool(written))
 
 
-# Kinds that Terraform's Kubernetes resources add to the object set, for the rules on roles,
-# bindings, namespaces and policies. Its workloads reach the rules through the container model
-# and the cluster facts instead, so that no container is judged twice.
-TERRAFORM_KINDS = frozenset({"Namespace", "ServiceAccount", "Role", "ClusterRole", "RoleBinding",
-                             "ClusterRoleBinding", "NetworkPolicy"})
-
-
-def build(files: Sequence[ParsedFile], config: Config, kustomize: Kustomizations | None = None,
-          cloud: Any = None) -> KubernetesObjects:
+def build(files: Sequence[ParsedFile], config: Config, kustomize: Kustomizations | None = None
+          ) -> KubernetesObjects:
     """Every object of these files. Kustomize patch files are left out (they are fragments, not
     objects), and a namespace set by the one kustomization that includes a file applies to it.
     `kustomize` holds the scan's kustomizations (the engine reads them before any file's unit);
-    when not given, they are read from `files`. `cloud`, the evaluated Terraform of the files,
-    adds the objects of `TERRAFORM_KINDS` its Kubernetes resources create."""
+    when not given, they are read from `files`."""
     kube_files = [parsed for parsed in files if parsed.type == "kubernetes"]
     if kustomize is None:
         kustomize = read_kustomizations(files, config)
@@ -297,12 +288,6 @@ def build(files: Sequence[ParsedFile], config: Config, kustomize: Kustomizations
                  if not obj.api_version.startswith("kustomize.config.k8s.io")]
         for obj in applied(found):
             result.add(replace(obj, patched=kustomize.patched(parsed.rel, obj.kind, obj.name), rendered=rendering))
-    if cloud is not None:
-        from scanner.adapters.terraform_k8s import OBJECT_TYPES, objects
-
-        for obj in objects(cloud.of_type(*OBJECT_TYPES)):
-            if obj.kind in TERRAFORM_KINDS:
-                result.add(obj)
     return result
 
 

@@ -20,7 +20,7 @@ MODEL_BUILDERS = {
     "dockerfile": "scanner.model.dockerfile:build",
     "container": "scanner.adapters.containers:build",
     "kustomize": "scanner.model.kustomize:build",
-    "kubernetes": "scanner.model.kubernetes:build",
+    "kubernetes": "scanner.adapters.objects:build",
     "cluster": "scanner.model.cluster:build",
     "cloud": "scanner.adapters.cloud:build",
     "text": "scanner.secrets.model:build",

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from scanner.catalog.rules import RuleContext
 from scanner.checks.cloud.common import blocks, lookup, refers_to, report, setting
-from scanner.model.cloud import CloudModel, Reference
+from scanner.model.cloud import CloudModel, CloudResource, Reference
 from scanner.nodes import Node, Unknown, text
 from scanner.results.findings import Hit
 
@@ -58,7 +58,7 @@ _PLATFORM = {"aws_ecs_service": ("platform_version", "task_definition", "launch_
 _OLD_LINUX = ("1.0.0", "1.1.0", "1.2.0", "1.3.0")
 
 
-def exec_logging_off(model, ctx: RuleContext) -> Iterator[Hit]:
+def exec_logging_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """ECS Exec sessions that leave no record (`logging = NONE`)."""
     for res in model.of_type(*_EXEC_LOGGING):
         value, node, _ = setting(res.attrs, _EXEC_LOGGING[res.type])
@@ -76,7 +76,7 @@ def same_role(first: Node | None, second: Node | None) -> bool:
     return text(first) is not None and text(first) == text(second)
 
 
-def task_role_is_execution_role(model, ctx: RuleContext) -> Iterator[Hit]:
+def task_role_is_execution_role(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(*_ROLES):
         task_key, execution_key = _ROLES[res.type]
         task, execution = lookup(res.attrs, task_key), lookup(res.attrs, execution_key)
@@ -84,7 +84,7 @@ def task_role_is_execution_role(model, ctx: RuleContext) -> Iterator[Hit]:
             yield report(res, task, task_key)
 
 
-def _windows_task(model, service, key: str) -> bool | None:
+def _windows_task(model: CloudModel, service: CloudResource, key: str) -> bool | None:
     """Whether the service's task definition (when the scan has it) runs Windows containers."""
     target = lookup(service.attrs, key)
     for task in model.of_type("aws_ecs_task_definition", "AWS::ECS::TaskDefinition"):
@@ -96,7 +96,7 @@ def _windows_task(model, service, key: str) -> bool | None:
     return None
 
 
-def old_fargate_platform(model, ctx: RuleContext) -> Iterator[Hit]:
+def old_fargate_platform(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Services pinned to a Linux Fargate platform version before 1.4.0."""
     for res in model.of_type(*_PLATFORM):
         version_key, task_key, launch_key = _PLATFORM[res.type]

@@ -10,14 +10,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterator
 
-from scanner.catalog import RuleContext
-from scanner.checks.cloud_network import SENSITIVE_PORTS
-from scanner.checks.container_access import is_placeholder, secret_like_name
-from scanner.checks.dockerfile_runtime import DAEMON_TCP
-from scanner.findings import Hit
+from scanner.catalog.rules import RuleContext
+from scanner.checks.cloud.network import SENSITIVE_PORTS
+from scanner.checks.container.access import is_placeholder, secret_like_name
+from scanner.checks.dockerfile.runtime import DAEMON_TCP
 from scanner.model.container import Containers, ContainerSpec, PublishedPort
 from scanner.model.image_ref import parse
 from scanner.nodes import Node, Scalar, text, truth
+from scanner.results.findings import Hit
 
 TLS_PORT = ":2376"
 # Host addresses that mean every interface of the machine.

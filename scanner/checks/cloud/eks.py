@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scanner.catalog import RuleContext
-from scanner.checks.cloud_common import lookup, report, unknown_in
-from scanner.findings import Hit
+from scanner.catalog.rules import RuleContext
+from scanner.checks.cloud.common import lookup, report, unknown_in
+from scanner.model.cloud import CloudModel
+from scanner.results.findings import Hit
 
 # (remote access block, SSH key, source security groups) per format.
 _REMOTE_ACCESS = {"aws_eks_node_group": ("remote_access", "ec2_ssh_key", "source_security_group_ids"),
                   "AWS::EKS::Nodegroup": ("RemoteAccess", "Ec2SshKey", "SourceSecurityGroups")}
 
 
-def node_ssh_open(model, ctx: RuleContext) -> Iterator[Hit]:
+def node_ssh_open(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """A node group given an SSH key but no source security groups: EKS then opens port 22 of
     its nodes to 0.0.0.0/0."""
     for res in model.of_type(*_REMOTE_ACCESS):

@@ -11,23 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scanner.catalog import RuleContext
-from scanner.checks.cloud_clusters import GKE, autopilot
-from scanner.checks.cloud_common import flag, refers_to, report, setting
-from scanner.checks.cloud_nodes import GKE_POOLS, gke_pools
-from scanner.findings import Hit
+from scanner.catalog.rules import RuleContext
+from scanner.checks.cloud.clusters import GKE, autopilot
+from scanner.checks.cloud.common import flag, refers_to, report, setting
+from scanner.checks.cloud.nodes import GKE_POOLS, gke_pools
+from scanner.model.cloud import CloudModel
+from scanner.results.findings import Hit
 
 SHIELDED = "node_config.shielded_instance_config"
 
 
-def shielded_nodes_off(model, ctx: RuleContext) -> Iterator[Hit]:
+def shielded_nodes_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(GKE):
         enabled, node = flag(res.attrs, "enable_shielded_nodes", True)
         if enabled is False and not autopilot(res):
             yield report(res, node, "enable_shielded_nodes")
 
 
-def secure_boot_off(model, ctx: RuleContext) -> Iterator[Hit]:
+def secure_boot_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(*GKE_POOLS):
         for prefix, pool in gke_pools(res):
             enabled, node = flag(pool, f"{SHIELDED}.enable_secure_boot", False)
@@ -35,7 +36,7 @@ def secure_boot_off(model, ctx: RuleContext) -> Iterator[Hit]:
                 yield report(res, node, f"{prefix}{SHIELDED}.enable_secure_boot")
 
 
-def integrity_monitoring_off(model, ctx: RuleContext) -> Iterator[Hit]:
+def integrity_monitoring_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(*GKE_POOLS):
         for prefix, pool in gke_pools(res):
             enabled, node = flag(pool, f"{SHIELDED}.enable_integrity_monitoring", True)
@@ -43,7 +44,7 @@ def integrity_monitoring_off(model, ctx: RuleContext) -> Iterator[Hit]:
                 yield report(res, node, f"{prefix}{SHIELDED}.enable_integrity_monitoring")
 
 
-def private_nodes_off(model, ctx: RuleContext) -> Iterator[Hit]:
+def private_nodes_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """A node pool of the scan may make its own nodes private (`network_config`); a cluster that
     has such a pool is left alone."""
     pools = [res for res in model.of_type("google_container_node_pool")
@@ -54,14 +55,14 @@ def private_nodes_off(model, ctx: RuleContext) -> Iterator[Hit]:
             yield report(res, node, "private_cluster_config.enable_private_nodes")
 
 
-def intranode_visibility_off(model, ctx: RuleContext) -> Iterator[Hit]:
+def intranode_visibility_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(GKE):
         enabled, node = flag(res.attrs, "enable_intranode_visibility", False)
         if enabled is False:
             yield report(res, node, "enable_intranode_visibility")
 
 
-def release_channel_unspecified(model, ctx: RuleContext) -> Iterator[Hit]:
+def release_channel_unspecified(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Only the explicit opt-out: a cluster created without the block is enrolled in a channel."""
     for res in model.of_type(GKE):
         channel, node, _ = setting(res.attrs, "release_channel.channel")
@@ -69,7 +70,7 @@ def release_channel_unspecified(model, ctx: RuleContext) -> Iterator[Hit]:
             yield report(res, node, "release_channel.channel")
 
 
-def monitoring_off(model, ctx: RuleContext) -> Iterator[Hit]:
+def monitoring_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """`monitoring_service = "none"` (logging_service is CLD003's)."""
     for res in model.of_type(GKE):
         service, node, _ = setting(res.attrs, "monitoring_service")
