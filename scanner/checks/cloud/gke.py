@@ -2,8 +2,9 @@
 reachable from, what the cluster records, and who chooses its versions.
 
 Defaults differ by setting: Shielded GKE Nodes and integrity monitoring are on unless turned off,
-so only an explicit `false` is reported; Secure Boot, private nodes and intranode visibility are
-off unless turned on, so a missing setting is reported too. Autopilot manages its nodes itself, so
+so only an explicit `false` is reported; Secure Boot, private nodes and intranode visibility (on
+Standard clusters) are off unless turned on, so a missing setting is reported too. Autopilot manages
+its nodes itself, so
 node settings are not judged there.
 """
 
@@ -56,8 +57,9 @@ def private_nodes_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
 
 
 def intranode_visibility_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
+    """Off by default on Standard clusters, on by default on Autopilot."""
     for res in model.of_type(GKE):
-        enabled, node = flag(res.attrs, "enable_intranode_visibility", False)
+        enabled, node = flag(res.attrs, "enable_intranode_visibility", autopilot(res))
         if enabled is False:
             yield report(res, node, "enable_intranode_visibility")
 
