@@ -4,8 +4,7 @@ reachable from, what the cluster records, and who chooses its versions.
 Defaults differ by setting: Shielded GKE Nodes and integrity monitoring are on unless turned off,
 so only an explicit `false` is reported; Secure Boot, private nodes and intranode visibility (on
 Standard clusters) are off unless turned on, so a missing setting is reported too. Autopilot manages
-its nodes itself, so
-node settings are not judged there.
+its nodes itself, so node settings are not judged there.
 """
 
 from __future__ import annotations
