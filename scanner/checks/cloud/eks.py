@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog.rules import RuleContext
-from scanner.checks.cloud.common import lookup, report, unknown_in
+from scanner.checks.cloud.common import report
 from scanner.model.cloud import CloudModel
+from scanner.model.cloud_values import lookup, unknown_in
 from scanner.results.findings import Hit
 
 # (remote access block, SSH key, source security groups) per format.

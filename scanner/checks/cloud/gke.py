@@ -13,9 +13,10 @@ from collections.abc import Iterator
 
 from scanner.catalog.rules import RuleContext
 from scanner.checks.cloud.clusters import GKE, autopilot
-from scanner.checks.cloud.common import flag, refers_to, report, setting
+from scanner.checks.cloud.common import refers_to, report
 from scanner.checks.cloud.nodes import GKE_POOLS, gke_pools
 from scanner.model.cloud import CloudModel
+from scanner.model.cloud_values import flag, setting
 from scanner.results.findings import Hit
 
 SHIELDED = "node_config.shielded_instance_config"
