@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from expectations import expected_findings, expected_in_tree
+from ruamel.yaml import YAML
 
 from scanner.catalog.errors import CatalogError
 from scanner.catalog.rules import builtin_dir, load_checklist, load_rules, parse_rule
@@ -82,3 +83,25 @@ def test_user_rules_folder_is_loaded_and_reused_ids_refused(tmp_path: Path) -> N
     (tmp_path / "HUL001-again.yaml").write_text(source.replace("suppression-without-reason", "again"))
     with pytest.raises(CatalogError, match="already used"):
         load_rules([tmp_path])
+
+
+def _load_builtin(rule_id: str) -> dict:
+    path = next(builtin_dir().glob(f"{rule_id}-*.yaml"))
+    return dict(YAML(typ="safe").load(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize(("docs_extra", "error"), [
+    ({"example_fragmnet": True}, "unknown docs key"),
+    ({"use_instead_fragment": "yes"}, "true or false"),
+])
+def test_docs_keys_are_the_sections_and_the_fragment_flags(docs_extra: dict, error: str) -> None:
+    entry = _load_builtin("CTR012")
+    entry["docs"] = {**entry["docs"], **docs_extra}
+    with pytest.raises(CatalogError, match=error):
+        parse_rule(entry, Path("custom/CTR012-x.yaml"), frozenset(item["id"] for item in load_checklist()))
+
+
+def test_fragment_flags_mark_their_sections() -> None:
+    rule = next(rule for rule in RULES if rule.id == "CTR012")
+    assert rule.fragments == {"use_instead"}
+    assert set(rule.docs) == {"what", "why", "example", "use_instead"}

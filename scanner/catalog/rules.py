@@ -32,6 +32,10 @@ from scanner.results.findings import SEVERITIES
 FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "image", "text")
 MODELS = ("dockerfile", "container", "kubernetes", "cluster", "cloud", "image", "text", "suppressions")
 DOC_SECTIONS = ("what", "why", "example", "use_instead")
+# `docs: {use_instead_fragment: true}`: the section's code is no whole file the rule reads (the one
+# key to change, the Dockerfile an image rule's archive is built from), so tests/test_rule_examples.py
+# checks that it is none instead of expecting the rule's verdict on it.
+FRAGMENT_FLAGS = {"example_fragment": "example", "use_instead_fragment": "use_instead"}
 EQUIVALENT_TOOLS = ("checkov", "trivy", "kics", "hadolint", "detect-secrets", "gitleaks")
 
 CheckFunction = Callable[[Any, "RuleContext"], Iterable[Any]]
@@ -61,6 +65,8 @@ class Rule:
     # Rules whose finding on the same value or object says the same thing less well: where this
     # rule reports, theirs is dropped and becomes a related location (`scanner.results.overlap`).
     supersedes: tuple[str, ...] = ()
+    # The docs sections (`example`, `use_instead`) whose code is marked as only part of a file.
+    fragments: frozenset[str] = frozenset()
     source: str = ""
 
     def load_check(self) -> CheckFunction:
@@ -182,6 +188,23 @@ def _require(data: Mapping[str, Any], key: str, path: Path) -> Any:
     return data[key]
 
 
+def _doc_fragments(docs: Any, path: Path) -> frozenset[str]:
+    """Every docs section is present; the only other keys are the fragment flags, true or false."""
+    if not isinstance(docs, dict):
+        raise CatalogError(f"{path}: `docs` must be a mapping")
+    absent = [section for section in DOC_SECTIONS if not docs.get(section)]
+    if absent:
+        raise CatalogError(f"{path}: docs lack section(s) {', '.join(absent)}")
+    unknown = sorted(set(docs) - set(DOC_SECTIONS) - set(FRAGMENT_FLAGS))
+    if unknown:
+        raise CatalogError(f"{path}: unknown docs key(s) {', '.join(unknown)} (known: "
+                           f"{', '.join((*DOC_SECTIONS, *FRAGMENT_FLAGS))})")
+    flags = {flag: docs[flag] for flag in FRAGMENT_FLAGS if flag in docs}
+    if any(not isinstance(value, bool) for value in flags.values()):
+        raise CatalogError(f"{path}: docs {', '.join(flags)} must be true or false")
+    return frozenset(FRAGMENT_FLAGS[flag] for flag, value in flags.items() if value)
+
+
 def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
     """Validate one entry; every error names the file so a broken custom rule is easy to find."""
     if not isinstance(data, dict):
@@ -207,9 +230,7 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
     if bool(data.get("check")) == bool(data.get("condition")):
         raise CatalogError(f"{path}: a rule needs exactly one of `check` or `condition`")
     docs = _require(data, "docs", path)
-    absent = [section for section in DOC_SECTIONS if not (docs or {}).get(section)]
-    if absent:
-        raise CatalogError(f"{path}: docs lack section(s) {', '.join(absent)}")
+    fragments = _doc_fragments(docs, path)
     equivalents = {tool: tuple(ids if isinstance(ids, list) else [ids])
                    for tool, ids in (data.get("equivalents") or {}).items()}
     return Rule(
@@ -220,13 +241,14 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
         kinds=kinds,
         model=model,
         message=str(_require(data, "message", path)),
-        docs={key: str(value).strip() for key, value in docs.items()},
+        docs={key: str(value).strip() for key, value in docs.items() if key in DOC_SECTIONS},
         check=_check_target(data["check"], path) if data.get("check") else "",
         condition=data.get("condition"),
         options=dict(data.get("options") or {}),
         references=tuple(data.get("references") or ()),
         equivalents=equivalents,
         supersedes=tuple(str(rule) for rule in data.get("supersedes") or ()),
+        fragments=fragments,
         source=str(path),
     )
 
