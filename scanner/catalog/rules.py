@@ -19,6 +19,7 @@ import importlib
 import inspect
 import os
 import re
+import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,10 +83,22 @@ class Rule:
         return function
 
     def format_message(self, resource: str, args: Mapping[str, str]) -> str:
+        """The message of one hit. A field the hit does not supply (a rule from a rules folder whose
+        message names a field its check does not pass) stays as written, `{field}`, so that the
+        report shows what is missing and the scan goes on; the catalog's tests keep every built-in
+        rule's hits supplying every field of its message."""
         try:
-            return self.message.format(resource=resource, **args)
-        except (KeyError, IndexError, ValueError):
+            return self.message.format_map(_Fields({**args, "resource": resource}))
+        except (ValueError, IndexError, KeyError, AttributeError, TypeError):
+            # Only a template `template_fields` refuses gets here: a Rule built in code, not loaded.
             return f"{resource}: {self.name}"
+
+
+class _Fields(dict[str, str]):
+    """A hit's message arguments; a field it lacks reads as its own placeholder."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 @dataclass(frozen=True)
@@ -188,6 +201,36 @@ def _require(data: Mapping[str, Any], key: str, path: Path) -> Any:
     return data[key]
 
 
+def template_fields(message: str, path: Path | str = "") -> frozenset[str]:
+    """The fields a message template names. A template is text with plain `{name}` fields (`{{` and
+    `}}` for braces): no positions, attributes, indexes, conversions or format specs, so that filling
+    it can go wrong in one way only, a field the hit lacks, which `Rule.format_message` shows."""
+    try:
+        parts = list(string.Formatter().parse(message))
+    except ValueError as exc:
+        raise CatalogError(f"{path}: message is not a valid template: {exc}") from None
+    fields = set()
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise CatalogError(f"{path}: message field {{{name}{'!' + conversion if conversion else ''}"
+                               f"{':' + spec if spec else ''}}} must be a plain {{name}}")
+        fields.add(name)
+    return frozenset(fields)
+
+
+def _message(data: Mapping[str, Any], path: Path) -> str:
+    """A declarative `condition` passes no message arguments: its message can name `{resource}` only.
+    A `check`'s arguments are known only when it runs (the catalog's tests compare them)."""
+    message = str(_require(data, "message", path))
+    extra = sorted(template_fields(message, path) - {"resource"})
+    if data.get("condition") and extra:
+        raise CatalogError(f"{path}: message names {', '.join('{' + f + '}' for f in extra)}, but a "
+                           "`condition` rule supplies only {resource}")
+    return message
+
+
 def _doc_fragments(docs: Any, path: Path) -> frozenset[str]:
     """Every docs section is present; the only other keys are the fragment flags, true or false."""
     if not isinstance(docs, dict):
@@ -240,7 +283,7 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
         checklist=checklist,
         kinds=kinds,
         model=model,
-        message=str(_require(data, "message", path)),
+        message=_message(data, path),
         docs={key: str(value).strip() for key, value in docs.items() if key in DOC_SECTIONS},
         check=_check_target(data["check"], path) if data.get("check") else "",
         condition=data.get("condition"),
