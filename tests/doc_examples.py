@@ -128,10 +128,20 @@ def file_name(rule: Rule, block: str, language: str) -> str:
     if _top_level_key(block, "Resources") or _top_level_key(block, "AWSTemplateFormatVersion"):
         return "template.yaml"
     if "text" in rule.kinds and not _top_level_key(block, "apiVersion"):
-        if re.fullmatch(r"(?:(?:#.*|[A-Z][A-Z0-9_]*=.*)?\n)+", block):
-            return ".env"
-        return "settings.txt" if language != "yaml" else "settings.yaml"
+        return _text_file_name(block)
     return "deploy.yaml"
+
+
+def _text_file_name(block: str) -> str:
+    """Secrets are read from any text file; the block goes where such lines are usually kept."""
+    code = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+    if all(re.fullmatch(r"[A-Z][A-Z0-9_]*=.*", line) for line in code):
+        return ".env"
+    if code[0].startswith("//"):
+        return ".npmrc"
+    if code[0] == "[pypi]":
+        return ".pypirc"
+    return "settings.ini" if code[0].startswith("[") else "settings.yaml"
 
 
 def scan_block(rule: Rule, section: str, tmp_path: Path) -> dict[str, Any]:
