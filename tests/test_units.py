@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner.boundary import Boundary
 from scanner.inputs.discover import walk
 from scanner.run.engine import scan
 from scanner.run.units import kustomize_context, plan_units
@@ -52,7 +53,7 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 def units_of(root: Path) -> list[list[str]]:
     sources = sorted(walk([str(root)], root), key=lambda source: source.rel)
-    return [[source.rel for source in unit.sources] for unit in plan_units(sources)]
+    return [[source.rel for source in unit.sources] for unit in plan_units(sources, Boundary(root))]
 
 
 def test_terraform_folders_that_call_each_other_are_one_unit(tmp_path: Path) -> None:
@@ -86,7 +87,7 @@ def test_kustomizations_and_their_patches_are_read_once_before_the_units(tmp_pat
         "base/kustomization.yaml", "prod/kustomization.yaml", "prod/replicas.yaml"]
     assert kustomize.patches == {"prod/replicas.yaml"}
     assert kustomize.namespace_of("base/app.yaml") == "prod"
-    planned = plan_units(sources, read)
+    planned = plan_units(sources, Boundary(tmp_path), read)
     assert [unit.sources[0].rel for unit in planned if unit.sources] == ["base/app.yaml"]
 
 

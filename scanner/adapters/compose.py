@@ -13,7 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scanner.adapters.common import docker_security_options, host_mode, items, keyed, mapping, pick, settled, synthetic
+from scanner.adapters.common import (
+    docker_security_options,
+    host_mode,
+    items,
+    keyed,
+    known_strings,
+    mapping,
+    pick,
+    settled,
+    settled_list,
+    synthetic,
+)
 from scanner.adapters.compose_vars import resolved
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
 from scanner.nodes import Location, Mapping, Node, Scalar, dig, strings, text, truth
@@ -42,9 +53,10 @@ def from_service(name: str, service: Mapping, loc: Location) -> ContainerSpec:
     item.user = settled(service.get("user"))
     item.privileged = settled(service.get("privileged"))
     item.read_only_root_fs = settled(service.get("read_only"))
-    item.cap_add = strings(service.get("cap_add"))
+    item.cap_add = known_strings(service.get("cap_add"))
     item.cap_drop_node = keyed(service, "cap_drop")
-    item.cap_drop = strings(item.cap_drop_node)
+    item.cap_drop = known_strings(item.cap_drop_node)
+    item.cap_drop_node = settled_list(item.cap_drop_node)
     item.host_pid = host_mode(service.get("pid"))
     item.host_ipc = host_mode(service.get("ipc"))
     item.host_network = host_mode(service.get("network_mode"))

@@ -25,7 +25,7 @@ def definitions(resource: CloudResource, files: Sequence[ParsedFile],
                 defaults: dict[str, Node] | None = None) -> Node | None:
     """`defaults`: Terraform variable defaults by name; a value that came from one is located at
     the default, where the insecure literal is written."""
-    value = resource.get(ATTRIBUTE)
+    value = resource.lookup(ATTRIBUTE)
     if isinstance(value, (NodeSequence, Mapping)):
         return value
     written, source = _written(resource, files)

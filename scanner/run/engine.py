@@ -11,8 +11,9 @@ import datetime
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
+from scanner.boundary import Boundary
 from scanner.catalog.errors import CatalogError
 from scanner.catalog.rules import Rule, load_rules
 from scanner.inputs.discover import RENDER_ROOTS, SourceFile
@@ -23,6 +24,10 @@ from scanner.run import units
 from scanner.run.judge import Models, run_rules
 from scanner.run.units import MERGED_MODELS, ScanPlan, UnitResult
 from scanner.settings.config import Config
+
+if TYPE_CHECKING:
+    from scanner.render.prepare import RenderedStream
+    from scanner.render.sourcemap import Origin
 
 
 def rule_matches(rule: Rule, token: str) -> bool:
@@ -87,7 +92,7 @@ def _gather(results: Iterable[UnitResult], plan: ScanPlan, result: ScanResult) -
     findings: dict[str, Finding] = {}
     ran: set[str] = set()
     inline: list[suppress.InlineSuppression] = []
-    origins: dict[str, Any] = {}
+    origins: dict[str, tuple[Origin, list[str]]] = {}
     cluster, remapped = None, False
     for unit in results:
         result.errors.extend(unit.errors)
@@ -149,7 +154,7 @@ def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult
     _gather([units.scan_unit(units.Unit(parsed=tuple(parsed)), plan)], plan, result)
 
 
-def _render(sources: list[SourceFile], config: Config, result: ScanResult) -> tuple[list[SourceFile], list[Any]]:
+def _render(sources: list[SourceFile], config: Config, result: ScanResult) -> tuple[list[SourceFile], list[RenderedStream]]:
     """Charts and overlays rendered, and the sources with what they consumed marked as text. Files
     the walk could not read (a link loop, an unreadable folder) are errors already and stay out of
     it; a rendering that fails in a way nobody foresaw is an error, and the files are scanned as
@@ -186,7 +191,7 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
             config = replace(config, use_cache=False)
     plan = _plan(config, result, time.monotonic() + config.limits.deadline if config.limits.deadline else 0.0)
     read_already: list[ParsedFile] = []
-    rendered: list[Any] = []
+    rendered: list[RenderedStream] = []
     if stdin_data is not None:
         todo = [units.Unit(sources=tuple(sources), data=stdin_data)]
         _gather(units.run_units(todo, plan, 1), plan, result)
@@ -198,7 +203,7 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
             plan = replace(plan, kustomize=kustomize)
         except Exception as exc:  # noqa: BLE001 - judged without their namespaces, and said so
             result.errors.append(_failed("kustomizations", "could not be read", sources, exc))
-    todo = units.plan_units(sources, read_already, rendered, config.limits.max_file_bytes)
+    todo = units.plan_units(sources, Boundary(config.root, config.limits.max_file_bytes), read_already, rendered)
     workers = units.workers_for(config, len(sources))
     _gather(units.run_units(todo, plan, workers), plan, result)
     return result

@@ -13,24 +13,29 @@ from __future__ import annotations
 
 import functools
 import posixpath
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from scanner.boundary import Boundary, Refused
 from scanner.catalog.rules import Rule
 from scanner.inputs.discover import KUSTOMIZATION_NAMES, SourceFile, classify_name
 from scanner.inputs.parsed import ParsedFile
+from scanner.model.terraform.dirs import calls_in_text
 from scanner.results.findings import Finding, ScanError
 from scanner.run.judge import Models, run_rules
-from scanner.settings.config import Config, Limits
+from scanner.settings.config import Config
 
 if TYPE_CHECKING:
+    from scanner.model.cluster import Cluster
     from scanner.model.kustomize import Kustomizations
+    from scanner.render.prepare import RenderedStream
+    from scanner.render.sourcemap import Origin
+    from scanner.results.suppress import InlineSuppression
+    from scanner.secrets.exposure import Exposure
 
 # A module call's literal local source, in HCL (`source = "../x"`) or JSON (`"source": "./x"`).
-_LOCAL_SOURCE = re.compile(r'"?\bsource"?\s*[=:]\s*"(\.\.?/[^"]*)"')
 # Models whose facts are merged across units and judged once, over the whole scan.
 MERGED_MODELS = frozenset({"cluster"})
 
@@ -42,7 +47,7 @@ class Unit:
 
     sources: tuple[SourceFile, ...] = ()
     parsed: tuple[ParsedFile, ...] = ()
-    rendered: tuple[Any, ...] = ()
+    rendered: tuple[RenderedStream, ...] = ()
     data: bytes | None = None  # the content of its one source, read from stdin
 
 
@@ -75,16 +80,16 @@ class UnitResult:
     notes: list[str] = field(default_factory=list)
     types: list[str] = field(default_factory=list)
     ran: set[str] = field(default_factory=set)
-    suppressions: list[Any] = field(default_factory=list)
-    origins: dict[str, Any] = field(default_factory=dict)
+    suppressions: list[InlineSuppression] = field(default_factory=list)
+    origins: dict[str, tuple[Origin, list[str]]] = field(default_factory=dict)
     remapped: bool = False
-    cluster: Any = None
+    cluster: Cluster | None = None
     unfinished: list[str] = field(default_factory=list)  # files not scanned: the deadline passed
-    exposure: Any = None  # scanner.secrets.exposure.Exposure: where the unit's files hold secrets
+    exposure: Exposure | None = None  # where the unit's files hold secrets
 
 
-def plan_units(sources: Sequence[SourceFile], read_already: Sequence[ParsedFile] = (),
-               rendered: Sequence[Any] = (), max_bytes: int = Limits().max_file_bytes) -> list[Unit]:
+def plan_units(sources: Sequence[SourceFile], boundary: Boundary, read_already: Sequence[ParsedFile] = (),
+               rendered: Sequence[RenderedStream] = ()) -> list[Unit]:
     """One unit per file, but one per connected group of Terraform folders. Units come in the
     order of their first file, so results never depend on how they are scheduled."""
     done = {parsed.rel for parsed in read_already}
@@ -92,7 +97,7 @@ def plan_units(sources: Sequence[SourceFile], read_already: Sequence[ParsedFile]
     for source in sources:
         if source.rel not in done and _terraform(source):
             folders.setdefault(posixpath.dirname(source.rel), []).append(source)
-    group_of = _terraform_groups(folders, max_bytes)
+    group_of = _terraform_groups(folders, boundary)
     grouped: dict[str, list[SourceFile]] = {}
     units: list[Unit | str] = [Unit(parsed=(parsed,)) for parsed in read_already]
     for source in sources:
@@ -115,7 +120,7 @@ def _terraform(source: SourceFile) -> bool:
     return (source.forced_type or classify_name(source.path.name)) == "terraform"
 
 
-def _terraform_groups(folders: dict[str, list[SourceFile]], max_bytes: int) -> dict[str, str]:
+def _terraform_groups(folders: dict[str, list[SourceFile]], boundary: Boundary) -> dict[str, str]:
     """Each Terraform folder's group (named by one of its folders): a folder and the local modules
     it calls are evaluated together. Calls are found in the text, before parsing (so with several
     folders, each file is read once more); a `source` argument of a resource that looks like a
@@ -131,25 +136,21 @@ def _terraform_groups(folders: dict[str, list[SourceFile]], max_bytes: int) -> d
         return folder
 
     for folder, sources in folders.items():
-        for target in _local_calls(folder, sources, max_bytes):
+        for target in _local_calls(folder, sources, boundary):
             if target in parent:
                 parent[find(target)] = find(folder)
     return {folder: find(folder) for folder in folders}
 
 
-def _local_calls(folder: str, sources: Sequence[SourceFile], max_bytes: int) -> Iterator[str]:
-    """Folders this one's files call with a literal local `source`; a file over the size limit is
-    skipped here as it is by the scan."""
+def _local_calls(folder: str, sources: Sequence[SourceFile], boundary: Boundary) -> Iterator[str]:
+    """Folders this one's files call with a literal local `source`, read through the boundary; a
+    file it refuses (over the size limit, swapped for a link) is skipped here as by the scan."""
     for source in sources:
         try:
-            if source.path.stat().st_size > max_bytes:
-                continue
-            text = source.path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+            text = boundary.read_text(source.path)
+        except Refused:
             continue
-        for match in _LOCAL_SOURCE.finditer(text):
-            target = posixpath.normpath(posixpath.join(folder, match.group(1)))
-            yield "" if target == "." else target
+        yield from calls_in_text(folder, text)
 
 
 def kustomize_context(sources: Sequence[SourceFile], config: Config) -> tuple[Kustomizations | None, list[ParsedFile]]:

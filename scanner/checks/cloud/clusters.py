@@ -8,22 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from scanner.catalog.rules import RuleContext
-from scanner.checks.cloud.common import (
-    blocks,
-    flag,
-    is_world,
-    items,
-    lookup,
-    place,
-    refers_to,
-    report,
-    scalar_strings,
-    setting,
-    unknown_in,
-)
+from scanner.checks.cloud.common import is_world, refers_to, report
 from scanner.model.cloud import CloudModel, CloudResource
+from scanner.model.cloud_values import blocks, flag, items, lookup, scalar_strings, unknown_in
 from scanner.nodes import Node, Unknown, text
 from scanner.results.findings import Hit
 
@@ -32,31 +22,44 @@ GKE = "google_container_cluster"
 AKS = "azurerm_kubernetes_cluster"
 
 # EKS: (block, public switch, allowed CIDRs, encryption list, its resources key, log types, type key)
+class EksSpelling(NamedTuple):
+    """Where an EKS cluster's settings sit in one format."""
+
+    network: str  # the VPC block
+    public_switch: str  # within it: whether the endpoint is public
+    public_cidrs: str  # within it: who may reach a public endpoint
+    encryption: str  # the secrets-encryption block
+    encrypted_resources: str  # within it: what is encrypted
+    log_types: str  # the list of enabled control-plane log types
+    log_type_key: str  # a list item's type, when items are objects ("" when they are strings)
+
+
 _EKS = {
-    "aws_eks_cluster": ("vpc_config", "endpoint_public_access", "public_access_cidrs",
-                        "encryption_config", "resources", "enabled_cluster_log_types", ""),
-    "AWS::EKS::Cluster": ("ResourcesVpcConfig", "EndpointPublicAccess", "PublicAccessCidrs",
-                          "EncryptionConfig", "Resources", "Logging.ClusterLogging.EnabledTypes", "Type"),
+    "aws_eks_cluster": EksSpelling("vpc_config", "endpoint_public_access", "public_access_cidrs",
+                                   "encryption_config", "resources", "enabled_cluster_log_types", ""),
+    "AWS::EKS::Cluster": EksSpelling("ResourcesVpcConfig", "EndpointPublicAccess", "PublicAccessCidrs",
+                                     "EncryptionConfig", "Resources", "Logging.ClusterLogging.EnabledTypes", "Type"),
 }
 
 
 def autopilot(res: CloudResource) -> bool:
-    return flag(res.attrs, "enable_autopilot", False)[0] is not False
+    return res.flag("enable_autopilot", False)[0] is not False
 
 
 def public_endpoint(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Control-plane endpoints reachable from any address."""
     for res in model.of_type(*EKS):
-        block, switch, cidrs_key = _EKS[res.type][:3]
-        public, node = flag(res.attrs, f"{block}.{switch}", True)
+        spelling = _EKS[res.type]
+        public, node = res.flag(f"{spelling.network}.{spelling.public_switch}", True)
         if public:
-            yield from _open_ranges(res, lookup(res.attrs, f"{block}.{cidrs_key}"), node, cidrs_key)
+            cidrs = res.lookup(f"{spelling.network}.{spelling.public_cidrs}")
+            yield from _open_ranges(res, cidrs, node, spelling.public_cidrs)
     for res in model.of_type(GKE):
-        private = flag(res.attrs, "private_cluster_config.enable_private_endpoint", False)[0]
-        ip_endpoint = flag(res.attrs, "control_plane_endpoints_config.ip_endpoints_config.enabled", True)[0]
+        private = res.flag("private_cluster_config.enable_private_endpoint", False)[0]
+        ip_endpoint = res.flag("control_plane_endpoints_config.ip_endpoints_config.enabled", True)[0]
         if private is not False or ip_endpoint is not True:
             continue
-        networks = lookup(res.attrs, "master_authorized_networks_config")
+        networks = res.lookup("master_authorized_networks_config")
         if isinstance(networks, Unknown):
             continue
         if networks is None or not items(networks):
@@ -67,11 +70,11 @@ def public_endpoint(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
             if is_world(cidr):
                 yield report(res, cidr, "master_authorized_networks_config", where=text(cidr) or "")
     for res in model.of_type(AKS):
-        if flag(res.attrs, "private_cluster_enabled", False)[0] is not False:
+        if res.flag("private_cluster_enabled", False)[0] is not False:
             continue
-        ranges = lookup(res.attrs, "api_server_access_profile.authorized_ip_ranges")
+        ranges = res.lookup("api_server_access_profile.authorized_ip_ranges")
         if ranges is None:
-            ranges = lookup(res.attrs, "api_server_authorized_ip_ranges")
+            ranges = res.lookup("api_server_authorized_ip_ranges")
         yield from _open_ranges(res, ranges, None, "authorized_ip_ranges")
 
 
@@ -88,8 +91,8 @@ def _open_ranges(res: CloudResource, ranges: Node | None, switch: Node | None, k
 def secrets_unencrypted(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Kubernetes Secrets stored without envelope encryption under a customer key."""
     for res in model.of_type(*EKS):
-        block, resources_key = _EKS[res.type][3:5]
-        configs = lookup(res.attrs, block)
+        block, resources_key = _EKS[res.type].encryption, _EKS[res.type].encrypted_resources
+        configs = res.lookup(block)
         if unknown_in(configs) or any(unknown_in(b.get(resources_key)) for b in blocks(configs)):
             continue
         covered = {str(item.value).lower() for config in blocks(configs)
@@ -97,11 +100,11 @@ def secrets_unencrypted(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
         if "secrets" not in covered:
             yield report(res, None, block)
     for res in model.of_type(GKE):
-        state, node, known = setting(res.attrs, "database_encryption.state")
+        state, node, known = res.setting("database_encryption.state")
         if known and state != "encrypted":
             yield report(res, node, "database_encryption")
     for res in model.of_type(AKS):
-        if lookup(res.attrs, "key_management_service") is None:
+        if res.lookup("key_management_service") is None:
             yield report(res, None, "key_management_service")
 
 
@@ -109,17 +112,17 @@ def audit_logs_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Control-plane API and audit logs not collected."""
     required = [str(kind).lower() for kind in ctx.option("eks_log_types")]
     for res in model.of_type(*EKS):
-        path, type_key = _EKS[res.type][5:]
-        listed = lookup(res.attrs, path)
+        path, type_key = _EKS[res.type].log_types, _EKS[res.type].log_type_key
+        listed = res.lookup(path)
         entries = [lookup(item, type_key) if type_key else item for item in items(listed)]
         if isinstance(listed, Unknown) or any(isinstance(e, Unknown) or e is None for e in entries):
             continue
         enabled = {str(text(e)).lower() for e in entries}
         missing = [kind for kind in required if kind not in enabled]
         if missing:
-            yield report(res, place(res.attrs, path), path, missing=", ".join(missing))
+            yield report(res, res.place(path), path, missing=", ".join(missing))
     for res in model.of_type(GKE):
-        service, node, _ = setting(res.attrs, "logging_service")
+        service, node, _ = res.setting("logging_service")
         if service == "none":
             yield report(res, node, "logging_service", missing="all")
     settings = model.of_type("azurerm_monitor_diagnostic_setting")
@@ -150,19 +153,19 @@ def _audits(setting_res, cluster) -> bool | None:
 def legacy_auth(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Authorization or authentication paths that bypass Kubernetes RBAC."""
     for res in model.of_type(GKE):
-        abac, node = flag(res.attrs, "enable_legacy_abac", False)
+        abac, node = res.flag("enable_legacy_abac", False)
         if abac:
             yield report(res, node, "enable_legacy_abac", problem="legacy ABAC authorization is on")
-        user, node, _ = setting(res.attrs, "master_auth.username")
+        user, node, _ = res.setting("master_auth.username")
         if user:
             yield report(res, node, "master_auth.username", problem="basic authentication is on")
-        issue, node = flag(res.attrs, "master_auth.client_certificate_config.issue_client_certificate", False)
+        issue, node = res.flag("master_auth.client_certificate_config.issue_client_certificate", False)
         if issue:
             yield report(res, node, "master_auth.client_certificate",
                          problem="a client certificate is issued")
     for res in model.of_type(AKS):
         for path in ("role_based_access_control_enabled", "role_based_access_control.enabled"):
-            rbac, node = flag(res.attrs, path, True)
+            rbac, node = res.flag(path, True)
             if rbac is False:
                 yield report(res, node, "rbac", problem="Kubernetes RBAC is off")
 
@@ -172,14 +175,14 @@ def network_policy_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(GKE):
         if autopilot(res):
             continue
-        datapath, _, known = setting(res.attrs, "datapath_provider")
+        datapath, _, known = res.setting("datapath_provider")
         if not known or datapath == "advanced_datapath":
             continue
-        enabled, node = flag(res.attrs, "network_policy.enabled", False)
+        enabled, node = res.flag("network_policy.enabled", False)
         if enabled is False:
             yield report(res, node, "network_policy")
     for res in model.of_type(AKS):
-        policy = lookup(res.attrs, "network_profile.network_policy")
+        policy = res.lookup("network_profile.network_policy")
         if policy is None or (text(policy) or "").lower() == "none":
             yield report(res, policy, "network_profile.network_policy")
 
@@ -191,8 +194,8 @@ _ENFORCING = frozenset({"project_singleton_policy_enforce", "policy_bindings",
 def binary_authorization_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """GKE clusters that admit any image."""
     for res in model.of_type(GKE):
-        mode, node, known = setting(res.attrs, "binary_authorization.evaluation_mode")
-        legacy = [flag(res.attrs, path, False)[0] for path in
+        mode, node, known = res.setting("binary_authorization.evaluation_mode")
+        legacy = [res.flag(path, False)[0] for path in
                   ("binary_authorization.enabled", "enable_binary_authorization")]
         if not known or mode in _ENFORCING or True in legacy or None in legacy:
             continue
@@ -213,7 +216,7 @@ def version_unsupported(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     floor = _minor(str(ctx.option("minimum_version")))
     for res in model.of_type(*_VERSIONS):
         key = _VERSIONS[res.type]
-        node = lookup(res.attrs, key)
+        node = res.lookup(key)
         pinned = _minor(text(node) or "")
         if floor and pinned and pinned < floor:
             yield report(res, node, key, version=text(node) or "", floor=str(ctx.option("minimum_version")))

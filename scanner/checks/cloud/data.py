@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from scanner.catalog.rules import RuleContext
-from scanner.checks.cloud.common import blocks, flag, items, lookup, refers_to, report, setting, unknown_in
+from scanner.checks.cloud.common import refers_to, report
 from scanner.model.cloud import CloudModel, CloudResource
+from scanner.model.cloud_values import blocks, flag, items, lookup, unknown_in
 from scanner.nodes import text
 from scanner.results.findings import Hit
 
@@ -20,18 +22,18 @@ def key_rotation_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Customer-managed keys that are never rotated (or rotated less often than allowed)."""
     for res in model.of_type(*_KMS):
         rotation_key, spec_keys = _KMS[res.type]
-        specs = [setting(res.attrs, key) for key in spec_keys]
+        specs = [res.setting(key) for key in spec_keys]
         if any(not known or (spec or _SYMMETRIC) != _SYMMETRIC for spec, _, known in specs):
             continue  # asymmetric and HMAC keys can't rotate automatically
-        enabled, node = flag(res.attrs, rotation_key, False)
+        enabled, node = res.flag(rotation_key, False)
         if enabled is False:
             yield report(res, node, rotation_key, period="never rotates its key material")
     limit = int(ctx.option("max_rotation_days")) * 86400
     for res in model.of_type("google_kms_crypto_key"):
-        purpose, _, known = setting(res.attrs, "purpose")
+        purpose, _, known = res.setting("purpose")
         if not known or purpose not in (None, "encrypt_decrypt"):
             continue
-        period = lookup(res.attrs, "rotation_period")
+        period = res.lookup("rotation_period")
         seconds = _seconds(text(period)) if period is not None else None
         if period is None:
             yield report(res, None, "rotation_period", period="never rotates its key material")
@@ -40,7 +42,7 @@ def key_rotation_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
             yield report(res, period, "rotation_period",
                          period=f"rotates its key material only every {days} days")
     for res in model.of_type("azurerm_key_vault_key"):
-        policy = lookup(res.attrs, "rotation_policy")
+        policy = res.lookup("rotation_policy")
         if policy is None or lookup(policy, "automatic") is None:
             yield report(res, policy, "rotation_policy", period="never rotates its key material")
 
@@ -68,13 +70,13 @@ _EFS = frozenset({"aws_efs_file_system", "AWS::EFS::FileSystem"})
 def storage_unencrypted(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """EBS volumes, EFS file systems and launch templates' disks stored in plain text."""
     # Account-level EBS default encryption covers every new volume (it is on unless `enabled = false`).
-    ebs_default = any(flag(res.attrs, "enabled", True)[0] is not False
+    ebs_default = any(res.flag("enabled", True)[0] is not False
                       for res in model.of_type("aws_ebs_encryption_by_default"))
     for res in model.of_type(*_VOLUMES):
         if ebs_default and res.type not in _EFS:
             continue
         for path, flag_key, snapshot_key in _VOLUMES[res.type]:
-            for index, volume in enumerate(blocks(res.attrs, path) if path else [res.attrs]):
+            for index, volume in enumerate(res.blocks(path) if path else [res.attrs]):
                 if snapshot_key and lookup(volume, snapshot_key) is not None:
                     continue  # a volume restored from a snapshot keeps the snapshot's encryption
                 encrypted, node = flag(volume, flag_key, False)
@@ -99,7 +101,7 @@ def bucket_logging_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     markers = {str(marker).lower() for marker in ctx.option("name_markers")}
     separate = model.of_type("aws_s3_bucket_logging")
     for res in model.of_type(*_BUCKETS):
-        if lookup(res.attrs, _BUCKETS[res.type]) is not None or _linked(model, res, _LOG_TARGETS):
+        if res.lookup(_BUCKETS[res.type]) is not None or _linked(model, res, _LOG_TARGETS):
             continue
         if any(refers_to(lookup(log.attrs, "bucket"), res) is not False for log in separate):
             continue
@@ -113,7 +115,7 @@ def bucket_logging_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
 
 def _bucket_name(res: CloudResource):
     key = "BucketName" if res.format == "cloudformation" else "bucket"
-    return lookup(res.attrs, key) or lookup(res.attrs, "name")
+    return res.lookup(key) or res.lookup("name")
 
 
 def _linked(model: CloudModel, bucket: CloudResource, places: tuple[tuple[str, str], ...]) -> bool:
@@ -128,36 +130,46 @@ def _linked(model: CloudModel, bucket: CloudResource, places: tuple[tuple[str, s
     return False
 
 
-# (logging switch, basic selectors, their data resources, advanced selectors, field selectors, keys).
-_TRAILS = {"aws_cloudtrail": ("enable_logging", "event_selector", "data_resource", "advanced_event_selector",
-                              "field_selector", ("field", "equals")),
-           "AWS::CloudTrail::Trail": ("IsLogging", "EventSelectors", "DataResources",
-                                      "AdvancedEventSelectors", "FieldSelectors", ("Field", "Equals"))}
+class TrailSpelling(NamedTuple):
+    """Where a CloudTrail trail's settings sit in one format."""
+
+    logging: str  # whether the trail is logging at all
+    selectors: str  # basic event selectors
+    data_resources: str  # within one: the data resources it records
+    advanced: str  # advanced event selectors
+    fields: str  # within one: its field selectors
+    field_name: str  # within a field selector: the field
+    field_values: str  # and the values it must equal
+
+
+_TRAILS = {"aws_cloudtrail": TrailSpelling("enable_logging", "event_selector", "data_resource",
+                                           "advanced_event_selector", "field_selector", "field", "equals"),
+           "AWS::CloudTrail::Trail": TrailSpelling("IsLogging", "EventSelectors", "DataResources",
+                                                   "AdvancedEventSelectors", "FieldSelectors", "Field", "Equals")}
 
 
 def trail_data_events_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Trails that do not record object-level (data) access, or that are stopped."""
     trails = model.of_type(*_TRAILS)
     # One trail for data events next to a management-only one is a common, complete setup.
-    covered = any(_records_data(res, *_TRAILS[res.type][1:]) is not False for res in trails)
+    covered = any(_records_data(res, _TRAILS[res.type]) is not False for res in trails)
     for res in trails:
-        logging_key, selectors = _TRAILS[res.type][:2]
-        logging, node = flag(res.attrs, logging_key, True)
+        spelling = _TRAILS[res.type]
+        logging, node = res.flag(spelling.logging, True)
         if logging is False:
-            yield report(res, node, logging_key, problem="is not logging")
+            yield report(res, node, spelling.logging, problem="is not logging")
         elif not covered:
-            yield report(res, None, selectors, problem="records no data events")
+            yield report(res, None, spelling.selectors, problem="records no data events")
 
 
-def _records_data(res: CloudResource, selectors: str, data_key: str, advanced: str, fields: str,
-                  keys: tuple[str, str]) -> bool | None:
-    if unknown_in(lookup(res.attrs, selectors)) or unknown_in(lookup(res.attrs, advanced)):
+def _records_data(res: CloudResource, spelling: TrailSpelling) -> bool | None:
+    if unknown_in(res.lookup(spelling.selectors)) or unknown_in(res.lookup(spelling.advanced)):
         return None
-    if any(entry.get(data_key) is not None for entry in blocks(res.attrs, selectors)):
+    if any(entry.get(spelling.data_resources) is not None for entry in res.blocks(spelling.selectors)):
         return True
-    for selector in blocks(res.attrs, advanced):
-        for field in blocks(selector, fields):
-            values = {(text(v) or "").lower() for v in items(field.get(keys[1]))}
-            if (text(field.get(keys[0])) or "").lower() == "eventcategory" and "data" in values:
+    for selector in res.blocks(spelling.advanced):
+        for field in blocks(selector, spelling.fields):
+            values = {(text(v) or "").lower() for v in items(field.get(spelling.field_values))}
+            if (text(field.get(spelling.field_name)) or "").lower() == "eventcategory" and "data" in values:
                 return True
     return False

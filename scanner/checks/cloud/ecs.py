@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog.rules import RuleContext
-from scanner.checks.cloud.common import blocks, report, setting
+from scanner.checks.cloud.common import report
 from scanner.model.cloud import CloudModel
+from scanner.model.cloud_values import blocks, setting
 from scanner.nodes import text
 from scanner.results.findings import Hit
 
@@ -29,7 +30,7 @@ def efs_transit_unencrypted(model: CloudModel, ctx: RuleContext) -> Iterator[Hit
     """EFS volumes mounted over NFS without TLS."""
     for res in model.of_type(*_TASK_VOLUMES):
         volumes, efs_key, transit_key = _TASK_VOLUMES[res.type]
-        for volume in blocks(res.attrs, volumes):
+        for volume in res.blocks(volumes):
             for efs in blocks(volume, efs_key):
                 mode, node, known = setting(efs, transit_key)
                 if known and mode != "enabled":
@@ -40,6 +41,6 @@ def efs_transit_unencrypted(model: CloudModel, ctx: RuleContext) -> Iterator[Hit
 def service_public_ip(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Fargate/awsvpc tasks that get a public IP address."""
     for res in model.of_type(*_SERVICE_PUBLIC_IP):
-        value, node, _ = setting(res.attrs, _SERVICE_PUBLIC_IP[res.type])
+        value, node, _ = res.setting(_SERVICE_PUBLIC_IP[res.type])
         if value in ("true", "enabled"):
             yield report(res, node, "assign_public_ip")

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.catalog.rules import RuleContext
-from scanner.checks.cloud.common import blocks, flag, is_world, items, lookup, refers_to, report, setting
+from scanner.checks.cloud.common import is_world, refers_to, report
 from scanner.model.cloud import CloudModel, CloudResource
+from scanner.model.cloud_values import blocks, flag, items, lookup, setting
 from scanner.nodes import Location, Mapping, Node, text
 from scanner.results.findings import Hit
 
@@ -59,14 +60,14 @@ def openings(model: CloudModel) -> Iterator[Opening]:
     for res in model.of_type("google_compute_firewall"):
         yield from _gcp(res)
     for res in model.of_type("azurerm_network_security_group", "azurerm_network_security_rule"):
-        rules = blocks(res.attrs, "security_rule") if res.type.endswith("group") else [res.attrs]
+        rules = res.blocks("security_rule") if res.type.endswith("group") else [res.attrs]
         for rule in rules:
             yield from _azure(res, rule)
 
 
 def _aws(res: CloudResource, path: str, direction: str, cidr_keys: tuple[str, ...], low: str, high: str,
          protocol: str) -> Iterator[Opening]:
-    for rule in blocks(res.attrs, path) if path else [res.attrs]:
+    for rule in res.blocks(path) if path else [res.attrs]:
         if direction and (text(rule.get(direction)) or "").lower() != "ingress":
             continue
         proto = (text(rule.get(protocol)) or "").lower()
@@ -207,6 +208,6 @@ def flow_logs_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
             if enabled is False:
                 yield report(log, node, "enabled", problem="the flow log is disabled")
     for res in model.of_type("google_compute_subnetwork"):
-        purpose, _, known = setting(res.attrs, "purpose")
-        if known and purpose not in _PROXY_SUBNETS and lookup(res.attrs, "log_config") is None:
+        purpose, _, known = res.setting("purpose")
+        if known and purpose not in _PROXY_SUBNETS and res.lookup("log_config") is None:
             yield report(res, None, "log_config", problem="the subnetwork has no log_config")

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 
 from scanner.catalog.rules import RuleContext
 from scanner.checks.cloud.clusters import AKS, GKE, autopilot
-from scanner.checks.cloud.common import blocks, flag, lookup, report, setting, unknown_in
+from scanner.checks.cloud.common import report
 from scanner.model.cloud import CloudModel, CloudResource
+from scanner.model.cloud_values import flag, lookup, setting, unknown_in
 from scanner.nodes import Mapping, Node, text, walk
 from scanner.results.findings import Hit
 
@@ -29,9 +30,9 @@ def gke_pools(res: CloudResource) -> Iterator[tuple[str, Node]]:
     if res.type == "google_container_node_pool":
         yield "", res.attrs
         return
-    if autopilot(res) or flag(res.attrs, "remove_default_node_pool", False)[0] is not False:
+    if autopilot(res) or res.flag("remove_default_node_pool", False)[0] is not False:
         return
-    inline = list(blocks(res.attrs, "node_pool"))
+    inline = list(res.blocks("node_pool"))
     if inline:
         for index, pool in enumerate(inline):
             yield f"node_pool[{text(pool.get('name')) or index}].", pool
@@ -44,7 +45,7 @@ def aks_pools(res: CloudResource) -> Iterator[tuple[str, Node]]:
     if res.type == "azurerm_kubernetes_cluster_node_pool":
         yield "", res.attrs
     else:
-        for pool in blocks(res.attrs, "default_node_pool"):
+        for pool in res.blocks("default_node_pool"):
             yield "default_node_pool.", pool
 
 
@@ -57,8 +58,8 @@ def node_image(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
                 yield report(res, node, f"{prefix}node_config.image_type", image=text(node) or "")
     for res in model.of_type(*_EKS_GROUPS):
         ami_key, template_key = _EKS_GROUPS[res.type]
-        ami, node, known = setting(res.attrs, ami_key)
-        if ami is None and known and lookup(res.attrs, template_key) is None:
+        ami, node, known = res.setting(ami_key)
+        if ami is None and known and res.lookup(template_key) is None:
             yield report(res, None, ami_key, image="the default Amazon Linux AMI")
         elif ami and not ami.startswith(("bottlerocket", "custom")):
             yield report(res, node, ami_key, image=text(node) or "")
@@ -82,14 +83,14 @@ def auto_upgrade_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
                 yield report(res, node, f"{prefix}management.auto_upgrade", what="its nodes automatically")
     for res in model.of_type(AKS):
         for key in ("automatic_upgrade_channel", "automatic_channel_upgrade"):
-            channel, node, known = setting(res.attrs, key)
+            channel, node, known = res.setting(key)
             if channel is not None or not known:
                 break
         if known and channel in (None, "none"):
             yield report(res, node, "automatic_upgrade_channel",
                          what="its Kubernetes version automatically: no upgrade channel is set")
         for key in ("node_os_upgrade_channel", "node_os_channel_upgrade"):
-            channel, node, _ = setting(res.attrs, key)
+            channel, node, _ = res.setting(key)
             if channel in ("none", "unmanaged"):
                 yield report(res, node, "node_os_upgrade_channel", what="the node OS image automatically")
 
@@ -123,7 +124,7 @@ def workload_identity_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(GKE):
         if autopilot(res):
             continue
-        pool = lookup(res.attrs, "workload_identity_config")
+        pool = res.lookup("workload_identity_config")
         if pool is None:
             yield report(res, None, "workload_identity_config")
     for res in model.of_type(*GKE_POOLS):
@@ -132,7 +133,7 @@ def workload_identity_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
             if mode in ("gce_metadata", "expose"):
                 yield report(res, node, f"{prefix}node_config.workload_metadata_config")
     for res in model.of_type(AKS):
-        enabled, node = flag(res.attrs, "workload_identity_enabled", False)
+        enabled, node = res.flag("workload_identity_enabled", False)
         if enabled is False:
             yield report(res, node, "workload_identity_enabled")
 

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanner.catalog.rules import RuleContext
-from scanner.checks.cloud.common import blocks, flag, items, lookup, place, refers_to, report, scalar_strings, setting
+from scanner.checks.cloud.common import refers_to, report
 from scanner.model.cloud import CloudModel, CloudResource, json_document
+from scanner.model.cloud_values import blocks, items, place, scalar_strings
 from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, text
 from scanner.results.findings import Hit
 
@@ -40,16 +41,16 @@ def scan_on_push_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     if not model.of_type("aws_ecr_registry_scanning_configuration",
                          "AWS::ECR::RegistryScanningConfiguration"):
         for res in model.of_type(*ECR):
-            scan, node = flag(res.attrs, _ECR[res.type][0], False)
+            scan, node = res.flag(_ECR[res.type][0], False)
             if scan is False:
                 yield report(res, node, "scan_on_push")
     for res in model.of_type(ARTIFACT):
-        mode, node, _ = setting(res.attrs, "vulnerability_scanning_config.enablement_config")
+        mode, node, _ = res.setting("vulnerability_scanning_config.enablement_config")
         if mode == "disabled":
             yield report(res, node, "vulnerability_scanning_config")
     for res in model.of_type("azurerm_security_center_subscription_pricing"):
-        kind, _, _ = setting(res.attrs, "resource_type")
-        tier, node, _ = setting(res.attrs, "tier")
+        kind, _, _ = res.setting("resource_type")
+        tier, node, _ = res.setting("tier")
         if kind in ("containers", "containerregistry") and tier == "free":
             yield report(res, node, "tier")
 
@@ -57,15 +58,15 @@ def scan_on_push_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
 def mutable_tags(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Repositories where a pushed tag can be overwritten with different content."""
     for res in model.of_type(*ECR):
-        mutability, node, known = setting(res.attrs, _ECR[res.type][1])
+        mutability, node, known = res.setting(_ECR[res.type][1])
         if known and mutability in (None, "mutable"):
             yield report(res, node, "image_tag_mutability")
     for res in model.of_type(ARTIFACT):
-        kind, _, _ = setting(res.attrs, "format")
-        mode, _, known = setting(res.attrs, "mode")
+        kind, _, _ = res.setting("format")
+        mode, _, known = res.setting("mode")
         if kind != "docker" or not known or mode not in (None, "standard_repository"):
             continue
-        immutable, node = flag(res.attrs, "docker_config.immutable_tags", False)
+        immutable, node = res.flag("docker_config.immutable_tags", False)
         if immutable is False:
             yield report(res, node, "docker_config.immutable_tags")
 
@@ -74,15 +75,15 @@ def public_policy(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Registry policies and IAM bindings that let anyone pull (or push)."""
     for res in model.of_type(*_POLICIES):
         key = _POLICIES[res.type]
-        for index, node in _public_statements(lookup(res.attrs, key)):
+        for index, node in _public_statements(res.lookup(key)):
             yield report(res, node, f"{key}.Statement[{index}]", who='"*"')
     registries = model.of_type("google_container_registry")
     for res in model.of_type(*(f"{prefix}_iam_{kind}" for prefix in (ARTIFACT, "google_storage_bucket")
                                for kind in ("member", "binding", "policy"))):
         if res.type.startswith("google_storage_bucket") and not _gcr_bucket(res, registries):
             continue
-        members = scalar_strings(lookup(res.attrs, "member")) + scalar_strings(lookup(res.attrs, "members"))
-        members += [m for binding in blocks(json_document(lookup(res.attrs, "policy_data")), "bindings")
+        members = scalar_strings(res.lookup("member")) + scalar_strings(res.lookup("members"))
+        members += [m for binding in blocks(json_document(res.lookup("policy_data")), "bindings")
                     for m in scalar_strings(binding.get("members"))]
         for member in members:
             if str(member.value).strip().lower() in _PUBLIC_MEMBERS:
@@ -91,7 +92,7 @@ def public_policy(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
 
 def _gcr_bucket(res: CloudResource, registries: list[Any]) -> bool:
     """Container Registry (gcr.io) stores layers in `artifacts.<project>.appspot.com` buckets."""
-    bucket = lookup(res.attrs, "bucket")
+    bucket = res.lookup("bucket")
     name = text(bucket)
     if name is not None:
         return bool(_GCR_BUCKET.search(name))
@@ -130,14 +131,14 @@ def _plain(node: Node | None) -> Any:
 def admin_user(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """ACR's shared admin account: one password with push and pull rights, not tied to a person."""
     for res in model.of_type(ACR):
-        enabled, node = flag(res.attrs, "admin_enabled", False)
+        enabled, node = res.flag("admin_enabled", False)
         if enabled:
             yield report(res, node, "admin_enabled")
 
 
 def anonymous_pull(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(ACR):
-        enabled, node = flag(res.attrs, "anonymous_pull_enabled", False)
+        enabled, node = res.flag("anonymous_pull_enabled", False)
         if enabled:
             yield report(res, node, "anonymous_pull_enabled")
 
@@ -145,8 +146,8 @@ def anonymous_pull(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
 def public_network(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """ACR endpoints reachable from the Internet with no network rule in front of them."""
     for res in model.of_type(ACR):
-        public, node = flag(res.attrs, "public_network_access_enabled", True)
-        action, _, known = setting(res.attrs, "network_rule_set.default_action")
+        public, node = res.flag("public_network_access_enabled", True)
+        action, _, known = res.setting("network_rule_set.default_action")
         if public and known and action != "deny":
             yield report(res, node, "public_network_access_enabled")
 
@@ -154,12 +155,12 @@ def public_network(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
 def no_customer_key(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Registries encrypted only with the provider's own key."""
     for res in model.of_type(*ECR):
-        kind, node, known = setting(res.attrs, _ECR[res.type][2])
+        kind, node, known = res.setting(_ECR[res.type][2])
         if known and not (kind or "").startswith("kms"):
             yield report(res, node, "encryption_configuration")
     for res in model.of_type(ARTIFACT):
-        if lookup(res.attrs, "kms_key_name") is None:
+        if res.lookup("kms_key_name") is None:
             yield report(res, None, "kms_key_name")
     for res in model.of_type(ACR):
-        if lookup(res.attrs, "encryption.key_vault_key_id") is None:
+        if res.lookup("encryption.key_vault_key_id") is None:
             yield report(res, None, "encryption")

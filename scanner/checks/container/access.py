@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
-from scanner.adapters.common import templated
 from scanner.catalog.rules import RuleContext
 from scanner.model.cluster import Cluster
 from scanner.model.container import Containers, EnvVar
@@ -41,7 +40,7 @@ def is_placeholder(value: str, name: str = "") -> bool:
     `<password>`, `${VAR}`) or point at one (`/run/secrets/db`, an ARN), rather than being one."""
     stripped = value.strip()
     lowered = stripped.lower()
-    return (not stripped or templated(stripped) or lowered in _PLACEHOLDERS
+    return (not stripped or lowered in _PLACEHOLDERS
             or len(set(stripped)) == 1 or (stripped.startswith("<") and stripped.endswith(">"))
             or stripped.startswith("/") or lowered.startswith(("arn:aws:", "vault:", "ssm:"))
             or bool(_FILL_IN.search(stripped)) or (len(name) > 3 and name.upper() in stripped.upper()))

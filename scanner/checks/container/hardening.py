@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scanner.adapters.common import templated
 from scanner.catalog.rules import RuleContext
 from scanner.model.container import Containers, ContainerSpec
-from scanner.nodes import Location, Node, Sequence, Unknown, known, text, truth
+from scanner.nodes import Location, Node, Unknown, text, truth
 from scanner.results.findings import Hit
 
 DANGEROUS_CAPABILITIES = frozenset({"SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE",
@@ -54,9 +53,7 @@ def _root_user(container: ContainerSpec) -> tuple[Node | Location, str] | None:
 def capabilities_not_dropped(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     for container in containers:
         drop = container.cap_drop_node
-        items = drop.items if isinstance(drop, Sequence) else []
-        if isinstance(drop, Unknown) or any(isinstance(item, Unknown) or templated(known(item))
-                                            for item in items):
+        if isinstance(drop, Unknown):
             continue
         if not any(str(cap.value).upper() in ("ALL", "CAP_ALL") for cap in container.cap_drop):
             yield container.hit(drop if drop is not None else container.loc, "capabilities.drop")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from scanner.adapters.common import templated
 from scanner.catalog.rules import RuleContext
 from scanner.checks.container.hardening import DANGEROUS_CAPABILITIES
 from scanner.model.container import Containers, ContainerSpec
@@ -78,8 +77,8 @@ def restricted_volume_type(containers: Containers, ctx: RuleContext) -> Iterator
 
 def capability_outside_baseline(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     for container in containers:
-        outside = [cap for cap in container.cap_add if not templated(cap.value)
-                   and (name := str(cap.value).upper().removeprefix("CAP_")) not in BASELINE_CAPABILITIES
+        outside = [cap for cap in container.cap_add
+                   if (name := str(cap.value).upper().removeprefix("CAP_")) not in BASELINE_CAPABILITIES
                    and name not in DANGEROUS_CAPABILITIES]
         if outside:
             yield container.hit(outside[0], "capabilities.add",

@@ -9,6 +9,7 @@ their own would make the overridden resource look as if it had only the overridd
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,12 +64,33 @@ class Directory:
     def source_dir(self, block: Block) -> str | None:
         source = block.body.attributes.get("source")
         value = source.value.value if source and isinstance(source.value, Scalar) else None
-        if not isinstance(value, str) or not value.startswith(("./", "../")):
-            return None
-        target = posixpath.normpath(posixpath.join(self.path, value))
-        if target.startswith(".."):
-            return None
-        return "" if target == "." else target
+        return local_folder(self.path, value) if isinstance(value, str) else None
+
+
+# `source = "./x"` or `"source": "../x"` (JSON syntax), for planning before anything is parsed.
+_LOCAL_SOURCE = re.compile(r'"?\bsource"?\s*[=:]\s*"(\.\.?/[^"]*)"')
+
+
+def local_folder(folder: str, source: str) -> str | None:
+    """The project folder a module `source` inside `folder` names, when it is a local path inside
+    the project (`""` for its top); None for a registry, git or outside source."""
+    if not source.startswith(("./", "../")):
+        return None
+    target = posixpath.normpath(posixpath.join(folder, source))
+    if target.startswith(".."):
+        return None
+    return "" if target == "." else target
+
+
+def calls_in_text(folder: str, text: str) -> Iterator[str]:
+    """The local folders a file's text calls, read before parsing: scan units are planned from
+    these, so that a module and the folders it calls are evaluated together. A `source` argument
+    of another block that looks like a path only joins two folders that needed not be; the
+    evaluation itself reads calls from the parsed `module` blocks (`Directory.local_calls`)."""
+    for match in _LOCAL_SOURCE.finditer(text):
+        target = local_folder(folder, match.group(1))
+        if target is not None:
+            yield target
 
 
 def _apply(blocks: list[Block], override: Block) -> None:
