@@ -46,6 +46,7 @@ class ScanOptions:
     secrets_only: bool = False
     no_render: bool = False
     no_gitignore: bool = False
+    hook: bool = False
     ignore_parse_errors: bool = False
     jobs: int | None = None
     no_cache: bool = False
@@ -209,15 +210,15 @@ def _fails(findings: list[Finding], fail_on: str) -> bool:
     return any(severity_rank(f.severity) <= severity_rank(fail_on) for f in findings)
 
 
-def _sources(options: ScanOptions, config: Config, skipped: Any) -> tuple[list[Any], bytes | None]:
+def _sources(options: ScanOptions, config: Config, skipped: Any) -> tuple[list[Any], bytes | None, Any]:
     from scanner.discover import SourceFile, walk
 
     paths = options.paths or (".",)
     if "-" in paths:
-        if len(paths) > 1:
-            raise UsageError("`-` (standard input) cannot be combined with other paths")
+        if len(paths) > 1 or options.hook:
+            raise UsageError("`-` (standard input) cannot be combined with other paths or --hook")
         name = options.stdin_name or "stdin"
-        return [SourceFile(Path(name), name)], sys.stdin.buffer.read()
+        return [SourceFile(Path(name), name)], sys.stdin.buffer.read(), None
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
@@ -225,7 +226,12 @@ def _sources(options: ScanOptions, config: Config, skipped: Any) -> tuple[list[A
     if outside:
         print(f"hullscan: warning: {outside[0]} is outside the project root {config.root}: its paths are "
               "reported as given, and as absolute file:// URIs in SARIF (set --root)", file=sys.stderr)
-    return list(walk(paths, config.root, config.exclude, not options.no_gitignore, skipped)), None
+    if options.hook:  # the named files judged as part of the project (scanner.hook)
+        from scanner.hook import hook_sources
+
+        sources, focus = hook_sources(paths, config, not options.no_gitignore, skipped)
+        return sources, None, focus
+    return list(walk(paths, config.root, config.exclude, not options.no_gitignore, skipped)), None, None
 
 
 def unwritable(path: Path) -> str:
@@ -263,8 +269,8 @@ def run_scan(options: ScanOptions) -> int:
         targets = _report_targets(options)
         _check_outputs(options, targets)
         skipped = Skipped()
-        sources, stdin_data = _sources(options, config, skipped)
-        result: ScanResult = _scan_or_say_why(scan, sources, config, stdin_data)
+        sources, stdin_data, focus = _sources(options, config, skipped)
+        result: ScanResult = _scan_or_say_why(scan, sources, config, stdin_data, focus)
         result.notes.extend(skipped.notes())
     except UsageError as exc:
         print(f"hullscan: {exc}", file=sys.stderr)
@@ -272,7 +278,8 @@ def run_scan(options: ScanOptions) -> int:
     return finish(result, options, config, targets)
 
 
-def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: bytes | None) -> Any:
+def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: bytes | None,
+                     focus: Any = None) -> Any:
     """The scan's result; when it fails in a way nobody foresaw, an error line instead, so that
     every requested report is still written (and the run fails: the scan did not finish)."""
     from scanner.catalog import CatalogError
@@ -280,7 +287,7 @@ def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: 
     from scanner.findings import ScanError
 
     try:
-        return scan(sources, config, stdin_data)
+        return scan(sources, config, stdin_data, focus)
     except CatalogError:
         raise
     except Exception as exc:
@@ -319,7 +326,8 @@ def finish(result: Any, options: ScanOptions, config: Config, targets: list[tupl
     from scanner.boundary import printable
 
     result.notes[:0] = config.notes
-    unjudged = _unjudged(result)
+    # a hook run whose every named file is excluded judged nothing on purpose
+    unjudged = _unjudged(result) if not (options.hook and not result.files) else []
     result.notes.extend(unjudged)
     written = write_reports(result, options, config, targets)
     for note in result.notes:

@@ -58,6 +58,10 @@ def cli() -> None:
               help="Extra values file for rendering Helm charts; repeatable.")
 @click.option("--no-render", is_flag=True, help="Do not render Helm charts or Kustomize overlays.")
 @click.option("--no-gitignore", is_flag=True, help="Also scan what .gitignore files ignore.")
+@click.option("--hook", is_flag=True,
+              help="Judge the named files as part of the project (pre-commit): templates through their "
+                   "chart, overlay files through their overlays, relations against every manifest; "
+                   "report only what the named files are answerable for; `exclude:` applies to them.")
 @click.option("--secrets-only", is_flag=True, help="Run only the secret detectors.")
 @click.option("--ignore-parse-errors", is_flag=True, help="Unreadable files do not fail the run.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,

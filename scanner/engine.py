@@ -239,7 +239,8 @@ def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult
     _gather([scan_unit(Unit(parsed=tuple(parsed)), plan)], plan, result)
 
 
-def _render(sources: list[SourceFile], config: Config, result: ScanResult) -> tuple[list[SourceFile], list[Any]]:
+def _render(sources: list[SourceFile], config: Config, result: ScanResult, focus: Any = None
+            ) -> tuple[list[SourceFile], list[Any]]:
     """Charts and overlays rendered, and the sources with what they consumed marked as text. Files
     the walk could not read (a link loop, an unreadable folder) are errors already and stay out of
     it; a rendering that fails in a way nobody foresaw is an error, and the files are scanned as
@@ -248,7 +249,7 @@ def _render(sources: list[SourceFile], config: Config, result: ScanResult) -> tu
 
     readable = [source for source in sources if not source.problem]
     try:
-        prepared = render.prepare(readable, config)
+        prepared = render.prepare(readable, config, focus.wants if focus is not None else None)
     except Exception as exc:  # noqa: BLE001 - the rest of the scan and its reports go on
         result.errors.append(_failed("charts and overlays", "could not be rendered", readable, exc))
         return sources, []
@@ -263,9 +264,11 @@ def _failed(what: str, how: str, sources: Sequence[SourceFile], exc: Exception) 
     return ScanError(roots[0], f"{what} {how} ({type(exc).__name__})")
 
 
-def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None) -> ScanResult:
+def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None,
+         focus: Any = None) -> ScanResult:
     """Plan units (after rendering charts and overlays, and reading the kustomizations every unit
-    needs), judge them in order, in worker processes for large trees, then fold them together."""
+    needs), judge them in order, in worker processes for large trees, then fold them together.
+    A `focus` (`scanner.hook.Focus`) narrows the scan to what named files are answerable for."""
     import time
 
     from scanner import units
@@ -288,12 +291,16 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
         _gather(units.run_units(todo, plan, 1), plan, result)
         return result
     if any(s.path.name in RENDER_ROOTS for s in sources):
-        sources, rendered = _render(sources, config, result)
+        sources, rendered = _render(sources, config, result, focus)
         try:
             plan.kustomize, read_already = units.kustomize_context(sources, config)
         except Exception as exc:  # noqa: BLE001 - judged without their namespaces, and said so
             result.errors.append(_failed("kustomizations", "could not be read", sources, exc))
     todo = units.plan_units(sources, read_already, rendered, config.limits.max_file_bytes)
-    workers = units.workers_for(config, len(sources))
+    if focus is not None:
+        todo = focus.units(todo, plan.wants_cluster)
+    workers = units.workers_for(config, len(todo))
     _gather(units.run_units(todo, plan, workers), plan, result)
+    if focus is not None:
+        focus.narrow(result)
     return result

@@ -39,6 +39,7 @@ class Unit:
     parsed: tuple[ParsedFile, ...] = ()
     rendered: tuple[Any, ...] = ()
     data: bytes | None = None  # the content of its one source, read from stdin
+    context: bool = False  # read for the cluster model's facts only (`--hook`): no rule judges it
 
 
 @dataclass
@@ -191,11 +192,13 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
     from scanner.engine import Models
     from scanner.reading import parse_text, read_source
 
+    if unit.context:
+        return _context_facts(unit, plan)
     result = UnitResult()
     parsed = list(unit.parsed)
     outcomes = [read_source(source, plan.config, unit.data) for source in unit.sources]
-    outcomes += [parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text, stream.origin)
-                 for stream in unit.rendered]
+    outcomes += [_at_home(parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text,
+                                     stream.origin), stream) for stream in unit.rendered]
     for outcome in outcomes:
         if isinstance(outcome, ScanError):
             result.errors.append(outcome)
@@ -227,6 +230,49 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
 
         result.suppressions = suppress.collect((p for p in parsed if p.origin is None), plan.equivalents,
                                                plan.config.checkov_skips)
+    return result
+
+
+def _at_home(outcome: Any, stream: Any) -> Any:
+    """A rendering that can't be read is an error at the file that made it (its Chart.yaml or
+    kustomization), never at the rendering's made-up name."""
+    def moved(error: ScanError) -> ScanError:
+        at = f" (line {error.line} of the rendered output)" if error.line else ""
+        return replace(error, path=stream.origin.home, line=0,
+                       message=f"{stream.origin.rendering}: {error.message}{at}")
+
+    if not stream.origin.home:
+        return outcome
+    if isinstance(outcome, ScanError):
+        return moved(outcome)
+    return replace(outcome, error=moved(outcome.error)) if outcome.error is not None else outcome
+
+
+def _context_facts(unit: Unit, plan: ScanPlan) -> UnitResult:
+    """The cluster facts of Kubernetes files a `--hook` run was not asked about: a policy or a
+    binding there still covers or grants what the named files hold. No rule judges these files and
+    nothing they hold is reported; one that can't be read is an error the hook turns into a note."""
+    from scanner.budget import OverBudget, time_budget
+    from scanner.engine import Models
+    from scanner.reading import read_source
+
+    result = UnitResult()
+    parsed = []
+    for outcome in (read_source(source, plan.config) for source in unit.sources):
+        if isinstance(outcome, ScanError):
+            result.errors.append(outcome)
+        elif isinstance(outcome, ParsedFile) and outcome.type == "kubernetes":
+            if outcome.error is not None:
+                result.errors.append(outcome.error)
+            parsed.append(_with_stream_origin(outcome, plan))
+    if not parsed:
+        return result
+    seed = {"kustomize": plan.kustomize} if plan.kustomize is not None else {}
+    try:
+        with time_budget(plan.config.limits.file_timeout * len(parsed)):
+            result.cluster = Models(parsed, plan.config, seed).get("cluster")
+    except OverBudget:
+        result.errors.append(ScanError(parsed[0].rel, "took too long to read for context (--file-timeout)"))
     return result
 
 
