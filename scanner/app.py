@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from scanner.boundary import contains
 from scanner.config import Config, Limits
-from scanner.findings import Finding, severity_rank
+from scanner.findings import severity_rank
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -204,12 +204,6 @@ def _use_color(options: ScanOptions, stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-def _fails(findings: list[Finding], fail_on: str) -> bool:
-    if fail_on == "never":
-        return False
-    return any(severity_rank(f.severity) <= severity_rank(fail_on) for f in findings)
-
-
 def _sources(options: ScanOptions, config: Config, skipped: Any) -> tuple[list[Any], bytes | None, Any]:
     from scanner.discover import SourceFile, walk
 
@@ -285,9 +279,11 @@ def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: 
     from scanner.catalog import CatalogError
     from scanner.engine import ScanResult
     from scanner.findings import ScanError
+    from scanner.progress import progress_on
 
+    progress = progress_on(sys.stderr)
     try:
-        return scan(sources, config, stdin_data, focus)
+        return scan(sources, config, stdin_data, focus, progress)
     except CatalogError:
         raise
     except Exception as exc:
@@ -296,6 +292,9 @@ def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: 
         return ScanResult(errors=[ScanError(".", f"the scan stopped early: internal error ({type(exc).__name__}); "
                                                  "rerun with HULLSCAN_DEBUG=1 and report it")],
                           unfinished=["."])
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 def finish(result: Any, options: ScanOptions, config: Config, targets: list[tuple[str, Path | None]]) -> int:
@@ -329,18 +328,54 @@ def finish(result: Any, options: ScanOptions, config: Config, targets: list[tupl
     # a hook run whose every named file is excluded judged nothing on purpose
     unjudged = _unjudged(result) if not (options.hook and not result.files) else []
     result.notes.extend(unjudged)
-    written = write_reports(result, options, config, targets)
+    reasons = _failures(result, config.fail_on, bool(unjudged), options.ignore_parse_errors)
+    written = write_reports(result, options, config, targets, _verdict(result, config.fail_on, reasons))
     for note in result.notes:
         print(f"hullscan: {printable(result.exposure.mask(note))}", file=sys.stderr)
     if getattr(result, "unfinished", None):
         print(f"hullscan: {len(result.unfinished)} file(s) not scanned: the scan did not finish", file=sys.stderr)
-    failed = (_fails(result.findings, config.fail_on) or bool(getattr(result, "unfinished", None))
-              or bool(unjudged and config.fail_on != "never"))
-    if result.errors and not options.ignore_parse_errors:
-        failed = True
     if not written:
         return EXIT_USAGE
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return EXIT_FINDINGS if reasons else EXIT_OK
+
+
+def _failures(result: Any, fail_on: str, unjudged: bool, ignore_parse_errors: bool) -> list[str]:
+    """Why the run fails (nothing when it passes), in the words the text report ends with."""
+    from scanner.report import pluralize
+
+    reasons = []
+    if fail_on != "never":
+        gating = sum(1 for f in result.findings if severity_rank(f.severity) <= severity_rank(fail_on))
+        if gating:
+            reasons.append(f"{pluralize(gating, 'finding')} at or above {fail_on}")
+        if unjudged:
+            reasons.append("nothing was judged")
+    if getattr(result, "unfinished", None):
+        reasons.append(f"{pluralize(len(result.unfinished), 'file')} not scanned")
+    if result.errors and not ignore_parse_errors:
+        reasons.append(f"{pluralize(len(result.errors), 'error')}")
+    return reasons
+
+
+def _verdict(result: Any, fail_on: str, reasons: list[str]) -> str:
+    if reasons:
+        return "failed: " + ", ".join(reasons)
+    if fail_on == "never":
+        return "passed: --fail-on never"
+    below = len(result.findings)
+    return f"passed: no finding at or above {fail_on}" + (f" ({below} below it)" if below else "")
+
+
+def text_width(stream: TextIO) -> int:
+    """Where the text report wraps: `COLUMNS` when set, else the terminal's width when the report
+    goes to one, else nowhere (a log, a pipe or a file keeps one line per finding for grep and
+    editors)."""
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 40)
+    return max(shutil.get_terminal_size().columns, 40) if stream.isatty() else 0
 
 
 def _unjudged(result: Any) -> list[str]:
@@ -359,7 +394,7 @@ def _unjudged(result: Any) -> list[str]:
 
 
 def write_reports(result: Any, options: ScanOptions, config: Config,
-                  targets: list[tuple[str, Path | None]]) -> bool:
+                  targets: list[tuple[str, Path | None]], verdict: str = "") -> bool:
     """Write every report; one that can't be written (the disk filled up) is said on standard
     error and the others are still written. Whether all were."""
     from scanner import __version__
@@ -371,7 +406,8 @@ def write_reports(result: Any, options: ScanOptions, config: Config,
         report_options = ReportOptions(
             root=config.root, sarif_category=options.sarif_category,
             color=output is None and fmt == "text" and _use_color(options, sys.stdout),
-            show_suppressed=options.show_suppressed, tool_version=__version__)
+            show_suppressed=options.show_suppressed, tool_version=__version__, verdict=verdict,
+            width=text_width(sys.stdout) if output is None and fmt == "text" else 0)
         rendered = render(fmt, result, report_options)
         if output is None:
             sys.stdout.write(rendered)

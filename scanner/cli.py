@@ -8,13 +8,16 @@ by the command that needs it, so `hullscan --version` stays fast.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from scanner import __version__
 
 SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"], case_sensitive=False)
+INTERRUPTED = "\rhullscan: interrupted, no report written"  # \r: over the terminal's ^C
 TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "text"],
                             case_sensitive=False)
 
@@ -79,7 +82,7 @@ def scan(ctx: click.Context, **options: object) -> None:
     from scanner.app import ScanOptions, run_scan
 
     options["targets"] = (ctx.obj or {}).get("targets", ())
-    sys.exit(run_scan(ScanOptions.from_click(options)))
+    _exit_with(run_scan, ScanOptions.from_click(options))
 
 
 @cli.command()
@@ -99,7 +102,18 @@ def image(ctx: click.Context, **options: object) -> None:
     from scanner.app import ScanOptions, run_image
 
     options["targets"] = (ctx.obj or {}).get("targets", ())
-    sys.exit(run_image(ScanOptions.from_click(options)))
+    _exit_with(run_image, ScanOptions.from_click(options))
+
+
+def _exit_with(command: Callable[[Any], int], options: Any) -> NoReturn:
+    """Run a scanning command and exit with its code; Ctrl-C is one line and exit code 130 (as a
+    shell reports SIGINT), caught here before click would print "Aborted!" and exit 1."""
+    try:
+        code = command(options)
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        code = 130
+    sys.exit(code)
 
 
 @cli.command("rules")
@@ -173,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hullscan: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("hullscan: interrupted", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
         import os

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -265,10 +265,11 @@ def _failed(what: str, how: str, sources: Sequence[SourceFile], exc: Exception) 
 
 
 def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None,
-         focus: Any = None) -> ScanResult:
+         focus: Any = None, progress: Any = None) -> ScanResult:
     """Plan units (after rendering charts and overlays, and reading the kustomizations every unit
     needs), judge them in order, in worker processes for large trees, then fold them together.
-    A `focus` (`scanner.hook.Focus`) narrows the scan to what named files are answerable for."""
+    A `focus` (`scanner.hook.Focus`) narrows the scan to what named files are answerable for;
+    `progress` (`scanner.progress.Progress`) hears of each unit done."""
     import time
 
     from scanner import units
@@ -300,7 +301,14 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
     if focus is not None:
         todo = focus.units(todo, plan.wants_cluster)
     workers = units.workers_for(config, len(todo))
-    _gather(units.run_units(todo, plan, workers), plan, result)
+    _gather(_counted(units.run_units(todo, plan, workers), len(todo), progress), plan, result)
     if focus is not None:
         focus.narrow(result)
     return result
+
+
+def _counted(results: Iterable[Any], total: int, progress: Any) -> Iterator[Any]:
+    for done, unit in enumerate(results, 1):
+        if progress is not None:
+            progress.step(done, total)
+        yield unit

@@ -320,6 +320,11 @@ _worker_plan: list[ScanPlan] = []  # set in each worker process by `_start_worke
 
 
 def _start_worker(plan: ScanPlan) -> None:
+    import signal
+
+    # Ctrl-C reaches the whole process group: the main process stops the scan and says so in one
+    # line; a worker must not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if plan.parses_hcl:  # built already when the worker was forked; built here when spawned
         from scanner.parse.hcl_grammar import warm
 
@@ -355,6 +360,11 @@ def run_units(units: Sequence[Unit], plan: ScanPlan, workers: int) -> Iterator[U
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                             initializer=_start_worker, initargs=(plan,)) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_start_worker, initargs=(plan,))
+    try:
         yield from pool.map(_scan_in_worker, units, chunksize=16)
+    except BaseException:  # Ctrl-C or a failure: drop the queued units instead of waiting for them
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()

@@ -49,7 +49,9 @@ Renderer = Callable[["ScanResult", "ReportOptions"], str]
 class ReportOptions:
     """How to render. `root` is where finding paths are relative to (to read source lines);
     `docs_url` is a template such as `https://example.org/docs/rules/{id}.md` for links to rule
-    pages (no links when empty); `started`/`finished` time the scan for formats that record it."""
+    pages (no links when empty); `started`/`finished` time the scan for formats that record it;
+    `width` is where the text report wraps (0: nowhere); `verdict` is the run's outcome against
+    `--fail-on`, as the exit code will say it ("failed: 3 findings at or above high")."""
 
     root: Path = field(default_factory=Path.cwd)
     sarif_category: str = ""
@@ -59,6 +61,8 @@ class ReportOptions:
     docs_url: str = ""
     started: datetime | None = None
     finished: datetime | None = None
+    width: int = 0
+    verdict: str = ""
 
     @property
     def version(self) -> str:
