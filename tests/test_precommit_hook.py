@@ -74,7 +74,7 @@ def _findings(done: subprocess.CompletedProcess[str]) -> set[tuple[str, int, str
 def test_a_template_named_alone_is_judged_by_rendering_its_chart(hook_repo: Path, project: Path) -> None:
     done = _hook(hook_repo, project, "chart/templates/deployment.yaml")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert ("chart/values.yaml", 1, "CTR002") in _findings(done)  # the value that makes it privileged
+    assert ("chart/values.yaml", 1, "CTR002") in _findings(done), done.stdout  # the value that makes it privileged
     assert "invalid YAML" not in done.stdout
 
 
@@ -100,7 +100,7 @@ def test_a_policy_in_a_file_not_named_covers_a_named_deployment(hook_repo: Path,
 def test_an_excluded_named_file_is_not_judged(hook_repo: Path, project: Path) -> None:
     done = _hook(hook_repo, project, "vendor/privileged.yaml", "config/settings-01.yaml")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "vendor/privileged.yaml" not in done.stdout.replace("vendor/privileged.yaml\n", "")
+    assert not _findings(done)
 
 
 def test_findings_do_not_depend_on_how_files_are_split(hook_repo: Path, project: Path) -> None:

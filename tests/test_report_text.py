@@ -149,8 +149,13 @@ def test_an_excerpt_is_hidden_only_where_a_secret_is_on_the_line(tmp_path):
 
 
 def test_the_summary_names_the_dominant_rules_and_ends_with_the_verdict(tmp_path):
-    verdict = "failed: 2 findings at or above high"
-    lines = render("text", full_result(), options(tmp_path, verdict=verdict)).splitlines()
+    verdict = "failed: 3 findings at or above high"
+    result = full_result()
+    result.findings.append(finding("DKR901", "Dockerfile", 3, 1, 4, 'stage "old"'))
+    lines = render("text", result, options(tmp_path, verdict=verdict)).splitlines()
     assert lines[-1] == verdict
-    assert any(line.startswith("Most found: CTR902 privileged-container (1), DKR901 root-user (1)") for line in lines)
-    assert any("hullscan explain CTR902" in line and "hullscan:ignore CTR902" in line for line in lines)
+    assert "Most found: DKR901 root-user (2), CTR902 privileged-container (1)." in lines
+    assert any("hullscan explain DKR901" in line and "hullscan:ignore DKR901" in line for line in lines)
+    once_each = render("text", full_result(), options(tmp_path)).splitlines()
+    assert not any(line.startswith("Most found") for line in once_each)
+    assert any("hullscan explain CTR902" in line for line in once_each)  # the worst one

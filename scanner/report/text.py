@@ -201,16 +201,19 @@ def summary_line(result: ScanResult, options: ReportOptions) -> str:
 
 
 def _advice(result: ScanResult) -> list[str]:
-    """The rules that dominate, and how to read about or suppress them."""
+    """The rules that dominate (found most, worst first among equals), and how to read about or
+    suppress the first of them; no ranking when no rule was found twice."""
     if not result.findings:
         return []
     names = {finding.rule: finding.name for finding in result.findings}
+    worst = {finding.rule: severity_rank(finding.severity) for finding in result.findings}
     counts = Counter(finding.rule for finding in result.findings)
-    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:3]
+    top = sorted(counts.items(), key=lambda item: (-item[1], worst[item[0]], item[0]))[:3]
     first = top[0][0]
-    return [f"Most found: {', '.join(f'{rule} {names[rule]} ({count})' for rule, count in top)}.",
-            f"`hullscan explain {first}` says why and how to fix it; `# hullscan:ignore {first} <reason>` on "
-            f"a line suppresses it there, `ignore: [{first}]` in .hullscan.yaml everywhere."]
+    ranking = [f"Most found: {', '.join(f'{rule} {names[rule]} ({count})' for rule, count in top)}."]
+    return (ranking if top[0][1] > 1 else []) + [
+        f"`hullscan explain {first}` says why and how to fix it; `# hullscan:ignore {first} <reason>` on "
+        f"a line suppresses it there, `ignore: [{first}]` in .hullscan.yaml everywhere."]
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
