@@ -23,7 +23,7 @@ PROJECT = Path(__file__).parent / "fixtures" / "precommit"
 GIT_IDENTITY = ["-c", "user.name=hullscan tests", "-c", "user.email=tests@hullscan.invalid",
                 "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
 # `path:line:col: severity RULE` starts every finding line of the text report.
-FINDING = re.compile(r"^(?P<path>\S+?):(?P<line>\d+):(?P<column>\d+): +(?P<severity>[a-z]+) +(?P<rule>[A-Z]{3}\d{3})\b",
+FINDING = re.compile(r"^(?P<path>\S+?):(?P<line>\d+):(?P<column>\d+): +(?P<severity>[a-z]+) +(?P<rule>[A-Z][A-Z0-9]{2}\d{3})\b",
                      re.MULTILINE)
 
 
