@@ -216,15 +216,15 @@ def _sources(options: ScanOptions, config: Config, skipped: Any) -> tuple[list[A
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
-    outside = [p for p in paths if not contains(config.root, Path(p))]
-    if outside:
-        print(f"hullscan: warning: {outside[0]} is outside the project root {config.root}: its paths are "
-              "reported as given, and as absolute file:// URIs in SARIF (set --root)", file=sys.stderr)
     if options.hook:  # the named files judged as part of the project (scanner.hook)
         from scanner.hook import hook_sources
 
         sources, focus = hook_sources(paths, config, not options.no_gitignore, skipped)
         return sources, None, focus
+    outside = [p for p in paths if not contains(config.root, Path(p))]
+    if outside:
+        print(f"hullscan: warning: {outside[0]} is outside the project root {config.root}: its paths are "
+              "reported as given, and as absolute file:// URIs in SARIF (set --root)", file=sys.stderr)
     return list(walk(paths, config.root, config.exclude, not options.no_gitignore, skipped)), None, None
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanner.boundary import Boundary
+from scanner.boundary import Boundary, contains
 from scanner.config import Config
 from scanner.discover import KUSTOMIZATION_NAMES, Skipped, SourceFile, classify_name, excluded, relative_name, walk
 
@@ -48,6 +48,7 @@ class Focus:
     owned: frozenset[str] = frozenset()
     charts: tuple[str, ...] = ()  # the rendered charts' folders, relative: all their files are reported
     excluded: int = 0  # named files the configuration excludes
+    outside: tuple[str, ...] = ()  # named files that are, or lead through, links out of the root
     context: set[str] = field(default_factory=set)  # files read for relation facts only
 
     def wants(self, folder: Path) -> bool:
@@ -81,6 +82,10 @@ class Focus:
             shown = ", ".join(unread[:3]) + (", ..." if len(unread) > 3 else "")
             result.notes.append(f"{len(unread)} file(s) not named could not be read, so relations to the objects "
                                 f"they hold were not judged: {shown}")
+        if self.outside:
+            shown = ", ".join(self.outside[:3]) + (", ..." if len(self.outside) > 3 else "")
+            result.notes.append(f"{len(self.outside)} named file(s) not read: they lead out of the project "
+                                f"root through a symbolic link: {shown}")
         if self.excluded:
             result.notes.append(f"{self.excluded} named file(s) skipped: the configuration's `exclude:` matches them")
 
@@ -99,13 +104,17 @@ def hook_sources(paths: Iterable[str], config: Config, gitignore: bool, skipped:
     sources = list(walk([str(root)], root, config.exclude, gitignore, skipped))
     by_rel = {source.rel: source for source in sources}
     named: list[SourceFile] = []
-    excluded_count = 0
+    excluded_count, outside = 0, []
     for target in paths:
         start = Path(target)
         found = [SourceFile(start, relative_name(start, root))] if start.is_file() else list(
             walk([target], root, config.exclude, gitignore))
         for source in found:
-            if excluded(source.rel, source.path.name, config.exclude):
+            if not contains(root, source.path):
+                # the names come from the tree (pre-commit lists what git tracks): a link out of
+                # the repository is never followed, as a walk of the repository would not
+                outside.append(source.rel)
+            elif excluded(source.rel, source.path.name, config.exclude):
                 excluded_count += 1
             elif source.rel not in by_rel:
                 by_rel[source.rel] = source
@@ -114,7 +123,7 @@ def hook_sources(paths: Iterable[str], config: Config, gitignore: bool, skipped:
             else:
                 named.append(by_rel[source.rel])
     focus = _focus(named, sources, config)
-    focus.excluded = excluded_count
+    focus.excluded, focus.outside = excluded_count, tuple(outside)
     return sources, focus
 
 
