@@ -151,8 +151,11 @@ def _wrapped(first: str, text: str, width: int, indent: int) -> list[str]:
     continuation lines indented by `indent`."""
     if not width:
         return [first + text]
-    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=" " * indent,
-                         break_long_words=False, break_on_hyphens=False) or [first]
+    lines = textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=" " * indent,
+                          break_long_words=False, break_on_hyphens=False) or [first]
+    # A word from the scanned tree that starts a line must not start a GitHub workflow command
+    # (the runner ignores leading whitespace): defused as `printable` defuses a leading `::`.
+    return [re.sub(r"^(\s*)::", r"\1\\::", line) for line in lines]
 
 
 def _file_lines(findings: list[Finding], sources: Sources, paint: Paint, exposure: Exposure,
