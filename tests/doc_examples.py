@@ -74,6 +74,7 @@ PLACEHOLDERS: dict[str, Callable[[random.Random], str]] = {
     "<password>": _password,
     "<the real password>": _password,
     "<the-database-password>": _password,
+    "<the-npm-token>": lambda rng: "npm_" + _chars(rng, ALNUM, 36),
 }
 
 
