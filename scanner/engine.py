@@ -167,8 +167,8 @@ def _plan(config: Config, result: ScanResult) -> Any:
 
 
 def _gather(results: Iterable[Any], plan: Any, result: ScanResult) -> None:
-    """Fold unit results into the scan's; judge the merged models; then inline suppressions, then
-    the rules that judge the suppressions themselves."""
+    """Fold unit results into the scan's (leaving them as they were); judge the merged models; then
+    inline suppressions, then the rules that judge the suppressions themselves."""
     from scanner import suppress
     from scanner.overlap import supersede
 
@@ -189,14 +189,14 @@ def _gather(results: Iterable[Any], plan: Any, result: ScanResult) -> None:
         for finding in unit.findings:
             findings.setdefault(finding.fingerprint, finding)
         ran |= unit.ran
-        inline.extend(unit.suppressions)
+        # copies: a unit's result is never changed here, so a caller may keep it (`judge_texts`)
+        inline.extend(replace(item, used=False) for item in unit.suppressions)
         origins.update(unit.origins)
         remapped = remapped or unit.remapped
         if unit.cluster is not None:
             if cluster is None:
-                cluster = unit.cluster
-            else:
-                cluster.merge(unit.cluster)
+                cluster = type(unit.cluster)()
+            cluster.merge(unit.cluster)
     models = Models([], plan.config, {"cluster": cluster})
     present = set(result.types)
     if cluster is not None:
@@ -297,3 +297,97 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
     workers = units.workers_for(config, len(sources))
     _gather(units.run_units(todo, plan, workers), plan, result)
     return result
+
+
+@dataclass
+class _Disk:
+    """The files on disk as one `judge_texts` call found them, and their units' results so far."""
+
+    signature: tuple[Any, ...]
+    plan: Any  # the catalog is read again only with the files (a rules folder may be among them)
+    rules: list[Rule]
+    sources: list[SourceFile]
+    rendered: list[Any]
+    read_already: list[ParsedFile]
+    errors: list[ScanError]
+    notes: list[str]
+    results: dict[tuple[str, ...], Any] = field(default_factory=dict)
+
+
+def _signature(sources: Sequence[SourceFile], config: Config) -> tuple[Any, ...]:
+    """What the files on disk are, to within a size and a modification time."""
+    stats = []
+    for source in sources:
+        try:
+            info = source.path.stat()
+            stats.append((source.rel, source.forced_type, info.st_size, info.st_mtime_ns))
+        except OSError:
+            stats.append((source.rel, source.forced_type, -1, -1))
+    return (repr(config), tuple(stats))
+
+
+def _on_disk(sources: Sequence[SourceFile], config: Config, memo: dict[str, Any]) -> _Disk:
+    """The project's files as `scan` prepares them (charts and overlays rendered, kustomizations
+    read), reused while no file and not the configuration changed."""
+    from scanner import units
+
+    signature = _signature(sources, config)
+    disk = memo.get("disk")
+    if isinstance(disk, _Disk) and disk.signature == signature:
+        return disk
+    found, prepared, rendered, read_already = ScanResult(), list(sources), [], []
+    plan = _plan(config, found)
+    if any(s.path.name in RENDER_ROOTS for s in sources):
+        prepared, rendered = _render(prepared, config, found)
+        try:
+            plan.kustomize, read_already = units.kustomize_context(prepared, config)
+        except Exception as exc:  # noqa: BLE001 - judged without their namespaces, and said so
+            found.errors.append(_failed("kustomizations", "could not be read", prepared, exc))
+    memo["disk"] = _Disk(signature, plan, found.rules, prepared, rendered, read_already, found.errors, found.notes)
+    return memo["disk"]
+
+
+def judge_texts(texts: Sequence[tuple[SourceFile, str]], sources: Sequence[SourceFile], config: Config,
+                memo: dict[str, Any] | None = None) -> ScanResult:
+    """Judge texts held in memory (an editor's unsaved buffers), each as the file its source names,
+    with the rest of the project read from disk (`sources`, as `walk` lists them), as `scan` would:
+    relation rules see every file, findings in rendered charts and overlays land on their templates
+    and patches, suppressions apply. Charts and overlays are rendered from the files on disk.
+
+    `memo`, a dict the caller keeps between calls, lets the next call judge only what changed: the
+    files on disk again when one of them (by size and modification time) or the configuration
+    changed, a text when it changed. All in this process, so that per-file budgets hold."""
+    from scanner import units
+
+    memo = {} if memo is None else memo
+    disk = _on_disk(sources, config, memo)
+    plan, result = disk.plan, ScanResult(rules=list(disk.rules))
+    held = {source.rel for source, _ in texts}
+    as_prepared = {source.rel: source for source in disk.sources}  # a chart's template is text
+    todo = units.plan_units([s for s in disk.sources if s.rel not in held],
+                            [p for p in disk.read_already if p.rel not in held], disk.rendered,
+                            config.limits.max_file_bytes)
+    todo += [units.Unit(sources=(as_prepared.get(source.rel, source),), data=text.encode("utf-8", "surrogatepass"),
+                        by_name=True) for source, text in texts]
+    keys = [_unit_key(unit) for unit in todo]
+    missing = [(key, unit) for key, unit in zip(keys, todo) if key not in disk.results]
+    for (key, _), outcome in zip(missing, units.run_units([unit for _, unit in missing], plan, 1)):
+        disk.results[key] = outcome
+    disk.results = {key: disk.results[key] for key in keys}  # older versions of the texts go
+    _gather([disk.results[key] for key in keys], plan, result)
+    result.errors[:0] = disk.errors
+    result.notes[:0] = disk.notes
+    return result
+
+
+def _unit_key(unit: Any) -> tuple[str, ...]:
+    """A unit of files on disk by its files' names (their contents are the `_Disk` signature's);
+    a text by its name, type and content."""
+    from scanner.units import unit_files
+
+    if unit.data is None:
+        return tuple(unit_files(unit))
+    import hashlib
+
+    source = unit.sources[0]
+    return ("", source.rel, source.forced_type, hashlib.sha256(unit.data).hexdigest())

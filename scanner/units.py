@@ -38,7 +38,8 @@ class Unit:
     sources: tuple[SourceFile, ...] = ()
     parsed: tuple[ParsedFile, ...] = ()
     rendered: tuple[Any, ...] = ()
-    data: bytes | None = None  # the content of its one source, read from stdin
+    data: bytes | None = None  # the content of its one source, read from stdin or an editor's buffer
+    by_name: bool = False  # `data` is a buffer of the file the source names: classified by that name
 
 
 @dataclass
@@ -193,7 +194,7 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
 
     result = UnitResult()
     parsed = list(unit.parsed)
-    outcomes = [read_source(source, plan.config, unit.data) for source in unit.sources]
+    outcomes = [read_source(source, plan.config, unit.data, unit.by_name) for source in unit.sources]
     outcomes += [parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text, stream.origin)
                  for stream in unit.rendered]
     for outcome in outcomes:
