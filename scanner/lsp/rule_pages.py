@@ -48,7 +48,8 @@ class RulePages:
             self._written = Path(tempfile.mkdtemp(prefix="hullscan-rules-"))  # mode 0700
         page = self._written / f"{rule.id}.md"
         if not page.exists():
-            page.write_text(rule_page(rule, {str(item["id"]): str(item.get("item", "")) for item in load_checklist()}), encoding="utf-8")
+            titles = {str(item["id"]): str(item.get("item", "")) for item in load_checklist()}
+            page.write_text(rule_page(rule, titles), encoding="utf-8")
             os.chmod(page, 0o600)
         return page
 
