@@ -335,7 +335,9 @@ def _on_disk(sources: Sequence[SourceFile], config: Config, memo: dict[str, Any]
     disk = memo.get("disk")
     if isinstance(disk, _Disk) and disk.signature == signature:
         return disk
-    found, prepared, rendered, read_already = ScanResult(), list(sources), [], []
+    found, prepared = ScanResult(), list(sources)
+    rendered: list[Any] = []
+    read_already: list[ParsedFile] = []
     plan = _plan(config, found)
     if any(s.path.name in RENDER_ROOTS for s in sources):
         prepared, rendered = _render(prepared, config, found)
@@ -362,13 +364,12 @@ def judge_texts(texts: Sequence[tuple[SourceFile, str]], sources: Sequence[Sourc
     memo = {} if memo is None else memo
     disk = _on_disk(sources, config, memo)
     plan, result = disk.plan, ScanResult(rules=list(disk.rules))
-    held = {source.rel for source, _ in texts}
-    as_prepared = {source.rel: source for source in disk.sources}  # a chart's template is text
-    todo = units.plan_units([s for s in disk.sources if s.rel not in held],
-                            [p for p in disk.read_already if p.rel not in held], disk.rendered,
-                            config.limits.max_file_bytes)
-    todo += [units.Unit(sources=(as_prepared.get(source.rel, source),), data=text.encode("utf-8", "surrogatepass"),
-                        by_name=True) for source, text in texts]
+    held = {source.rel: text.encode("utf-8", "surrogatepass") for source, text in texts}
+    listed = disk.sources + [source for source, _ in texts if source.rel not in {s.rel for s in disk.sources}]
+    # a text joins the unit its file would be in (a Terraform module's folder), or is one of its own
+    todo = [replace(unit, buffers=tuple((s.rel, held[s.rel]) for s in unit.sources if s.rel in held))
+            for unit in units.plan_units(listed, [p for p in disk.read_already if p.rel not in held], disk.rendered,
+                                         config.limits.max_file_bytes)]
     keys = [_unit_key(unit) for unit in todo]
     missing = [(key, unit) for key, unit in zip(keys, todo) if key not in disk.results]
     for (key, _), outcome in zip(missing, units.run_units([unit for _, unit in missing], plan, 1)):
@@ -381,13 +382,10 @@ def judge_texts(texts: Sequence[tuple[SourceFile, str]], sources: Sequence[Sourc
 
 
 def _unit_key(unit: Any) -> tuple[str, ...]:
-    """A unit of files on disk by its files' names (their contents are the `_Disk` signature's);
-    a text by its name, type and content."""
-    from scanner.units import unit_files
-
-    if unit.data is None:
-        return tuple(unit_files(unit))
+    """A unit by its files' names (the contents of those on disk are the `_Disk` signature's), and
+    the content of those held in memory."""
     import hashlib
 
-    source = unit.sources[0]
-    return ("", source.rel, source.forced_type, hashlib.sha256(unit.data).hexdigest())
+    from scanner.units import unit_files
+
+    return (*unit_files(unit), *(hashlib.sha256(data).hexdigest() for _, data in unit.buffers))

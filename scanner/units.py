@@ -38,8 +38,9 @@ class Unit:
     sources: tuple[SourceFile, ...] = ()
     parsed: tuple[ParsedFile, ...] = ()
     rendered: tuple[Any, ...] = ()
-    data: bytes | None = None  # the content of its one source, read from stdin or an editor's buffer
-    by_name: bool = False  # `data` is a buffer of the file the source names: classified by that name
+    data: bytes | None = None  # the content of its one source, read from stdin
+    # (rel, content) of sources held in an editor's buffers, read from there instead of the disk
+    buffers: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass
@@ -194,7 +195,9 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
 
     result = UnitResult()
     parsed = list(unit.parsed)
-    outcomes = [read_source(source, plan.config, unit.data, unit.by_name) for source in unit.sources]
+    held = dict(unit.buffers)
+    outcomes = [read_source(source, plan.config, held[source.rel], by_name=True) if source.rel in held
+                else read_source(source, plan.config, unit.data) for source in unit.sources]
     outcomes += [parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text, stream.origin)
                  for stream in unit.rendered]
     for outcome in outcomes:

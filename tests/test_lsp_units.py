@@ -12,13 +12,14 @@ import pytest
 
 pytest.importorskip("pygls")
 
+from attacks import POD  # noqa: E402
 from lsprotocol import types  # noqa: E402
 from pygls.workspace.position_codec import PositionCodec  # noqa: E402
 
-from attacks import POD  # noqa: E402
 from scanner.config import Config  # noqa: E402
 from scanner.discover import SourceFile, walk  # noqa: E402
 from scanner.engine import judge_texts  # noqa: E402
+from scanner.findings import Finding  # noqa: E402
 from scanner.lsp.actions import Fix, code_actions  # noqa: E402
 from scanner.lsp.diagnostics import finding_span, for_file  # noqa: E402
 from scanner.lsp.ignore_edits import Edit, annotation_edit, comment_edit  # noqa: E402
@@ -37,8 +38,6 @@ def test_spans(line: int, column: int, end_line: int, end_column: int, expected:
 
 
 def test_positions_go_out_in_utf16() -> None:
-    from scanner.findings import Finding
-
     text = "a: \U0001F600 x\n"
     finding = Finding("CTR002", "n", "high", (), "f.yaml", 1, 6, 1, 7, "m", "r", "fp")
     [flagged] = for_file([finding], [], "f.yaml", text, CODEC, lambda rule: "", Path("/w"))
@@ -80,10 +79,10 @@ def test_json_gets_no_comment() -> None:
 class _Privileged:
     """A fix provider as the fix engine would plug in: one safe fix for CTR002."""
 
-    def fixes(self, finding: object, text: str, file_type: str) -> list[Fix]:
-        if getattr(finding, "rule", "") != "CTR002":
+    def fixes(self, finding: Finding, text: str, file_type: str) -> list[Fix]:
+        if finding.rule != "CTR002":
             return []
-        line = getattr(finding, "line") - 1
+        line = finding.line - 1
         return [Fix("Set privileged: false", (Edit(line, 20, line, 24, "false"),), safe=True)]
 
 
@@ -117,3 +116,28 @@ def test_the_command_without_its_extra_says_how_to_install_it() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 2
     assert "hullscan[lsp]" in done.stderr and "Traceback" not in done.stderr
+
+
+SECURITY_GROUP = """\
+resource "aws_security_group" "ssh" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = [var.cidr]
+  }
+}
+"""
+
+
+def test_a_terraform_buffer_is_judged_with_its_module(tmp_path: Path) -> None:
+    """The variable's default lives in another file of the folder: judged alone, the buffer's
+    CIDR would be unknown; with its module, the open world is found (at the default, where it is set)."""
+    (tmp_path / "variables.tf").write_text('variable "cidr" {\n  default = "0.0.0.0/0"\n}\n')
+    result = judge_texts([(SourceFile(tmp_path / "main.tf", "main.tf"), SECURITY_GROUP)],
+                         list(walk([str(tmp_path)], tmp_path)), Config(root=tmp_path))
+    assert [(f.rule, f.path) for f in result.findings] == [("CLD021", "variables.tf")]
+    fixed = SECURITY_GROUP.replace("[var.cidr]", '["10.0.0.0/8"]')
+    result = judge_texts([(SourceFile(tmp_path / "main.tf", "main.tf"), fixed)],
+                         list(walk([str(tmp_path)], tmp_path)), Config(root=tmp_path))
+    assert not result.findings
