@@ -7,8 +7,9 @@ The server runs as a subprocess spoken to over JSON-RPC (`tests/lsp_wire.py`), w
 so what is timed is judging and publishing: from sending `didChange` to receiving the diagnostics
 of that version. Each case is warmed first (the catalog read, the files on disk judged), then
 changed `--runs` times, alternating between two versions of the buffer. Medians and the 90th
-percentile are printed; "disk changed" times a change after a file on disk was saved, when the
-workspace is judged again.
+percentile of the wall time are printed, and the server's CPU time per change (from /proc, so
+that a loaded machine, which stretches the wall time, can be told apart from a slow server); the
+last case times a change after a file on disk was saved, when the workspace is judged again.
 """
 
 from __future__ import annotations
@@ -117,10 +118,22 @@ def case(name: str, root: Path, rel: str, texts: tuple[str, str], runs: int, dis
             os.utime(saved, ns=(version, version))
             client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": saved.as_uri(), "type": 2}]})
 
+    cpu = cpu_seconds(client.process.pid)
     times = sorted(timed(client, uri, texts, runs, touch))
+    cpu = (cpu_seconds(client.process.pid) - cpu) / runs * 1000
     client.close()
     p90 = times[min(len(times) - 1, int(len(times) * 0.9))]
-    print(f"{name:<58} median {statistics.median(times):7.1f} ms   p90 {p90:7.1f} ms   ({runs} changes)")
+    print(f"{name:<58} median {statistics.median(times):6.1f} ms  p90 {p90:6.1f} ms  "
+          f"server CPU {cpu:5.1f} ms/change  ({runs} changes)")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time of a process so far (Linux), 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:
@@ -129,7 +142,8 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=300)
     parser.add_argument("--files", type=int, default=30)
     args = parser.parse_args()
-    print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{os.cpu_count()} cores, load average {load:.1f}, Python {sys.version.split()[0]}")
     texts = (manifest(args.lines, True), manifest(args.lines, False))
     with tempfile.TemporaryDirectory() as alone, tempfile.TemporaryDirectory() as shared:
         (Path(alone) / "w").mkdir()

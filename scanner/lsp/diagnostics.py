@@ -52,7 +52,7 @@ def finding_span(lines: Sequence[str], line: int, column: int, end_line: int, en
 
 def _range(span: Span, lines: Sequence[str], codec: object) -> types.Range:
     plain = types.Range(types.Position(span[0], span[1]), types.Position(span[2], span[3]))
-    return codec.range_to_client_units(list(lines), plain)  # type: ignore[attr-defined,no-any-return]
+    return codec.range_to_client_units(lines, plain)  # type: ignore[attr-defined,no-any-return]
 
 
 def from_finding(finding: Finding, lines: Sequence[str], codec: object, page: Callable[[str], str],

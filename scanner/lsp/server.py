@@ -168,6 +168,12 @@ def build_server(fixer: FixProvider | None = None) -> HullscanServer:
         ls.projects.changed_on_disk()
         ls.schedule(ls.debounce)
 
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def folders_changed(ls: HullscanServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        folders = [file_path(folder.uri) for folder in ls.workspace.folders.values()]
+        ls.projects = Projects(folder for folder in folders if folder is not None)
+        ls.schedule(0)
+
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
     def actions(ls: HullscanServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
