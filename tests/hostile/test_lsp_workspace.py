@@ -92,3 +92,16 @@ def test_the_environment_never_reaches_the_editor(tmp_path: Path) -> None:
     client.request("workspace/executeCommand", {"command": "hullscan.showDocumentation", "arguments": ["CTR002"]})
     assert client.close() == 0
     assert not leaked(repr(client.seen)) and CANARY not in repr(client.seen)
+
+
+def test_a_buffer_that_runs_long_is_stopped_by_its_budget(tmp_path: Path) -> None:
+    """Judging runs where the CPU budget holds (the server's main thread): a buffer that takes
+    longer than `file-timeout` to read is one error, and the server goes on."""
+    write_tree(tmp_path, {".hullscan.yaml": "limits:\n  file-timeout: 0.05\n"})
+    client = _session(tmp_path)
+    slow = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\nitems:\n" + \
+        "".join(f"  - {{name: e{n}, value: v{n}}}\n" for n in range(60000))
+    messages = [d["message"] for d in _open(client, tmp_path, "big.yaml", slow)]
+    assert any("took longer than 0.05 s" in message for message in messages), messages
+    assert "CTR001" in {d.get("code") for d in _open(client, tmp_path, "pod.yaml", POD)}
+    assert client.close() == 0
