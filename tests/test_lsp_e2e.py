@@ -180,3 +180,19 @@ def test_a_rendered_chart_lands_on_its_template(tmp_path: Path) -> None:
     assert [d["range"]["start"]["line"] for d in values if d.get("code") == "CTR002"] == [0]  # where it is set
     assert not [d for d in diagnostics if "code" not in d]  # the template is not judged as a broken manifest
     assert client.close() == 0
+
+
+def test_changes_in_a_row_are_judged_once(tmp_path: Path) -> None:
+    """With a long debounce, two quick changes wait; a save judges at once, and only the latest text."""
+    client = LspClient([*hullscan_command(), "lsp"], cwd=tmp_path)
+    client.initialize(tmp_path, {"debounce": 10})
+    uri = (tmp_path / "pod.yaml").as_uri()
+    assert "CTR002" in _codes(_open(client, uri, POD))
+    for version, text in ((2, POD.replace("web", "api")), (3, HARDENED)):
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                 "contentChanges": [{"text": text}]})
+    client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+    published = client.wait_for(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+    assert published["params"]["version"] == 3
+    assert "CTR002" not in _codes(published["params"]["diagnostics"])
+    assert client.close() == 0

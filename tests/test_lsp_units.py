@@ -141,3 +141,16 @@ def test_a_terraform_buffer_is_judged_with_its_module(tmp_path: Path) -> None:
     result = judge_texts([(SourceFile(tmp_path / "main.tf", "main.tf"), fixed)],
                          list(walk([str(tmp_path)], tmp_path)), Config(root=tmp_path))
     assert not result.findings
+
+
+def test_a_rule_page_is_written_when_none_is_shipped(tmp_path: Path) -> None:
+    from scanner.catalog import load_rules
+    from scanner.lsp.rule_pages import RulePages
+
+    pages = RulePages({rule.id: rule for rule in load_rules()}, shipped=tmp_path / "no-docs")
+    page = Path(pages.uri("CTR002").removeprefix("file://"))
+    assert page.read_text().startswith("# CTR002 ") and oct(page.stat().st_mode & 0o777) == "0o600"
+    assert pages.uri("NOPE001") == ""
+    assert RulePages({}, "https://example.org/rules/{id}.md").uri("CTR002") == ""  # only rules it knows
+    pages.close()
+    assert not page.exists()
