@@ -196,3 +196,52 @@ def test_changes_in_a_row_are_judged_once(tmp_path: Path) -> None:
     assert published["params"]["version"] == 3
     assert "CTR002" not in _codes(published["params"]["diagnostics"])
     assert client.close() == 0
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.27
+"""
+PATCH = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          securityContext:
+            privileged: true
+"""
+
+
+def test_a_rendered_overlay_lands_on_its_patch(tmp_path: Path) -> None:
+    from scanner.render.kustomize import tool
+
+    if tool() is None:
+        pytest.skip("no kustomize or kubectl on this machine")
+    files = {"base/deployment.yaml": DEPLOYMENT, "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+             "overlay/patch.yaml": PATCH,
+             "overlay/kustomization.yaml": "resources:\n  - ../base\npatches:\n  - path: patch.yaml\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    client = _client(tmp_path)
+    diagnostics = _open(client, (tmp_path / "overlay" / "patch.yaml").as_uri(), PATCH)
+    privileged = PATCH.splitlines().index("            privileged: true")
+    assert [d["range"]["start"]["line"] for d in diagnostics if d.get("code") == "CTR002"] == [privileged]
+    assert client.close() == 0

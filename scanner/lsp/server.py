@@ -36,9 +36,8 @@ DEBOUNCE = 0.2
 
 @dataclass
 class Shown:
-    """What the client was last told about one buffer."""
+    """What the client was last told about one buffer: what actions and hover start from."""
 
-    version: int | None
     rel: str
     file_type: str
     flagged: list[Flagged] = field(default_factory=list)
@@ -98,7 +97,7 @@ class HullscanServer(LanguageServer):
         for document, (source, text) in zip(documents, buffers):
             flagged = for_file(result.findings, result.errors, source.rel, text, codec, self.pages.uri, project.root)
             kind = source.forced_type or file_type(source.path.name, text)
-            self.shown[document.uri] = Shown(document.version, source.rel, kind, flagged)
+            self.shown[document.uri] = Shown(source.rel, kind, flagged)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 document.uri, [item.diagnostic for item in flagged], version=document.version))
 
