@@ -16,13 +16,13 @@ from attacks import POD  # noqa: E402
 from lsprotocol import types  # noqa: E402
 from pygls.workspace.position_codec import PositionCodec  # noqa: E402
 
-from scanner.config import Config  # noqa: E402
-from scanner.discover import SourceFile, walk  # noqa: E402
-from scanner.engine import judge_texts  # noqa: E402
-from scanner.findings import Finding  # noqa: E402
+from scanner.inputs.discover import SourceFile, walk  # noqa: E402
 from scanner.lsp.actions import Fix, code_actions  # noqa: E402
 from scanner.lsp.diagnostics import finding_span, for_file  # noqa: E402
 from scanner.lsp.ignore_edits import Edit, annotation_edit, comment_edit  # noqa: E402
+from scanner.results.findings import Finding  # noqa: E402
+from scanner.run.engine import judge_texts  # noqa: E402
+from scanner.settings.config import Config  # noqa: E402
 
 CODEC = PositionCodec()
 
@@ -144,7 +144,7 @@ def test_a_terraform_buffer_is_judged_with_its_module(tmp_path: Path) -> None:
 
 
 def test_a_rule_page_is_written_when_none_is_shipped(tmp_path: Path) -> None:
-    from scanner.catalog import load_rules
+    from scanner.catalog.rules import load_rules
     from scanner.lsp.rule_pages import RulePages
 
     pages = RulePages({rule.id: rule for rule in load_rules()}, shipped=tmp_path / "no-docs")

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
 
-from scanner.findings import Finding
 from scanner.lsp.diagnostics import Flagged
 from scanner.lsp.ignore_edits import Edit, annotation_edit, comment_edit
+from scanner.results.findings import Finding
 
 SHOW_DOCUMENTATION = "hullscan.showDocumentation"
 
@@ -40,17 +41,17 @@ def _overlaps(span: tuple[int, int, int, int], wanted: types.Range) -> bool:
         (wanted.start.line, wanted.start.character) <= (span[2], span[3])
 
 
-def _workspace_edit(uri: str, edits: Iterable[Edit], text: str, codec: object) -> types.WorkspaceEdit:
+def _workspace_edit(uri: str, edits: Iterable[Edit], text: str, codec: PositionCodec) -> types.WorkspaceEdit:
     lines = text.splitlines()
     changes = []
     for edit in edits:
         plain = types.Range(types.Position(edit.line, edit.character), types.Position(edit.end_line, edit.end_character))
-        changes.append(types.TextEdit(codec.range_to_client_units(lines, plain), edit.new_text))  # type: ignore[attr-defined]
+        changes.append(types.TextEdit(codec.range_to_client_units(lines, plain), edit.new_text))
     return types.WorkspaceEdit(changes={uri: changes})
 
 
 def code_actions(uri: str, text: str, rel: str, file_type: str, flagged: Sequence[Flagged], wanted: types.Range,
-                 codec: object, fixer: FixProvider | None = None) -> list[types.CodeAction]:
+                 codec: PositionCodec, fixer: FixProvider | None = None) -> list[types.CodeAction]:
     """The actions for the findings whose range meets `wanted` (positions in characters)."""
     actions: list[types.CodeAction] = []
     documented: set[str] = set()

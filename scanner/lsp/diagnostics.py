@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
 
-from scanner.findings import Finding, ScanError
+from scanner.results.findings import Finding, ScanError
 
 SOURCE = "hullscan"
 SEVERITY = {"critical": types.DiagnosticSeverity.Error, "high": types.DiagnosticSeverity.Error,
@@ -50,12 +51,12 @@ def finding_span(lines: Sequence[str], line: int, column: int, end_line: int, en
     return row, start, row, word if word > start else len(text)
 
 
-def _range(span: Span, lines: Sequence[str], codec: object) -> types.Range:
+def _range(span: Span, lines: Sequence[str], codec: PositionCodec) -> types.Range:
     plain = types.Range(types.Position(span[0], span[1]), types.Position(span[2], span[3]))
-    return codec.range_to_client_units(lines, plain)  # type: ignore[attr-defined,no-any-return]
+    return codec.range_to_client_units(lines, plain)
 
 
-def from_finding(finding: Finding, lines: Sequence[str], codec: object, page: Callable[[str], str],
+def from_finding(finding: Finding, lines: Sequence[str], codec: PositionCodec, page: Callable[[str], str],
                  root: Path) -> Flagged:
     span = finding_span(lines, finding.line, finding.column, finding.end_line, finding.end_column)
     href = page(finding.rule)
@@ -70,7 +71,7 @@ def from_finding(finding: Finding, lines: Sequence[str], codec: object, page: Ca
     return Flagged(diagnostic, finding, span)
 
 
-def from_error(error: ScanError, lines: Sequence[str], codec: object) -> Flagged:
+def from_error(error: ScanError, lines: Sequence[str], codec: PositionCodec) -> Flagged:
     """A file that could not be read or parsed: one diagnostic at its line (the first when unknown)."""
     row = min(max(error.line, 1), max(len(lines), 1)) - 1
     span = (row, 0, row, len(lines[row]) if row < len(lines) else 0)
@@ -79,7 +80,7 @@ def from_error(error: ScanError, lines: Sequence[str], codec: object) -> Flagged
     return Flagged(diagnostic, None, span)
 
 
-def for_file(findings: Sequence[Finding], errors: Sequence[ScanError], rel: str, text: str, codec: object,
+def for_file(findings: Sequence[Finding], errors: Sequence[ScanError], rel: str, text: str, codec: PositionCodec,
              page: Callable[[str], str], root: Path) -> list[Flagged]:
     """What to show on one file: its errors first, then its findings in the scan's order."""
     lines = text.splitlines()

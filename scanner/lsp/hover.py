@@ -3,13 +3,13 @@ from the catalog (the same sections as `hullscan explain` and the rule's page)."
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from lsprotocol import types
 
-from scanner.catalog import Rule
+from scanner.catalog.rule_docs import HEADINGS, sections
+from scanner.catalog.rules import Rule
 from scanner.lsp.diagnostics import Flagged
-from scanner.rule_docs import HEADINGS, sections
 
 SHOWN = (HEADINGS["what"], HEADINGS["why"], HEADINGS["use_instead"])
 
@@ -30,7 +30,7 @@ def rule_markdown(rule: Rule, page: str) -> str:
 
 
 def hover(flagged: Sequence[Flagged], line: int, character: int, rules: Mapping[str, Rule],
-          page: object) -> types.Hover | None:
+          page: Callable[[str], str]) -> types.Hover | None:
     """The documentation of every rule flagged at a position (in characters), or None."""
     shown: list[str] = []
     for item in flagged:
@@ -42,5 +42,5 @@ def hover(flagged: Sequence[Flagged], line: int, character: int, rules: Mapping[
             shown.append(finding.rule)
     if not shown:
         return None
-    text = "\n\n---\n\n".join(rule_markdown(rules[rule_id], page(rule_id)) for rule_id in shown)  # type: ignore[operator]
+    text = "\n\n---\n\n".join(rule_markdown(rules[rule_id], page(rule_id)) for rule_id in shown)
     return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text))

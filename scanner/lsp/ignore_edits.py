@@ -1,6 +1,6 @@
 """The text that suppresses one finding, in the syntax of the file it is written in.
 
-A comment on a line of its own covers the next line with code (`scanner.suppress`), so the comment
+A comment on a line of its own covers the next line with code (`scanner.results.suppress`), so the comment
 goes above the finding's line, at its indentation: that is valid wherever the line is (inside a
 Dockerfile `RUN` continuation, a YAML sequence, an HCL block), where a comment at the end of the
 line is not (a Dockerfile has no trailing comments). JSON has no comments: a JSON file gets none.
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scanner.nodes import Mapping, Node
-from scanner.suppress import ANNOTATION
+from scanner.results.suppress import ANNOTATION
 
 REASON = "<say why this is acceptable>"
 # Files read for secrets only whose comments start with `//` (the suppression reader takes both).
@@ -50,7 +50,7 @@ def comment_edit(text: str, line: int, rule_id: str, name: str) -> Edit | None:
 def annotation_edit(text: str, rel: str, line: int, rule_id: str) -> Edit | None:
     """The `hullscan.dev/ignore` annotation added to the object holding `line`, when its metadata
     is block style and has no such annotation yet (an existing one is extended by hand)."""
-    from scanner.parse import ParseError
+    from scanner.parse.parsers import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:
@@ -59,14 +59,16 @@ def annotation_edit(text: str, rel: str, line: int, rule_id: str) -> Edit | None
         return None
     document = next((d for d in documents if isinstance(d, Mapping) and d.loc.line <= line <= max(d.loc.end_line, d.loc.line)),
                     None)
-    metadata = document.get("metadata") if document is not None else None
-    if not isinstance(metadata, Mapping) or not _block(metadata, document.keys["metadata"].line):  # type: ignore[union-attr]
+    if document is None:
+        return None
+    metadata = document.get("metadata")
+    if not isinstance(metadata, Mapping) or not _block(metadata, document.keys["metadata"].line):
         return None
     entry = f'{ANNOTATION}: "{rule_id}: {REASON}"'
     annotations = metadata.get("annotations")
     if annotations is None:
         indent = " " * (_first_key_column(metadata) - 1)
-        row = document.keys["metadata"].line  # type: ignore[union-attr]
+        row = document.keys["metadata"].line
         return Edit(row, 0, row, 0, f"{indent}annotations:\n{indent}  {entry}\n")
     if not isinstance(annotations, Mapping) or ANNOTATION in annotations \
             or not _block(annotations, metadata.keys["annotations"].line):

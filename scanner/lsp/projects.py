@@ -14,9 +14,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from scanner.boundary import contains
-from scanner.config import Config
-from scanner.discover import SourceFile, relative_name
-from scanner.engine import ScanResult
+from scanner.inputs.discover import SourceFile, relative_name
+from scanner.results.result import ScanResult
+from scanner.settings.config import Config
 
 # An unsaved, unnamed buffer has only its language to tell its type: it is named as a file of that
 # language would be, so that it is classified (and, for YAML, read by content) as one.
@@ -50,7 +50,7 @@ class Project:
 
     def sources(self) -> list[SourceFile]:
         if self._sources is None:
-            from scanner.discover import walk
+            from scanner.inputs.discover import walk
 
             self._sources = list(walk([str(self.root)], self.root, self.config.exclude))
         return self._sources
@@ -66,8 +66,8 @@ class Project:
 
     def judge(self, buffers: Sequence[tuple[SourceFile, str]]) -> ScanResult:
         """The buffers judged with the files on disk, every string made safe to show."""
-        from scanner.engine import judge_texts
         from scanner.report.neutral import neutral
+        from scanner.run.engine import judge_texts
 
         return neutral(judge_texts(buffers, self.sources(), self.config, self.memo))
 
@@ -76,7 +76,7 @@ def configure(root: Path) -> tuple[Config, tuple[str, ...]]:
     """The root's configuration as `scan` would build it without flags, and what to tell the user:
     what the configuration weakens, why the cache is off, or why the file could not be used."""
     from scanner.app import ScanOptions, UsageError, build_config
-    from scanner.cache import refusal
+    from scanner.run.cache import refusal
 
     try:
         config = build_config(ScanOptions(root=root))

@@ -14,14 +14,14 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from scanner.catalog import Rule
+from scanner.catalog.rules import Rule
 
 
 class RulePages:
     """Page URIs by rule id, for the lifetime of one server."""
 
     def __init__(self, rules: Mapping[str, Rule], docs_url: str = "", shipped: Path | None = None) -> None:
-        from scanner.docs import DOCS_DIR
+        from scanner.catalog.docs import DOCS_DIR
 
         self.rules = rules
         self.docs_url = docs_url
@@ -41,8 +41,8 @@ class RulePages:
         return self._write(rule).as_uri()
 
     def _write(self, rule: Rule) -> Path:
-        from scanner.catalog import load_checklist
-        from scanner.docs import rule_page
+        from scanner.catalog.docs import rule_page
+        from scanner.catalog.rules import load_checklist
 
         if self._written is None:
             self._written = Path(tempfile.mkdtemp(prefix="hullscan-rules-"))  # mode 0700

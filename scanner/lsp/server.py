@@ -23,7 +23,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from scanner import __version__
-from scanner.catalog import Rule
+from scanner.catalog.rules import Rule
 from scanner.lsp.actions import SHOW_DOCUMENTATION, FixProvider, code_actions
 from scanner.lsp.diagnostics import Flagged, for_file
 from scanner.lsp.hover import hover
@@ -59,8 +59,9 @@ class HullscanServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """The message loop could not read a message (not JSON, not an object): say so to the client."""
-        if source is JsonRpcException and isinstance(error, (ValueError, AttributeError, TypeError, KeyError)):
-            self.protocol.answer_unreadable(error)  # type: ignore[attr-defined]
+        unreadable = isinstance(error, (ValueError, AttributeError, TypeError, KeyError))
+        if source is JsonRpcException and unreadable and isinstance(self.protocol, AnsweringProtocol):
+            self.protocol.answer_unreadable(error)
         super().report_server_error(error, source)
 
     def schedule(self, delay: float) -> None:
@@ -79,9 +80,9 @@ class HullscanServer(LanguageServer):
             self._judge_project(self.projects.by_root[root], group)
 
     def _judge_project(self, project: Any, documents: list[Any]) -> None:
-        from scanner.discover import file_type
-        from scanner.engine import ScanResult
-        from scanner.findings import ScanError
+        from scanner.inputs.discover import file_type
+        from scanner.results.findings import ScanError
+        from scanner.results.result import ScanResult
 
         buffers = [(project.source_for(doc.uri, doc.language_id or ""), doc.source) for doc in documents]
         try:

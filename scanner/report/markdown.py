@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from scanner.findings import SEVERITIES, Finding
-from scanner.report import ReportOptions, by_severity, pluralize, severity_counts, shown
+from scanner.report.formats import ReportOptions, by_severity, pluralize, severity_counts, shown
+from scanner.results.findings import SEVERITIES, Finding
 
 if TYPE_CHECKING:
-    from scanner.engine import ScanResult
+    from scanner.results.result import ScanResult
 
 MAX_CHARS = 60_000
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
