@@ -154,6 +154,21 @@ def config(show: bool, config_file: Path | None) -> None:
     sys.exit(show_config(config_file))
 
 
+@cli.command()
+@click.option("--stdio", is_flag=True, help="Talk over standard input and output (the only transport; "
+                                             "accepted because editors pass it).")
+def lsp(stdio: bool) -> None:
+    """Run the language server over standard input and output, for editors (extra `hullscan[lsp]`)."""
+    try:
+        from scanner.lsp.server import serve
+    except ImportError as exc:
+        if exc.name not in ("pygls", "lsprotocol", "cattrs") and not str(exc.name).startswith(("pygls.", "lsprotocol.")):
+            raise
+        print("hullscan: the language server needs the `lsp` extra: pip install 'hullscan[lsp]'", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(serve())
+
+
 def report_targets(argv: list[str]) -> tuple[tuple[str, str | None], ...]:
     """Pair each `--output` with the `--format` written before it, as a reader of the command
     line would (`--format sarif --output r.sarif --format text`); click keeps no such order."""

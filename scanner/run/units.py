@@ -51,6 +51,8 @@ class Unit:
     parsed: tuple[ParsedFile, ...] = ()
     rendered: tuple[RenderedStream, ...] = ()
     data: bytes | None = None  # the content of its one source, read from stdin
+    # (rel, content) of sources held in an editor's buffers, read from there instead of the disk
+    buffers: tuple[tuple[str, bytes], ...] = ()
     context: bool = False  # read for the cluster model's facts only (`--hook`): no rule judges it
 
 
@@ -213,7 +215,9 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
         return _context_facts(unit, plan)
     result = UnitResult()
     parsed = list(unit.parsed)
-    outcomes = [read_source(source, plan.config, unit.data) for source in unit.sources]
+    held = dict(unit.buffers)
+    outcomes = [read_source(source, plan.config, held[source.rel], by_name=True) if source.rel in held
+                else read_source(source, plan.config, unit.data) for source in unit.sources]
     outcomes += [_at_home(parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text,
                                      stream.origin), stream) for stream in unit.rendered]
     for outcome in outcomes:
