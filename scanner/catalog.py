@@ -61,6 +61,8 @@ class Rule:
     # Rules whose finding on the same value or object says the same thing less well: where this
     # rule reports, theirs is dropped and becomes a related location (`scanner.overlap`).
     supersedes: tuple[str, ...] = ()
+    # The profiles the rule belongs to besides `strict` (`scanner.profiles`): as listed, or implied.
+    profiles: tuple[str, ...] = ()
     source: str = ""
 
     def load_check(self) -> CheckFunction:
@@ -182,12 +184,13 @@ def _require(data: Mapping[str, Any], key: str, path: Path) -> Any:
     return data[key]
 
 
-def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
-    """Validate one entry; every error names the file so a broken custom rule is easy to find."""
+def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str], builtin: bool = True) -> Rule:
+    """Validate one entry; every error names the file so a broken custom rule is easy to find.
+    `builtin` says whether it ships with hullscan, which decides the profiles it lists none."""
     if not isinstance(data, dict):
         raise CatalogError(f"{path}: a rule must be a mapping")
     known = {"id", "name", "severity", "checklist", "kinds", "model", "message", "docs", "check",
-             "condition", "options", "references", "equivalents", "supersedes"}
+             "condition", "options", "references", "equivalents", "supersedes", "profiles"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise CatalogError(f"{path}: unknown key(s) {', '.join(unknown)}")
@@ -227,8 +230,20 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
         references=tuple(data.get("references") or ()),
         equivalents=equivalents,
         supersedes=tuple(str(rule) for rule in data.get("supersedes") or ()),
+        profiles=_profiles(data, severity, builtin, path),
         source=str(path),
     )
+
+
+def _profiles(data: Mapping[str, Any], severity: str, builtin: bool, path: Path) -> tuple[str, ...]:
+    from scanner.profiles import implied
+
+    if "profiles" not in data:
+        return implied(severity, builtin)
+    listed = data["profiles"]
+    if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
+        raise CatalogError(f"{path}: profiles must be a list of profile names")
+    return tuple(listed)
 
 
 def load_checklist(directory: Path | None = None) -> list[dict[str, Any]]:
@@ -243,16 +258,20 @@ def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
     rules: dict[str, Rule] = {}
     for directory in (builtin_dir(), *extra_dirs):
         if directory == builtin_dir():
-            _add_rules(rules, builtin, directory, checklist_ids)
+            _add_rules(rules, builtin, directory, checklist_ids, True)
             continue
         try:
             if not directory.is_dir():
                 raise CatalogError(f"{directory}: rules folder not found")
-            for rule in _add_rules(rules, _user_folder(directory), directory, checklist_ids):
+            for rule in _add_rules(rules, _user_folder(directory), directory, checklist_ids, False):
                 _resolve(rule)
         except CatalogError as exc:
             # Names and keys in a user's rule file reach the CI log: one printable line.
             raise CatalogError(printable(str(exc))) from None
+    from scanner.profiles import PROFILES_FILE, check_rule_profiles, parse_profiles
+
+    check_rule_profiles(rules.values(), parse_profiles(builtin.get(PROFILES_FILE),
+                                                       str(builtin_dir() / PROFILES_FILE)))
     return sorted(rules.values(), key=lambda rule: rule.id)
 
 
@@ -267,13 +286,15 @@ def _resolve(rule: Rule) -> None:
 
 
 def _add_rules(rules: dict[str, Rule], entries: Mapping[str, Any], directory: Path,
-               checklist_ids: frozenset[str]) -> list[Rule]:
+               checklist_ids: frozenset[str], builtin: bool) -> list[Rule]:
+    from scanner.profiles import PROFILES_FILE
+
     added = []
     for name, data in entries.items():
-        if name == "checklist.yaml":
+        if name == "checklist.yaml" or (builtin and name == PROFILES_FILE):
             continue
         path = directory / name
-        rule = parse_rule(data, path, checklist_ids)
+        rule = parse_rule(data, path, checklist_ids, builtin)
         if rule.id in rules:
             raise CatalogError(f"{path}: rule id {rule.id} is already used by {rules[rule.id].source}")
         rules[rule.id] = rule

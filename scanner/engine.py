@@ -29,11 +29,13 @@ MODEL_BUILDERS = {
     "cloud": "scanner.model.cloud:build",
     "text": "scanner.secrets.model:build",
     "image": "scanner.image.model:build",
+    "builds": "scanner.model.builds:build",
 }
 # Models built from other models receive them (when the unit has their file types), so that each
 # model is built once per unit.
 MODEL_INPUTS = {"kubernetes": {"kustomize": {"kubernetes"}},
-                "container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation"}},
+                "container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation"},
+                              "builds": {"kubernetes", "compose", "terraform", "cloudformation"}},
                 "cluster": {"kubernetes": {"kubernetes"}, "container": {"kubernetes", "terraform"}}}
 
 
@@ -63,7 +65,14 @@ def rule_matches(rule: Rule, token: str) -> bool:
 
 
 def selected_rules(rules: Sequence[Rule], config: Config) -> list[Rule]:
-    chosen = [r for r in rules if not config.select or any(rule_matches(r, t) for t in config.select)]
+    """`select` chooses from the whole catalog, whatever the profiles; without it, the profiles
+    choose. `ignore` and `--secrets-only` then narrow either."""
+    from scanner.profiles import load_profiles, members
+
+    if config.select:
+        chosen = [r for r in rules if any(rule_matches(r, t) for t in config.select)]
+    else:
+        chosen = members(rules, config.profiles, load_profiles())
     chosen = [r for r in chosen if not any(rule_matches(r, t) for t in config.ignore)]
     if config.secrets_only:
         chosen = [r for r in chosen if r.model == "text" or "secrets.hardcoded" in r.checklist]
@@ -177,7 +186,9 @@ def _gather(results: Iterable[Any], plan: Any, result: ScanResult) -> None:
     inline: list[suppress.InlineSuppression] = []
     origins: dict[str, Any] = {}
     cluster, remapped = None, False
+    probed: set[str] = set()
     for unit in results:
+        probed |= unit.probed_images
         result.errors.extend(unit.errors)
         result.notes.extend(unit.notes)
         result.unfinished.extend(unit.unfinished)
@@ -211,6 +222,10 @@ def _gather(results: Iterable[Any], plan: Any, result: ScanResult) -> None:
     # of findings that rendering maps to one place, the first found is kept (its own file's order)
     ordered = _dedupe(list(findings.values())) if remapped else sorted(findings.values(), key=lambda f: f.sort_key)
     ordered = supersede(ordered, plan.supersedes)
+    if plan.builds is not None:
+        from scanner.model.builds import without_checked_healthchecks
+
+        ordered = without_checked_healthchecks(ordered, plan.builds, probed)
     if plan.config.inline_suppressions:
         today = datetime.date.today()  # one day for applying suppressions and judging their expiry
         active, result.suppressed = suppress.apply(ordered, inline, today)
@@ -293,6 +308,8 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
             plan.kustomize, read_already = units.kustomize_context(sources, config)
         except Exception as exc:  # noqa: BLE001 - judged without their namespaces, and said so
             result.errors.append(_failed("kustomizations", "could not be read", sources, exc))
+    plan.builds, stated = units.builds_context(sources, config, read_already)
+    read_already = [*read_already, *stated]
     todo = units.plan_units(sources, read_already, rendered, config.limits.max_file_bytes)
     workers = units.workers_for(config, len(sources))
     _gather(units.run_units(todo, plan, workers), plan, result)

@@ -51,6 +51,7 @@ class ScanPlan:
     meta: tuple[Rule, ...] = ()  # judged last, on the suppressions themselves
     known_rules: frozenset[str] = frozenset()  # every rule of the catalog, selected or not
     kustomize: Any = None
+    builds: Any = None  # scanner.model.builds.Builds: what the scan's skaffold and Compose files build
     equivalents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     supersedes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rule id -> the rules it supersedes
     charts: dict[str, Path] | None = None  # chart folders, walked when rendered output first needs them
@@ -76,6 +77,7 @@ class UnitResult:
     cluster: Any = None
     unfinished: list[str] = field(default_factory=list)  # files not scanned: the deadline passed
     exposure: Any = None  # scanner.secrets.exposure.Exposure: where the unit's files hold secrets
+    probed_images: set[str] = field(default_factory=set)  # images its Kubernetes containers probe
 
 
 def plan_units(sources: Sequence[SourceFile], read_already: Sequence[ParsedFile] = (),
@@ -167,6 +169,20 @@ def kustomize_context(sources: Sequence[SourceFile], config: Config) -> tuple[An
     return Kustomizations.read(read, by_rel), read
 
 
+def builds_context(sources: Sequence[SourceFile], config: Config, read_already: Sequence[ParsedFile]
+                   ) -> tuple[Any, list[ParsedFile]]:
+    """What the scan's skaffold and Compose files build, read before any unit (image names in
+    every manifest depend on it), with the files read for it, which are units already read."""
+    from scanner.model.builds import build, states_builds
+    from scanner.reading import read_source
+
+    done = {parsed.rel: parsed for parsed in read_already}
+    read = [outcome for source in sources if states_builds(source.path.name) and source.rel not in done
+            if isinstance(outcome := read_source(source, config), ParsedFile)]
+    stated = build([*read, *(p for p in done.values() if states_builds(posixpath.basename(p.rel)))])
+    return (stated if stated.builds else None), read
+
+
 def unit_files(unit: Unit) -> list[str]:
     """The names of a unit's files, as reports show them."""
     return [s.rel for s in unit.sources] + [p.rel for p in unit.parsed] + [r.rel for r in unit.rendered]
@@ -212,8 +228,11 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
 
     result.exposure = of_files(parsed)
     seed = {"kustomize": plan.kustomize} if plan.kustomize is not None else {}
+    if plan.builds is not None:
+        seed["builds"] = plan.builds
     models = Models(parsed, plan.config, seed)
     result.findings, result.ran = _judge(parsed, plan, models, result)
+    result.probed_images = _probed_images(models, plan, result.types)
     result.errors.extend(models.errors)
     origins = {p.rel: (p.origin, p.text.splitlines()) for p in parsed if p.origin is not None}
     if origins:
@@ -248,6 +267,22 @@ def _judge(parsed: list[ParsedFile], plan: ScanPlan, models: Any, result: UnitRe
         result.errors.append(ScanError(where, f"took longer than {budget:g} s to check (--file-timeout)"))
         return [], set()
     return findings, ran
+
+
+def _probed_images(models: Any, plan: ScanPlan, types: Sequence[str]) -> set[str]:
+    """The images this unit's Kubernetes containers run with a liveness or readiness probe, when
+    the scan builds images whose Dockerfile's HEALTHCHECK that would stand in for."""
+    from scanner.model.builds import DKR_HEALTHCHECK_RULE
+    from scanner.model.image_ref import parse
+
+    if plan.builds is None or "kubernetes" not in types or all(r.id != DKR_HEALTHCHECK_RULE for r in plan.rules):
+        return set()
+    probed = set()
+    for container in models.get("container"):
+        ref = parse(str(getattr(container.image, "value", "")))
+        if container.dialect == "kubernetes" and ref is not None and (container.liveness or container.readiness):
+            probed.add(ref.full_name)
+    return probed
 
 
 def _parses_hcl(units: Sequence[Unit], config: Config) -> bool:

@@ -89,8 +89,8 @@ def test_lookup_by_id_or_name():
 
 def test_rules_listing_table_and_json():
     table = docs.rules_listing("table", sample_rules()).splitlines()
-    assert table[0].split() == ["ID", "NAME", "SEVERITY", "FILE", "TYPES", "CHECKLIST"]
-    assert table[1].split() == ["CTR902", "privileged-container", "critical", "kubernetes,compose",
+    assert table[0].split() == ["ID", "NAME", "SEVERITY", "PROFILES", "FILE", "TYPES", "CHECKLIST"]
+    assert table[1].split() == ["CTR902", "privileged-container", "critical", "default", "kubernetes,compose",
                                 "runtime.privileged"]
     listed = json.loads(docs.rules_listing("json", sample_rules()))
     assert [r["id"] for r in listed] == ["CTR902", "DKR901"]

@@ -16,9 +16,12 @@ from collections.abc import Iterator
 from scanner.adapters.common import docker_security_options, host_mode, items, keyed, mapping, pick, settled, synthetic
 from scanner.adapters.compose_vars import resolved
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
-from scanner.nodes import Location, Mapping, Node, Scalar, dig, strings, text, truth
+from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, dig, strings, text, truth
 
 _HOST_PATH = re.compile(r"^(?:/|\./|\.\./|~|\.$|[A-Za-z]:[\\/])")
+# containerd shims that run WebAssembly modules (WasmEdge, Wasmtime, Spin, ...), not Linux processes.
+_WASM_RUNTIME = re.compile(r"io\.containerd\.(?:wasmedge|wasmtime|wasmer|spin|slight|wws|lunatic)\b", re.I)
+_NOT_LINUX = "a WebAssembly module has no Linux user, capabilities or root filesystem to set"
 
 
 def from_document(document: Node, defined: frozenset[str] = frozenset()) -> Iterator[ContainerSpec]:
@@ -51,7 +54,27 @@ def from_service(name: str, service: Mapping, loc: Location) -> ContainerSpec:
     _resources(item, service)
     _healthcheck(item, service.get("healthcheck"))
     item.env = list(_env(service.get("environment")))
+    wasm = _wasm(service)
+    if wasm is not None:
+        _without_linux_settings(item, wasm)
     return item
+
+
+def _wasm(service: Mapping) -> Node | None:
+    """The key that makes the service a WebAssembly module (`platform: wasi/wasm`, a Wasm
+    `runtime:`), or None."""
+    platform, runtime = settled(service.get("platform")), settled(service.get("runtime"))
+    if (text(platform) or "").lower().startswith(("wasi/", "wasm")):
+        return platform
+    return runtime if _WASM_RUNTIME.match(text(runtime) or "") else None
+
+
+def _without_linux_settings(item: ContainerSpec, wasm: Node) -> None:
+    """Settings that only a Linux process has, and that the service leaves unset, are not
+    missing but do not apply: they become unknown at the key that says so, and no rule reports them."""
+    for field in ("user", "allow_privilege_escalation", "cap_drop_node", "read_only_root_fs"):
+        if getattr(item, field) is None:
+            setattr(item, field, Unknown(text(wasm) or "wasm", wasm.loc, _NOT_LINUX))
 
 
 def _binds(volumes: Node | None) -> Iterator[HostMount]:

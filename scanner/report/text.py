@@ -1,5 +1,9 @@
 """Terminal report: findings grouped by file, each with the offending source line underlined.
 
+A container's hygiene findings are one entry listing the settings, and an entry found the same in
+several files is shown once naming the others (`scanner.report.grouping`); the summary still
+counts every finding.
+
 Colour is used only when `options.color` says so (the CLI decides: a terminal, no NO_COLOR). Names
 and messages arrive neutralised (`scanner.report.neutral`); the source lines read here are cleaned
 the same way, so a hostile file cannot drive the terminal or start a line of its own. A source line
@@ -20,9 +24,11 @@ from scanner.report import (
     ReportOptions,
     may_show_secret,
     pluralize,
+    rule_index,
     severity_counts,
     shown,
 )
+from scanner.report.grouping import Entry, group
 
 if TYPE_CHECKING:
     from scanner.engine import ScanResult
@@ -88,28 +94,55 @@ def source_excerpt(finding: Finding, sources: Sources, paint: Paint, exposure: E
             f"    {paint('dim', ' ' * len(number) + ' |')} {pad}{paint('caret', '^' * width)}"]
 
 
-def _file_lines(findings: list[Finding], sources: Sources, paint: Paint, exposure: Exposure) -> list[str]:
-    """A file's findings, positions and severities padded so they line up; a source excerpt is
-    shown once for findings at the same span."""
-    width = max(len(f"{f.line}:{f.column}") for f in findings)
+MAX_ELSEWHERE = 5
+
+
+def _file_lines(entries: list[Entry], sources: Sources, paint: Paint, exposure: Exposure) -> list[str]:
+    """A file's entries, positions and severities padded so they line up; a source excerpt is
+    shown once for entries at the same span."""
+    width = max(len(f"{e.lead.line}:{e.lead.column}") for e in entries)
     out: list[str] = []
-    for number, finding in enumerate(findings):
+    for number, entry in enumerate(entries):
+        finding = entry.lead
         position = f"{finding.line}:{finding.column}".ljust(width)
-        severity = paint(finding.severity, finding.severity.ljust(SEVERITY_WIDTH))
-        out.append(f"  {position}  {severity}  {finding.rule} {finding.name}  {finding.message}")
-        following = findings[number + 1] if number + 1 < len(findings) else None
+        severity = paint(entry.severity, entry.severity.ljust(SEVERITY_WIDTH))
+        if entry.hygiene:
+            out.append(f"  {position}  {severity}  {finding.resource}: "
+                       f"{pluralize(len(entry.findings), 'hardening setting')} to add or fix")
+            out.extend(_settings(entry, paint))
+        else:
+            out.append(f"  {position}  {severity}  {finding.rule} {finding.name}  {finding.message}")
+        if entry.elsewhere:
+            out.append(paint("dim", f"      the same in {_elsewhere(entry.elsewhere)}"))
+        following = entries[number + 1].lead if number + 1 < len(entries) else None
         if following is None or _span(following) != _span(finding):
             out.extend(source_excerpt(finding, sources, paint, exposure))
     return out
+
+
+def _settings(entry: Entry, paint: Paint) -> list[str]:
+    """A hygiene entry's settings, one line per place: `12:9  CTR003 privilege-escalation-allowed`."""
+    places: dict[tuple[int, int], list[str]] = {}
+    for finding in entry.findings:
+        places.setdefault((finding.line, finding.column), []).append(f"{finding.rule} {finding.name}")
+    return [f"      {paint('dim', f'{line}:{column}')}  {', '.join(names)}" for (line, column), names in places.items()]
+
+
+def _elsewhere(leads: tuple[Finding, ...]) -> str:
+    places = [f"{lead.path}:{lead.line}" for lead in leads[:MAX_ELSEWHERE]]
+    more = len(leads) - len(places)
+    return pluralize(len(leads), "other file") + ": " + ", ".join(places) + (f" and {more} more" if more else "")
 
 
 def _span(finding: Finding) -> tuple[int, int, int, int]:
     return (finding.line, finding.column, finding.end_line, finding.end_column)
 
 
-def summary_line(result: ScanResult, options: ReportOptions) -> str:
+def summary_line(result: ScanResult, options: ReportOptions, entries: int | None = None) -> str:
     counts = severity_counts(result.findings)
     parts = [f"{n} {severity}" for severity, n in counts.items() if n]
+    if entries is not None and entries != len(result.findings):
+        parts.append(f"shown as {pluralize(entries, 'entry').replace('entrys', 'entries')}")
     found = (f"{pluralize(len(result.findings), 'finding')} ({', '.join(parts)})"
              if result.findings else "No findings")
     tail = [pluralize(len(result.errors), "error")] if result.errors else []
@@ -123,10 +156,10 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     paint = _painter(options.color)
     sources = Sources(options.root)
     out: list[str] = []
-    ordered = sorted(result.findings, key=lambda f: f.sort_key)
-    for path, group in groupby(ordered, key=lambda f: f.path):
+    entries = group(result.findings, rule_index(result))
+    for path, in_file in groupby(entries, key=lambda e: e.lead.path):
         out.append(paint("path", path))
-        out.extend(_file_lines(list(group), sources, paint, result.exposure))
+        out.extend(_file_lines(list(in_file), sources, paint, result.exposure))
         out.append("")
     suppressed = shown(result, options)
     if suppressed:
@@ -143,5 +176,5 @@ def render(result: ScanResult, options: ReportOptions) -> str:
             where = f"{error.path}:{error.line}" if error.line else error.path
             out.append(f"  {where}: {error.message}")
         out.append("")
-    out.append(paint("path", summary_line(result, options)))
+    out.append(paint("path", summary_line(result, options, len(entries))))
     return "\n".join(out) + "\n"

@@ -1,0 +1,64 @@
+"""The text report shows a container's hygiene as one entry and the same entry in several
+generated bundles once (scanner.report.grouping); the data formats keep every finding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scanner.cli import main
+
+# Like an install bundle generated twice from one source (`install.yaml`, `ha/install.yaml`).
+BUNDLE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: repo-server
+  namespace: argocd
+spec:
+  template:
+    spec:
+      automountServiceAccountToken: false
+      containers:
+        - name: repo-server
+          image: quay.io/example/repo-server:v2.9.0
+          securityContext:
+            allowPrivilegeEscalation: true
+            privileged: true
+"""
+
+
+def _run(tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
+    (tmp_path / "ha").mkdir(exist_ok=True)
+    (tmp_path / "install.yaml").write_text(BUNDLE)
+    (tmp_path / "ha" / "install.yaml").write_text(BUNDLE)
+    main(["scan", str(tmp_path), "--root", str(tmp_path), "--no-color", *extra])
+    return capsys.readouterr().out
+
+
+def test_a_containers_hygiene_is_one_entry_with_each_setting_at_its_line(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    text = _run(tmp_path, capsys, "--profile", "strict")
+    ha = text.split("\n\n", 1)[0]  # `ha/install.yaml` comes first and holds every entry
+    assert 'Deployment/repo-server container "repo-server": ' in ha and "hardening settings to add or fix" in ha
+    assert "12:18  CTR022 image-not-pinned-by-digest" in ha  # the image line
+    assert "14:39  CTR003 privilege-escalation-allowed" in ha  # the setting's own line
+    assert "CTR002 privileged-container" in ha  # a default rule stays an entry of its own
+    assert "CTR017 memory-limit-missing  " not in ha  # no line of its own for a hygiene finding
+
+
+def test_the_same_entry_in_two_bundles_is_shown_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = _run(tmp_path, capsys, "--profile", "strict")
+    assert text.count("CTR002 privileged-container") == 1
+    assert "the same in 1 other file: install.yaml:15" in text
+    assert "\ninstall.yaml\n" not in text  # nothing left to show for the second bundle
+    assert "shown as " in text.splitlines()[-1]
+
+
+def test_data_formats_keep_every_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = json.loads(_run(tmp_path, capsys, "--profile", "strict", "--format", "json"))
+    privileged = [f for f in data["findings"] if f["rule"] == "CTR002"]
+    assert sorted(f["path"] for f in privileged) == ["ha/install.yaml", "install.yaml"]
+    assert len({f["rule"] for f in data["findings"]}) > 5
