@@ -62,3 +62,11 @@ def test_data_formats_keep_every_finding(tmp_path: Path, capsys: pytest.CaptureF
     privileged = [f for f in data["findings"] if f["rule"] == "CTR002"]
     assert sorted(f["path"] for f in privileged) == ["ha/install.yaml", "install.yaml"]
     assert len({f["rule"] for f in data["findings"]}) > 5
+
+
+def test_the_pull_request_comment_groups_alike(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = _run(tmp_path, capsys, "--profile", "strict", "--format", "markdown")
+    rows = [line for line in text.splitlines() if line.startswith("| CTR")]
+    assert len(rows) == 2  # the privileged container, and one row of the container's hygiene
+    assert "(the same in 1 other file: install.yaml:15)" in rows[0]
+    assert "CTR017 memory-limit-missing" in rows[1] and "hardening settings to add or fix" in rows[1]
