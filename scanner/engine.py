@@ -308,8 +308,13 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
             plan.kustomize, read_already = units.kustomize_context(sources, config)
         except Exception as exc:  # noqa: BLE001 - judged without their namespaces, and said so
             result.errors.append(_failed("kustomizations", "could not be read", sources, exc))
-    plan.builds, stated = units.builds_context(sources, config, read_already)
-    read_already = [*read_already, *stated]
+    try:
+        plan.builds, stated = units.builds_context(sources, config, read_already)
+        read_already = [*read_already, *stated]
+        if plan.builds is not None and (note := plan.builds.note()):
+            result.notes.append(note)
+    except Exception as exc:  # noqa: BLE001 - judged without knowing what the project builds, and said so
+        result.errors.append(_failed("skaffold and Compose builds", "could not be read", sources, exc))
     todo = units.plan_units(sources, read_already, rendered, config.limits.max_file_bytes)
     workers = units.workers_for(config, len(sources))
     _gather(units.run_units(todo, plan, workers), plan, result)

@@ -112,3 +112,9 @@ def test_a_webassembly_service_takes_no_linux_settings(tmp_path: Path) -> None:
     found = _scan(tmp_path, {"compose.yaml": compose}, *linux_only)
     assert {line for _, _, line in found} == {6}  # only the database service
     assert {rule for rule, _, _ in found} == set(linux_only)
+
+
+def test_the_artifacts_taken_on_trust_are_named(tmp_path: Path) -> None:
+    (tmp_path / "skaffold.yaml").write_text(SKAFFOLD)
+    result = scan(list(walk([str(tmp_path)], tmp_path)), Config(root=tmp_path))
+    assert any(note.startswith("skaffold.yaml builds cartservice, loadgenerator:") for note in result.notes)

@@ -49,6 +49,19 @@ class Builds:
         return frozenset(_full_name(b.image) for b in self.builds
                          if SKAFFOLD_NAME.fullmatch(posixpath.basename(b.source))) - {""}
 
+    def note(self) -> str:
+        """What the scan takes on trust from its own skaffold files, said in every report: the
+        images those names stand for are not judged as written ("" without artifacts)."""
+        from scanner.boundary import printable
+
+        names = sorted({b.image for b in self.builds if SKAFFOLD_NAME.fullmatch(posixpath.basename(b.source))})
+        if not names:
+            return ""
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        sources = ", ".join(sorted({b.source for b in self.builds if b.image in names}))
+        return printable(f"{sources} builds {shown}: images of these names in the manifests are what "
+                         "skaffold builds and deploys, judged as unknown by the image rules")
+
     def healthchecked(self, probed_images: Iterable[str]) -> frozenset[str]:
         """Dockerfiles whose image has its health checked where it runs (`probed_images`: full
         names of images run with a Kubernetes probe)."""
