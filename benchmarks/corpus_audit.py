@@ -6,8 +6,8 @@
 
 For each corpus folder it runs `hullscan scan DIR --root DIR --format json` (with `--profile`
 when given) and prints
-- findings in all, per rule, per workload (a Kubernetes object, Compose service or ECS task in its
-  file, and each Dockerfile) and per file with findings;
+- findings in all, per rule, per workload (a Kubernetes workload, Compose service or ECS task in
+  its file that a container rule reports: every finding about it), per Dockerfile and per file;
 - entries in the text report, where a container's hygiene findings are one entry and the same
   finding in several bundles of the same objects another (`scanner.report.grouping`);
 - duplicates: two rules reporting one concern — findings of different rules on the same line for
@@ -45,8 +45,22 @@ def scan(corpus: Path, profile: str = "") -> dict[str, Any]:
 
 
 def workload(finding: dict[str, Any]) -> str:
-    """The workload a finding belongs to: its object in its file; a Dockerfile is one image."""
+    """The object a finding is about, in its file (`path::Deployment/web`, `path::service "db"`)."""
     return f"{finding['path']}::{_object(finding['resource'])}"
+
+
+def per_unit(findings: list[dict[str, Any]]) -> str:
+    """Findings per workload (an object some container rule reports: a Kubernetes workload, a
+    Compose service, an ECS task), counting every finding about it, and per Dockerfile."""
+    workloads = {workload(f) for f in findings if f["rule"].startswith("CTR")}
+    counts = Counter(workload(f) for f in findings if workload(f) in workloads)
+    images = Counter(f["path"] for f in findings if f["rule"].startswith("DKR"))
+    return f"per workload: {_mean_median(counts)} ({len(counts)}); per Dockerfile: {_mean_median(images)} ({len(images)})"
+
+
+def _mean_median(counts: Counter[str]) -> str:
+    values = sorted(counts.values())
+    return f"{sum(values) / len(values):.1f}, median {values[len(values) // 2]}" if values else "-"
 
 
 def entries(findings: list[dict[str, Any]]) -> int:
@@ -166,13 +180,10 @@ def misplaced(findings: list[dict[str, Any]], corpus: Path) -> list[tuple[dict[s
 def report(corpus: Path, show: int, profile: str = "") -> None:
     result = scan(corpus, profile)
     findings = result["findings"]
-    workloads = Counter(workload(f) for f in findings)
     files = {f["path"] for f in findings}
-    median = sorted(workloads.values())[len(workloads) // 2] if workloads else 0
     print(f"## {corpus.name}: {len(findings)} findings, {len(result['errors'])} errors")
-    print(f"per workload: {len(findings) / max(len(workloads), 1):.1f}, median {median} ({len(workloads)} workloads); "
-          f"per file: {len(findings) / max(len(files), 1):.1f} ({len(files)} files); "
-          f"text report entries: {entries(findings)}")
+    print(f"{per_unit(findings)}; per file with findings: {len(findings) / max(len(files), 1):.1f} "
+          f"({len(files)} files); text report entries: {entries(findings)}")
     print("per rule: " + ", ".join(f"{r} {n}" for r, n in Counter(f["rule"] for f in findings).most_common()))
     pairs = duplicates(findings)
     print(f"duplicate pairs: {sum(pairs.values())}" + ("" if not pairs else " (" + ", ".join(

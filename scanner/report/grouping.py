@@ -10,13 +10,15 @@ read top to bottom (text) group them, in two ways:
   one entry listing the settings, each with its own line: they are fixed in one edit of one
   `securityContext` and `resources` block. Findings of `default` rules (a privileged container, a
   host path) stay entries of their own.
-- **Copies**: the same entry (rule, object and message; or the same hygiene list of the same
-  object) in several files, as in the install bundles a project generates from one source, is
-  shown once, naming the other files.
+- **Copies**: the same entry (rule, Kubernetes object and message; or the same hygiene list of
+  the same object) in several files, as in the install bundles a project generates from one
+  source, is shown once, naming the other files. Only objects named `Kind/name` are matched: a
+  Dockerfile or a Compose service of one name in two folders is two images, two services.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from scanner.catalog import Rule
 
 DEFAULT_PROFILE = "default"
+_OBJECT = re.compile(r"[A-Z][A-Za-z0-9]*/[^\s/]")  # `Deployment/web ...`: an object with an identity
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,10 @@ class Entry:
         return len(self.findings) > 1
 
     def signature(self) -> tuple[str, ...]:
-        """What makes two entries in different files the same entry."""
+        """What makes two entries in different files the same entry; unique for an entry whose
+        resource has no identity across files."""
+        if not _OBJECT.match(self.lead.resource):
+            return (self.lead.path, self.lead.fingerprint)
         if self.hygiene:
             return ("hygiene", self.lead.resource, *sorted(f.rule for f in self.findings))
         return (self.lead.rule, self.lead.resource, self.lead.message)
