@@ -70,3 +70,12 @@ def test_the_pull_request_comment_groups_alike(tmp_path: Path, capsys: pytest.Ca
     assert len(rows) == 2  # the privileged container, and one row of the container's hygiene
     assert "(the same in 1 other file: install.yaml:15)" in rows[0]
     assert "CTR017 memory-limit-missing" in rows[1] and "hardening settings to add or fix" in rows[1]
+
+
+def test_dockerfiles_of_one_name_in_two_folders_stay_apart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for folder in ("api", "worker"):  # two images, each its own root-user finding
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update\n")
+    main(["scan", str(tmp_path), "--root", str(tmp_path), "--no-color", "--select", "DKR001"])
+    text = capsys.readouterr().out
+    assert text.count("DKR001 root-user") == 2 and "the same in" not in text
