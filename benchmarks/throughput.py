@@ -115,7 +115,7 @@ def _time(function: Callable[[], object]) -> float:
 
 
 def parse_throughput(count: int) -> list[str]:
-    from scanner.parse import parser_for
+    from scanner.parse.parsers import parser_for
 
     rows = ["| format | files/s | lines/s |", "|---|---|---|"]
     for kind, (_, template) in FORMATS.items():
@@ -133,9 +133,9 @@ def parse_throughput(count: int) -> list[str]:
 
 
 def secrets_throughput(corpus: Path | None) -> str:
-    from scanner.config import Config
-    from scanner.inputs import ParsedFile
+    from scanner.inputs.parsed import ParsedFile
     from scanner.secrets.model import build
+    from scanner.settings.config import Config
 
     texts = [p.read_text(errors="replace") for p in corpus.rglob("*") if p.is_file()] if corpus else \
         [DEPLOYMENT.format(n=i, m=i) for i in range(5000)]

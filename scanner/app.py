@@ -10,11 +10,14 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scanner.boundary import contains
-from scanner.config import Config, Limits
-from scanner.findings import Finding, severity_rank
+from scanner.results.findings import Finding, severity_rank
+from scanner.settings.config import Config, Limits
+
+if TYPE_CHECKING:
+    from scanner.results.result import ScanResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -96,9 +99,10 @@ def build_config(options: ScanOptions) -> Config:
     pull request's own, the flags are the caller's. Rule selectors are checked against the loaded
     catalog (user rules included), and whatever the file alone weakens becomes `config.notes`."""
     from scanner.boundary import printable
-    from scanner.catalog import CatalogError, load_rules
-    from scanner.gate import SelectorError, lowered_note
-    from scanner.settings import SettingsError, find_config, load_settings
+    from scanner.catalog.errors import CatalogError
+    from scanner.catalog.rules import load_rules
+    from scanner.settings.gate import SelectorError, lowered_note
+    from scanner.settings.load import SettingsError, find_config, load_settings
 
     root = (options.root or default_root(options.paths)).resolve()
     config_file = options.config_file or find_config(root)
@@ -126,7 +130,7 @@ def _with_flags(config: Config, options: ScanOptions, select: tuple[str, ...], i
     `ignore` both (a rule named on the command line runs, whatever the file ignores), and
     `--profile` the file's `profile`; `--ignore`,
     `--exclude` and the path flags add to the file's lists; the other flags replace its values."""
-    from scanner.gate import capped_jobs
+    from scanner.settings.gate import capped_jobs
 
     limits: Limits = config.limits
     if options.file_timeout:
@@ -169,7 +173,7 @@ def _profile_names(names: tuple[str, ...], where: str) -> tuple[str, ...]:
 
 
 def _canonical_tokens(tokens: tuple[str, ...], catalog: list[Any], where: str) -> tuple[str, ...]:
-    from scanner.gate import canonical, vocabulary
+    from scanner.settings.gate import canonical, vocabulary
 
     words = vocabulary(catalog)
     return tuple(canonical(token, catalog, words, where) for token in tokens)
@@ -177,7 +181,7 @@ def _canonical_tokens(tokens: tuple[str, ...], catalog: list[Any], where: str) -
 
 def _canonical_selectors(config: Config, catalog: list[Any]) -> Config:
     """The file's `select`, `ignore` and `severity` in the catalog's spelling, each naming a rule."""
-    from scanner.gate import canonical_ids
+    from scanner.settings.gate import canonical_ids
 
     def where(key: str) -> str:
         return f"{config.settings_at.get(key, 'configuration')}: {key}"
@@ -199,7 +203,7 @@ def _shown_path(path: Path, root: Path) -> str:
 
 
 def _report_targets(options: ScanOptions) -> list[tuple[str, Path | None]]:
-    from scanner.report import FORMATS
+    from scanner.report.formats import FORMATS
 
     if options.targets:
         targets = [(fmt.lower(), Path(out) if out else None) for fmt, out in options.targets]
@@ -228,7 +232,7 @@ def _fails(findings: list[Finding], fail_on: str) -> bool:
 
 
 def _sources(options: ScanOptions, config: Config, skipped: Any) -> tuple[list[Any], bytes | None]:
-    from scanner.discover import SourceFile, walk
+    from scanner.inputs.discover import SourceFile, walk
 
     paths = options.paths or (".",)
     if "-" in paths:
@@ -273,8 +277,8 @@ def _with_deadline(config: Config, options: ScanOptions) -> Config:
 
 
 def run_scan(options: ScanOptions) -> int:
-    from scanner.discover import Skipped
-    from scanner.engine import ScanResult, scan
+    from scanner.inputs.discover import Skipped
+    from scanner.run.engine import scan
 
     try:
         config = _with_deadline(build_config(options), options)
@@ -293,9 +297,9 @@ def run_scan(options: ScanOptions) -> int:
 def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: bytes | None) -> Any:
     """The scan's result; when it fails in a way nobody foresaw, an error line instead, so that
     every requested report is still written (and the run fails: the scan did not finish)."""
-    from scanner.catalog import CatalogError
-    from scanner.engine import ScanResult
-    from scanner.findings import ScanError
+    from scanner.catalog.errors import CatalogError
+    from scanner.results.findings import ScanError
+    from scanner.results.result import ScanResult
 
     try:
         return scan(sources, config, stdin_data)
@@ -311,8 +315,8 @@ def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: 
 
 def finish(result: Any, options: ScanOptions, config: Config, targets: list[tuple[str, Path | None]]) -> int:
     """Baseline, reports and exit code: shared by `scan` and `image`."""
-    from scanner import baseline
-    from scanner.settings import describe
+    from scanner.results import baseline
+    from scanner.settings.load import describe
 
     if options.write_baseline:
         from scanner.report.neutral import neutral
@@ -373,7 +377,7 @@ def write_reports(result: Any, options: ScanOptions, config: Config,
     """Write every report; one that can't be written (the disk filled up) is said on standard
     error and the others are still written. Whether all were."""
     from scanner import __version__
-    from scanner.report import ReportOptions, render
+    from scanner.report.formats import ReportOptions, render
 
     written = True
 
@@ -396,9 +400,45 @@ def write_reports(result: Any, options: ScanOptions, config: Config,
     return written
 
 
-def run_image(options: ScanOptions) -> int:
-    from scanner.image import scan_archive
+def scan_archive(path: Path, config: Config) -> ScanResult:
+    """Findings of every selected image rule; an unreadable archive is one error, not a traceback."""
+    from scanner.image.layers import ImageError
+    from scanner.image.model import opened
+    from scanner.inputs.discover import relative_name
+    from scanner.inputs.parsed import ParsedFile
+    from scanner.results.findings import ScanError
+    from scanner.results.result import ScanResult
+    from scanner.run.engine import scan_parsed
 
+    display = relative_name(path, config.root.resolve())
+    result = ScanResult()
+    errors: list[str] = []
+    notes: list[str] = []
+    try:
+        with opened(path, display, config.limits) as images:
+            for image in images:
+                image.allow_paths = config.secret_allow_paths
+                image.allow_fingerprints = frozenset(config.secret_allow_fingerprints)
+            scan_parsed([ParsedFile(rel=display, type="image", text="", tree=images, path=path)],
+                        config, result)
+            for image in images:
+                errors.extend(image.errors)
+                notes.extend(image.notes)
+    except ImageError as exc:
+        result.errors.append(ScanError(display, str(exc)))
+        return result
+    except OSError as exc:
+        result.errors.append(ScanError(display, f"cannot read: {exc.strerror or exc}"))
+        return result
+    result.files = 1
+    result.types = {"image": 1}
+    # Images sharing a layer, and two rules reading the same damaged one, meet the same problem.
+    result.errors.extend(ScanError(display, message) for message in dict.fromkeys(errors))
+    result.notes.extend(f"{display}: {note}" for note in dict.fromkeys(notes))
+    return result
+
+
+def run_image(options: ScanOptions) -> int:
     try:
         config = build_config(options)
         targets = _report_targets(options)
@@ -421,7 +461,7 @@ def run_image(options: ScanOptions) -> int:
 
 
 def show_rules(output_format: str, profile: str = "") -> int:
-    from scanner.docs import profiles_listing, rules_listing
+    from scanner.catalog.docs import profiles_listing, rules_listing
     from scanner.profiles import load_profiles
 
     if profile == "list":
@@ -435,7 +475,7 @@ def show_rules(output_format: str, profile: str = "") -> int:
 
 
 def explain_rule(rule_id: str) -> int:
-    from scanner.docs import explain
+    from scanner.catalog.docs import explain
 
     page = explain(rule_id)
     if page is None:
@@ -446,7 +486,7 @@ def explain_rule(rule_id: str) -> int:
 
 
 def show_checklist(output_format: str) -> int:
-    from scanner.docs import checklist_table
+    from scanner.catalog.docs import checklist_table
 
     print(checklist_table(output_format))
     return EXIT_OK
@@ -455,7 +495,7 @@ def show_checklist(output_format: str) -> int:
 def show_config(config_file: Path | None) -> int:
     import json
 
-    from scanner.settings import describe
+    from scanner.settings.load import describe
 
     try:
         config = build_config(ScanOptions(config_file=config_file))

@@ -161,7 +161,7 @@ def report_targets(argv: list[str]) -> tuple[tuple[str, str | None], ...]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point. A bad rule folder is a usage error; anything unforeseen is one line, not a
     traceback (`HULLSCAN_DEBUG=1` shows the traceback for a bug report)."""
-    from scanner.catalog import CatalogError
+    from scanner.catalog.errors import CatalogError
 
     try:
         args = sys.argv[1:] if argv is None else argv

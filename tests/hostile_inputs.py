@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.parse import PARSERS
+from scanner.parse.parsers import PARSERS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEEP = 10_000

@@ -167,7 +167,7 @@ Resources:
     if importlib.util.find_spec("scanner.parse.dockerfile") is not None:
         build_token = put("SEC017", "Dockerfile", _password(rng))
         (folder / "Dockerfile").write_text(f"FROM alpine:3.20\nENV API_SECRET={build_token}\nUSER 10001\n")
-    if importlib.util.find_spec("scanner.parse.hcl") is not None:
+    if importlib.util.find_spec("scanner.parse.hcl.syntax") is not None:
         tf_password = put("SEC017", "main.tf", _password(rng))
         (folder / "main.tf").write_text(
             f'resource "aws_db_instance" "db" {{\n  engine   = "postgres"\n  password = "{tf_password}"\n}}\n')

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from scanner.catalog import load_checklist, parse_rule
-from scanner.engine import ScanResult
-from scanner.findings import Finding, ScanError, Suppression
+from scanner.catalog.rules import load_checklist, parse_rule
 from scanner.nodes import Location
-from scanner.report import ReportOptions
+from scanner.report.formats import ReportOptions
+from scanner.results.findings import Finding, ScanError, Suppression
+from scanner.results.result import ScanResult
 
 DOCKERFILE = "FROM python:3.12\nUSER root\nRUN pip install flask\n"
 MANIFEST = (
@@ -22,7 +22,7 @@ RULES = {
     "DKR901": {
         "id": "DKR901", "name": "root-user", "severity": "high",
         "checklist": ["runtime.non-root"], "kinds": ["dockerfile"], "model": "dockerfile",
-        "message": "{resource} runs as root", "check": "scanner.checks.dockerfile_user:root_user",
+        "message": "{resource} runs as root", "check": "scanner.checks.dockerfile.user:root_user",
         "references": ["CIS Docker Benchmark 4.1", "https://docs.docker.com/engine/security/"],
         "equivalents": {"hadolint": ["DL3002"], "checkov": ["CKV_DOCKER_8"]},
         "options": {"allow": []},
@@ -35,7 +35,7 @@ RULES = {
     "CTR902": {
         "id": "CTR902", "name": "privileged-container", "severity": "critical",
         "checklist": ["runtime.privileged"], "kinds": ["kubernetes", "compose"], "model": "container",
-        "message": "{resource} runs privileged", "check": "scanner.checks.container:runs_as_root",
+        "message": "{resource} runs privileged", "check": "scanner.checks.container.hardening:runs_as_root",
         "docs": {"what": "Flags containers with `privileged: true`.",
                  "why": "A privileged container has every capability and all host devices.",
                  "example": "securityContext:\n  privileged: true\n",

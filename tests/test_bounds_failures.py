@@ -40,7 +40,7 @@ def _reports(tree: Path) -> dict[str, str]:
 
 
 def test_a_failing_rendering(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("scanner.render.prepare", _broken)
+    monkeypatch.setattr("scanner.render.prepare.prepare", _broken)
     assert main(["scan", ".", "--no-cache", *REPORTS]) == 1
     found = _reports(tree)
     assert found["overlay/kustomization.yaml"] == "charts and overlays could not be rendered (RuntimeError)"
@@ -48,10 +48,10 @@ def test_a_failing_rendering(tree: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_a_failing_unit(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import scanner.units
+    import scanner.run.units
 
-    real = scanner.units._scan_unit
-    monkeypatch.setattr(scanner.units, "_scan_unit", lambda unit, plan: _broken() if any(
+    real = scanner.run.units._scan_unit
+    monkeypatch.setattr(scanner.run.units, "_scan_unit", lambda unit, plan: _broken() if any(
         s.rel == "Dockerfile" for s in unit.sources) else real(unit, plan))
     assert main(["scan", ".", "--no-cache", "--no-render", "--profile", "strict", *REPORTS]) == 1
     found = _reports(tree)
@@ -60,6 +60,6 @@ def test_a_failing_unit(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_failing_scan(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("scanner.engine._gather", _broken)
+    monkeypatch.setattr("scanner.run.engine._gather", _broken)
     assert main(["scan", ".", "--no-cache", "--ignore-parse-errors", *REPORTS]) == 1
     assert "internal error (RuntimeError)" in _reports(tree)["."]

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from scanner.budget import OverBudget, time_budget
+from scanner.run.budget import OverBudget, time_budget
 
 
 def _work(cpu_seconds: float) -> None:

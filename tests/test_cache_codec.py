@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from scanner.discover import file_type
+from scanner.inputs.discover import file_type
 from scanner.nodes import Location, Mapping, Node, Scalar
-from scanner.parse import ParseError, parser_for
-from scanner.tree_codec import Unencodable, decode, encode
+from scanner.parse.parsers import ParseError, parser_for
+from scanner.run.tree_codec import Unencodable, decode, encode
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from expectations import expected_findings, expected_in_tree
 
-from scanner.catalog import CatalogError, builtin_dir, load_checklist, load_rules, parse_rule
+from scanner.catalog.errors import CatalogError
+from scanner.catalog.rules import builtin_dir, load_checklist, load_rules, parse_rule
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 RULES = load_rules()

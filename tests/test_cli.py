@@ -46,7 +46,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_version_is_quick_to_import() -> None:
     """`--version` must not load parsers or rules (start-up time of a pre-commit hook)."""
     code = ("import sys; from scanner.cli import main; main(['--version']);"
-            "heavy = [m for m in ('ruamel.yaml', 'hcl2', 'lark', 'scanner.engine') if m in sys.modules];"
+            "heavy = [m for m in ('ruamel.yaml', 'hcl2', 'lark', 'scanner.run.engine') if m in sys.modules];"
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("[]")

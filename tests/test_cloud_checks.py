@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.checks.cloud_common import lookup, place, refers_to
-from scanner.checks.cloud_network import ALL_PORTS, _ranges
-from scanner.checks.cloud_secrets import literal_secret, secret_name
+from scanner.checks.cloud.common import refers_to
+from scanner.checks.cloud.network import ALL_PORTS, _ranges
+from scanner.checks.cloud.secrets import literal_secret, secret_name
 from scanner.model.cloud import CloudResource, Reference
+from scanner.model.cloud_values import lookup, place
 from scanner.nodes import Location, Mapping, Scalar, Sequence, Unknown
 
 HERE = Location("main.tf", 1)

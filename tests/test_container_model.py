@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from scanner.adapters import build
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import scan
-from scanner.findings import severity_rank
-from scanner.inputs import ParsedFile
+from scanner.adapters.containers import build
+from scanner.inputs.discover import walk
+from scanner.inputs.parsed import ParsedFile
 from scanner.model.container import ContainerSpec
 from scanner.nodes import Unknown, known
 from scanner.parse.yaml import parse_documents
+from scanner.results.findings import severity_rank
+from scanner.run.engine import scan
+from scanner.settings.config import Config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 HARDENED = sorted(path for path in FIXTURES.glob("CTR*/*good*") if path.is_file())
@@ -408,15 +408,15 @@ def test_a_terraform_kubernetes_resource_gets_the_findings_of_its_yaml_twin(tmp_
     {"field": "privileged", "equals": True},
 ])
 def test_a_malformed_condition_is_refused_when_the_rule_loads(condition: dict) -> None:
-    from scanner.catalog import CatalogError
-    from scanner.checks.declarative import compile_condition
+    from scanner.catalog.declarative import compile_condition
+    from scanner.catalog.errors import CatalogError
 
     with pytest.raises(CatalogError):
         compile_condition("container", condition)
 
 
 def test_conditions_never_report_unknown_values() -> None:
-    from scanner.checks.declarative import compile_condition
+    from scanner.catalog.declarative import compile_condition
 
     check = compile_condition("container", {"field": "read_only_root_fs", "is_not": True})
     pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
@@ -455,7 +455,7 @@ def test_adapters_never_fail_on_odd_shapes() -> None:
 
     from hypothesis import given, settings
 
-    from scanner.catalog import RuleContext, load_rules
+    from scanner.catalog.rules import RuleContext, load_rules
 
     rules = [rule for rule in load_rules() if rule.model == "container"]
     checks = [(rule.load_check(), RuleContext(rule, {})) for rule in rules]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from reporting import sample_rules
 
-from scanner import docs, rule_docs
-from scanner.catalog import load_checklist, load_rules
+from scanner.catalog import docs, rule_docs
+from scanner.catalog.rules import load_checklist, load_rules
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
 
@@ -19,7 +19,7 @@ def test_generated_docs_are_up_to_date(tmp_path):
     expected = docs.pages(load_rules(), load_checklist())
     docs.write_pages(tmp_path, expected)
     assert docs.stale(tmp_path, expected) == []
-    assert docs.stale(DOCS, expected) == [], "docs/rules is stale: run `python -m scanner.docs`"
+    assert docs.stale(DOCS, expected) == [], "docs/rules is stale: run `python -m scanner.catalog.docs`"
 
 
 def test_rule_page_has_every_section():
@@ -136,4 +136,4 @@ def test_check_mode_reports_stale_docs(tmp_path, monkeypatch, capsys):
 def test_readme_carries_the_current_checklist_table():
     readme = docs.README.read_text(encoding="utf-8")
     table = docs.checklist_table("markdown")
-    assert docs.readme_with_table(readme, table) == readme, "README's table is stale: run `python -m scanner.docs`"
+    assert docs.readme_with_table(readme, table) == readme, "README's table is stale: run `python -m scanner.catalog.docs`"

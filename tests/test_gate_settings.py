@@ -1,4 +1,4 @@
-"""How flags, the configuration file and the catalog combine into the gate (scanner.gate and
+"""How flags, the configuration file and the catalog combine into the gate (scanner.settings.gate and
 build_config), checked on the values themselves."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from scanner.app import ScanOptions, UsageError, build_config
-from scanner.catalog import load_rules
-from scanner.config import Config, Limits
-from scanner.gate import canonical, lowered_note, vocabulary, weakenings
+from scanner.catalog.rules import load_rules
+from scanner.settings.config import Config, Limits
+from scanner.settings.gate import canonical, lowered_note, vocabulary, weakenings
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.discover import Skipped, walk
-from scanner.gitignore import MAX_IN_EFFECT, Ignores, parse, parse_line
+from scanner.inputs.discover import Skipped, walk
+from scanner.inputs.gitignore import MAX_IN_EFFECT, Ignores, parse, parse_line
 
 
 def ignored(patterns: str, path: str, folder: bool = False) -> bool:

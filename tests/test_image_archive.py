@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from imagebuild import E, config, docker_save, docker_save_many, layer, oci_dir, oci_files, oci_tar
 
-from scanner.config import Config, Limits
-from scanner.image import scan_archive
+from scanner.app import scan_archive
 from scanner.image.layers import ImageError
 from scanner.image.model import ImageModel, opened
 from scanner.nodes import dig
+from scanner.settings.config import Config, Limits
 
 LIMITS = Limits()
 

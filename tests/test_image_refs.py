@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import scan
+from scanner.inputs.discover import walk
 from scanner.model.image_ref import parse
+from scanner.run.engine import scan
+from scanner.settings.config import Config
 
 TRUSTED = ("registry.example.com", "docker.io/library", "ghcr.io/example-org")
 REFERENCES = [  # reference, mutable, digest-less, untrusted

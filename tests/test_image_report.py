@@ -8,9 +8,9 @@ from pathlib import Path
 import jsonschema
 from imagebuild import E, config, docker_save, github_token, layer
 
-from scanner.config import Config
-from scanner.image import scan_archive
-from scanner.report import ReportOptions, render
+from scanner.app import scan_archive
+from scanner.report.formats import ReportOptions, render
+from scanner.settings.config import Config
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
 

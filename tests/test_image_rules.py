@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from imagebuild import E, config, docker_save, github_token, layer, oci_dir, private_key
 
-from scanner.config import Config, Limits
-from scanner.engine import ScanResult
-from scanner.image import scan_archive
+from scanner.app import scan_archive
 from scanner.image.detect import SecretMatch
+from scanner.results.result import ScanResult
 from scanner.secrets.match import digest
+from scanner.settings.config import Config, Limits
 
 TOKEN = github_token()
 KEY = private_key()
@@ -182,7 +182,7 @@ def test_missing_archive(tmp_path: Path) -> None:
 def test_generic_matches_are_not_reported_in_third_party_code(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     generic = SecretMatch(1, 1, 5, "secret-assignment", "secret", "s3cr…(12 chars)", "1", generic=True)
-    monkeypatch.setattr("scanner.checks.image.find_secrets", lambda text, name: [generic])
+    monkeypatch.setattr("scanner.checks.image.layers.find_secrets", lambda text, name: [generic])
     layers = [layer(E("usr/lib/python3/dist-packages/lib/auth.py", b"token = self.next()\n"),
                     E("app/settings.py", b"token = 'kq8W...'\n"))]
     result = _scan(docker_save(tmp_path / "image.tar", layers), "IMG001")

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.config import Config
-from scanner.inputs import ParsedFile
-from scanner.model.cloud import CloudModel, CloudResource, Reference, build
+from scanner.adapters.cloud import build
+from scanner.inputs.parsed import ParsedFile
+from scanner.model.cloud import CloudModel, CloudResource, Reference
 from scanner.nodes import Unknown, dig, known, truth
 from scanner.parse.yaml import parse_documents
+from scanner.settings.config import Config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cloudformation"
 

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from expectations import expected_findings
 
-from scanner.checks.dockerfile_shell import commands
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import scan
+from scanner.inputs.discover import walk
 from scanner.model.dockerfile import DockerfileInfo, analyse
 from scanner.model.dockerfile_vars import expand
 from scanner.parse.dockerfile import parse
+from scanner.parse.shell import commands
+from scanner.run.engine import scan
+from scanner.settings.config import Config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -6,11 +6,11 @@ from textwrap import dedent
 
 import pytest
 
-from scanner.catalog import RuleContext, load_rules
-from scanner.config import Config
-from scanner.inputs import ParsedFile
+from scanner.catalog.rules import RuleContext, load_rules
+from scanner.inputs.parsed import ParsedFile
 from scanner.model.kubernetes import KubernetesObjects, build, pod_labels, pod_spec, selector_matches
 from scanner.parse.yaml import parse_documents
+from scanner.settings.config import Config
 
 
 def _file(rel: str, text: str, kind: str = "kubernetes") -> ParsedFile:
@@ -236,7 +236,7 @@ def test_role_of_a_binding_follows_role_kind_and_namespace() -> None:
 
 
 def test_default_namespace_option_reports_unnamespaced_workloads() -> None:
-    from scanner.checks.k8s_placement import workload_in_default_namespace
+    from scanner.checks.kubernetes.placement import workload_in_default_namespace
 
     rule = next(rule for rule in load_rules() if rule.id == "K8S070")
     model = _model(_file("api.yaml", DEPLOYMENT))
@@ -246,7 +246,7 @@ def test_default_namespace_option_reports_unnamespaced_workloads() -> None:
 
 
 def test_binding_finding_names_the_role_location_in_another_file() -> None:
-    from scanner.checks.k8s_rbac import dangerous_role_binding
+    from scanner.checks.kubernetes.rbac import dangerous_role_binding
     from scanner.model import cluster
 
     rule = next(rule for rule in load_rules() if rule.id == "K8S008")
@@ -264,7 +264,7 @@ def test_binding_finding_names_the_role_location_in_another_file() -> None:
 
 
 def test_a_grant_the_role_makes_anywhere_is_reported_at_the_role_only() -> None:
-    from scanner.checks.k8s_rbac import dangerous_role_binding
+    from scanner.checks.kubernetes.rbac import dangerous_role_binding
     from scanner.model import cluster
 
     rule = next(rule for rule in load_rules() if rule.id == "K8S008")

@@ -8,14 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.inputs import ParsedFile
-from scanner.model.cloud import CloudModel, CloudResource, Encoded, Reference, build
+from scanner.adapters.cloud import build
+from scanner.inputs.discover import walk
+from scanner.inputs.parsed import ParsedFile
+from scanner.inputs.reading import read_source
+from scanner.model.cloud import CloudModel, CloudResource, Encoded, Reference
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, dig, known, truth
-from scanner.parse import ParseError
-from scanner.parse.hcl import parse
-from scanner.reading import read_source
+from scanner.parse.hcl.syntax import parse
+from scanner.parse.parsers import ParseError
+from scanner.settings.config import Config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "terraform"
 
@@ -79,7 +80,7 @@ def evaluate(expression: str, extra: str = "") -> Node | None:
     ('format("%v/%t", "x", true)', "x/true"),
 ])
 def test_functions_and_operators(expression: str, expected: object) -> None:
-    from scanner.model.hcl_collections import plain
+    from scanner.model.terraform.collections import plain
 
     value = evaluate(expression)
     assert value is not None and plain(value) == expected
@@ -205,7 +206,7 @@ def test_project_with_module_and_tfvars() -> None:
 
 def test_no_expression_survives_evaluation() -> None:
     from scanner.nodes import walk as walk_nodes
-    from scanner.parse.hcl_expr import Expr
+    from scanner.parse.hcl.expr import Expr
 
     for resource in project("project").resources:
         assert not any(isinstance(node, Expr) for _, node in walk_nodes(resource.attrs))

@@ -1,13 +1,13 @@
 """One concern, one finding: a rule that `supersedes` another keeps the finding, the other's
-place becomes a related location (scanner.overlap)."""
+place becomes a related location (scanner.results.overlap)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import scan
+from scanner.inputs.discover import walk
+from scanner.run.engine import scan
+from scanner.settings.config import Config
 
 DEPLOYMENT = """\
 apiVersion: apps/v1

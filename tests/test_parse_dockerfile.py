@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from scanner.parse import ParseError
 from scanner.parse.dockerfile import Instruction, parse
+from scanner.parse.parsers import ParseError
 
 TRICKY = """\
 # syntax=docker/dockerfile:1.7

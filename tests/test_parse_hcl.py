@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.nodes import Mapping, Scalar, Sequence, Unknown
-from scanner.parse import ParseError
-from scanner.parse.hcl import HclFile, parse
-from scanner.parse.hcl_expr import Expr
+from scanner.parse.hcl.expr import Expr
+from scanner.parse.hcl.syntax import parse
+from scanner.parse.hcl.tree import HclFile
+from scanner.parse.parsers import ParseError
 
 NESTED = (Path(__file__).parent / "fixtures" / "terraform" / "nested.tf").read_text()
 

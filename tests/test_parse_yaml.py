@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scanner.nodes import Mapping, Scalar, Sequence, dig, known
-from scanner.parse import ParseError
+from scanner.parse.parsers import ParseError
 from scanner.parse.yaml import MAX_ALIAS_EXPANSION, parse_documents, parse_manifests
 
 MULTI = """\

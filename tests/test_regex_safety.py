@@ -81,13 +81,13 @@ DYNAMIC = {
     "scanner.secrets.scan:combined": "the union of the anchors, probed through its cached builder",
     "scanner.parse.dockerfile:parse": "the escape character, escaped, then `[ \\t]*$`: linear",
     "scanner.secrets.scan:TextScan.provider": "a detector row's `requires`, probed as a registry field",
-    "scanner.settings:_read_pyproject": "a known configuration key, escaped, between `^[ \\t]*` and `[ \\t]*=`",
+    "scanner.settings.load:_read_pyproject": "a known configuration key, escaped, between `^[ \\t]*` and `[ \\t]*=`",
     "scanner.secrets.exposure:Exposure._known": "the scan's secret values, escaped and joined by `|`: literal "
                                                 "alternatives with no repeats, applied to one message at a time",
     "scanner.secrets.match:redact": "a detector row's `marker`, probed as a registry field",
     "scanner.image.model:matcher": "`fnmatch.translate` of the configured globs (it emits no nested repeats), "
                                    "applied to one image path at a time",
-    "scanner.gitignore:_name_regex": "`fnmatch.translate` of one .gitignore pattern segment (no `/`, runs of `*` "
+    "scanner.inputs.gitignore:_name_regex": "`fnmatch.translate` of one .gitignore pattern segment (no `/`, runs of `*` "
                                      "collapsed), applied to one file name of at most a few hundred characters",
 }
 RE_FUNCTIONS = frozenset({"compile", "search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split"})
@@ -147,7 +147,7 @@ def test_the_probe_finds_the_patterns_it_should(
     """Patterns in module globals, in class bodies and inline in function calls are all found."""
     header, results, _ = probe
     where = set(header["where"])  # type: ignore[call-overload]
-    assert "scanner.discover._DOCKERFILE_NAME" in where
+    assert "scanner.inputs.discover._DOCKERFILE_NAME" in where
     assert any(w.startswith("scanner.parse.yaml.") for w in where)
     assert any(w.startswith("scanner.") and ":" in w for w in where), "no inline re.* call found"
     assert any(w.startswith("scanner.secrets.") for w in where), "no secret detector pattern found"

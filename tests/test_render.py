@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import ScanResult, scan
+from scanner.inputs.discover import walk
 from scanner.render import helm, kustomize
+from scanner.results.result import ScanResult
+from scanner.run.engine import scan
+from scanner.settings.config import Config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEMPLATE = "charts/shop/templates/deployment.yaml"

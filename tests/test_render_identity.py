@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import ScanResult, scan
+from scanner.inputs.discover import walk
 from scanner.nodes import Mapping, Sequence, dig, text
 from scanner.parse.yaml import parse_documents
 from scanner.render import kustomize
+from scanner.results.result import ScanResult
+from scanner.run.engine import scan
+from scanner.settings.config import Config
 
 BASE = """\
 apiVersion: apps/v1

@@ -7,17 +7,10 @@ from pathlib import Path
 import pytest
 
 from scanner.boundary import Boundary
-from scanner.findings import Finding
 from scanner.render import kustomize, kustomize_map
 from scanner.render.kustomize_map import Member
-from scanner.render.sourcemap import (
-    Origin,
-    Segment,
-    SourceFile,
-    locate,
-    remap,
-    stream_segments,
-)
+from scanner.render.sourcemap import Origin, Segment, SourceFile, locate, remap, stream_segments
+from scanner.results.findings import Finding
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHART = FIXTURES / "helm" / "charts" / "shop"

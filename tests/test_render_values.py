@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import ScanResult, scan
+from scanner.inputs.discover import walk
 from scanner.nodes import Location
 from scanner.render.sourcemap import Segment, SourceFile, place
+from scanner.results.result import ScanResult
+from scanner.run.engine import scan
+from scanner.settings.config import Config
 
 DEPLOYMENT = """\
 apiVersion: apps/v1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.inputs import ParsedFile
+from scanner.inputs.parsed import ParsedFile
 from scanner.parse.yaml import parse_manifests
 from scanner.secrets.exposure import MASK, of_files
 

@@ -10,8 +10,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from reporting import full_result, options, write_sources
 
-from scanner.engine import ScanResult
-from scanner.report import FORMATS, get_renderer, render
+from scanner.report.formats import FORMATS, get_renderer, render
+from scanner.results.result import ScanResult
 
 PARSERS = {"json": json.loads, "sarif": json.loads, "gitlab-sast": json.loads,
            "codeclimate": json.loads, "junit": ET.fromstring}
@@ -45,6 +45,6 @@ def test_formats_name_functions_that_exist():
 
 
 def test_reporters_are_imported_only_when_used():
-    code = ("import sys, scanner.report as r; assert 'sarif_om' not in sys.modules; "
-            "assert not [m for m in sys.modules if m.startswith('scanner.report.')]")
+    code = ("import sys, scanner.report.formats as r; assert 'sarif_om' not in sys.modules; "
+            "assert not [m for m in sys.modules if m.startswith('scanner.report.formats.')]")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -10,8 +10,8 @@ from xml.etree import ElementTree as ET
 import jsonschema
 from reporting import full_result, options, sample_rules
 
-from scanner.engine import ScanResult
-from scanner.report import render
+from scanner.report.formats import render
+from scanner.results.result import ScanResult
 
 TOOL = {"type": "object", "required": ["id", "name", "version", "vendor"],
         "properties": {"id": {"type": "string", "minLength": 1},

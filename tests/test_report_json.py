@@ -7,8 +7,8 @@ import json
 import pytest
 from reporting import full_result, options
 
-from scanner.engine import ScanResult
-from scanner.report import json_text, render
+from scanner.report.formats import json_text, render
+from scanner.results.result import ScanResult
 
 FINDING_FIELDS = ["rule", "name", "severity", "checklist", "path", "line", "column", "end_line",
                   "end_column", "message", "resource", "fingerprint"]

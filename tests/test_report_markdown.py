@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from reporting import finding, full_result, options
 
-from scanner.engine import ScanResult
-from scanner.report import render
+from scanner.report.formats import render
 from scanner.report.markdown import MAX_CHARS, escape
+from scanner.results.result import ScanResult
 
 
 def test_summary_and_sections_worst_first(tmp_path):

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reporting import finding, full_result, options
 
-from scanner.engine import ScanResult
-from scanner.report import render
+from scanner.report.formats import render
 from scanner.report.sarif import build
+from scanner.results.result import ScanResult
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
 VALIDATOR = jsonschema.Draft4Validator(SCHEMA)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from reporting import full_result, options, write_sources
 
-from scanner.report import FORMATS, render
+from scanner.report.formats import FORMATS, render
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 FILES = {"text": "sample.txt", "json": "sample.json", "sarif": "sample.sarif", "junit": "sample.junit.xml",

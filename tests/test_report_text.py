@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from reporting import finding, full_result, options, write_sources
 
-from scanner.engine import ScanResult
-from scanner.report import render
+from scanner.report.formats import render
+from scanner.results.result import ScanResult
 
 ANSI = re.compile(r"\x1b\[")
 

@@ -23,12 +23,13 @@ from hostile_inputs import CASES, FILE_NAMES, ROOT, Case, available_kinds, bound
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import scanner.engine
+import scanner.run.engine
 from scanner.cli import main
-from scanner.config import Config, Limits
-from scanner.discover import classify_name, walk
-from scanner.engine import ScanResult, scan
-from scanner.findings import ScanError
+from scanner.inputs.discover import classify_name, walk
+from scanner.results.findings import ScanError
+from scanner.results.result import ScanResult
+from scanner.run.engine import scan
+from scanner.settings.config import Config, Limits
 
 # Only file types whose parser has landed: the others would not be scanned as what they claim.
 KINDS = available_kinds()
@@ -45,7 +46,7 @@ def _catalog_once() -> Iterator[None]:
     """Read the rule catalog once for the module: it is the same for every example, and reading it
     for each of hundreds of scans would be most of this suite's time."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(scanner.engine, "load_rules", functools.cache(scanner.engine.load_rules))
+        patch.setattr(scanner.run.engine, "load_rules", functools.cache(scanner.run.engine.load_rules))
         yield
 
 
@@ -182,15 +183,15 @@ def test_cli_process_never_shows_a_traceback(tmp_path: Path) -> None:
 
 def test_a_runaway_parse_becomes_an_error_and_the_scan_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--file-timeout: a parser that never returns costs one error, not the run."""
-    import scanner.parse
+    import scanner.parse.parsers
 
-    real = scanner.parse.parser_for
+    real = scanner.parse.parsers.parser_for
 
     def spin(text: str, path: str) -> object:
         while True:
             pass
 
-    monkeypatch.setattr(scanner.parse, "parser_for", lambda kind: spin if kind == "dockerfile" else real(kind))
+    monkeypatch.setattr(scanner.parse.parsers, "parser_for", lambda kind: spin if kind == "dockerfile" else real(kind))
     (tmp_path / "Dockerfile").write_text("FROM alpine\n")
     (tmp_path / "ok.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n")
     config = Config(root=tmp_path, limits=Limits(file_timeout=0.5), use_cache=False)
@@ -203,7 +204,7 @@ def test_a_runaway_parse_becomes_an_error_and_the_scan_goes_on(tmp_path: Path, m
 def test_a_runaway_check_becomes_an_error_and_the_scan_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--file-timeout covers a file's checks too: a rule that never returns on one file costs
     that file's findings and one error; other files are still judged."""
-    from scanner.catalog import Rule
+    from scanner.catalog.rules import Rule
 
     real = Rule.load_check
 

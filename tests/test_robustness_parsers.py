@@ -3,7 +3,7 @@
 The engine turns any other exception into a per-file error too, but a parser that leaks a
 RecursionError or a library's own exception is a parser bug hidden behind a vague message, so the
 parsers are held to their contract here: a tree, or a ParseError with a line, nothing else.
-Parsers are found through `scanner.parse.PARSERS`, so a new one is tested as soon as it is named.
+Parsers are found through `scanner.parse.parsers.PARSERS`, so a new one is tested as soon as it is named.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from hostile_inputs import TOKENS, Case, available_kinds, bounded, cases_for, fi
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.discover import file_type
-from scanner.parse import ParseError, parser_for
+from scanner.inputs.discover import file_type
+from scanner.parse.parsers import ParseError, parser_for
 
 KINDS = available_kinds()
 FILE_NAMES_FOR = {kind: file_name(kind, "dockerfile" if kind == "dockerfile" else "yaml") for kind in KINDS}
@@ -175,7 +175,7 @@ MANIFEST_VALUES = st.dictionaries(st.sampled_from(["app", "tier", "team"]), st.s
 def test_indentation_and_encoding_change_nothing(labels: dict[str, str], indent: str, encoding: str) -> None:
     """A manifest indented as a whole, or saved in another encoding kubectl or PowerShell uses,
     is classified, decoded and parsed the same, line for line."""
-    from scanner.decoding import decode
+    from scanner.inputs.decoding import decode
 
     lines = ["apiVersion: v1", "kind: Pod", "metadata:", "  name: web", "  labels:",
              *(f"    {key}: {value}" for key, value in labels.items())]

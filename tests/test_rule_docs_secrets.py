@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.catalog import load_rules
-from scanner.rule_docs import sections_markdown, sections_text
+from scanner.catalog.rule_docs import sections_markdown, sections_text
+from scanner.catalog.rules import load_rules
 from scanner.secrets.scan import scan_text
 from tests.attacks import run_hullscan
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from expectations import expected_findings, expected_in_tree
 
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import scan
-from scanner.settings import find_config, load_settings
+from scanner.inputs.discover import walk
+from scanner.run.engine import scan
+from scanner.settings.config import Config
+from scanner.settings.load import find_config, load_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

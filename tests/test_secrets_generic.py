@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import scan
-from scanner.inputs import ParsedFile
+from scanner.inputs.discover import walk
+from scanner.inputs.parsed import ParsedFile
 from scanner.parse.yaml import parse_documents
+from scanner.run.engine import scan
 from scanner.secrets.assign import secret_name
 from scanner.secrets.filters import FILTERS, fired
 from scanner.secrets.match import SecretMatch
 from scanner.secrets.model import scan_file
 from scanner.secrets.scan import scan_text
+from scanner.settings.config import Config
 
 RNG = random.Random(5)
 

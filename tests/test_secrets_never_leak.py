@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from planted_secrets import Planted, plant
 
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import scan
-from scanner.report import FORMATS
+from scanner.inputs.discover import walk
+from scanner.report.formats import FORMATS
+from scanner.run.engine import scan
+from scanner.settings.config import Config
 
 
 @pytest.fixture(scope="module")

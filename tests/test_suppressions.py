@@ -10,9 +10,9 @@ import pytest
 from expectations import expected_findings
 
 from scanner.cli import main
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import scan
+from scanner.inputs.discover import walk
+from scanner.run.engine import scan
+from scanner.settings.config import Config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "suppressions"
 
@@ -170,9 +170,9 @@ def test_thousands_of_suppressions_and_findings_in_one_file_cost_their_sum_not_t
     The bound is on CPU time, which a loaded machine does not stretch much, and far from both."""
     import time
 
-    from scanner import suppress
-    from scanner.findings import Finding
     from scanner.nodes import Location
+    from scanner.results import suppress
+    from scanner.results.findings import Finding
 
     count = 30_000
     made = [Finding("CTR002", "privileged-container", "critical", (), "pod.yaml", 4 * n + 10, 21, 4 * n + 10, 25,

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import scan
-from scanner.units import kustomize_context, plan_units
+from scanner.boundary import Boundary
+from scanner.inputs.discover import walk
+from scanner.run.engine import scan
+from scanner.run.units import kustomize_context, plan_units
+from scanner.settings.config import Config
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -52,7 +53,7 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 def units_of(root: Path) -> list[list[str]]:
     sources = sorted(walk([str(root)], root), key=lambda source: source.rel)
-    return [[source.rel for source in unit.sources] for unit in plan_units(sources)]
+    return [[source.rel for source in unit.sources] for unit in plan_units(sources, Boundary(root))]
 
 
 def test_terraform_folders_that_call_each_other_are_one_unit(tmp_path: Path) -> None:
@@ -86,7 +87,7 @@ def test_kustomizations_and_their_patches_are_read_once_before_the_units(tmp_pat
         "base/kustomization.yaml", "prod/kustomization.yaml", "prod/replicas.yaml"]
     assert kustomize.patches == {"prod/replicas.yaml"}
     assert kustomize.namespace_of("base/app.yaml") == "prod"
-    planned = plan_units(sources, read)
+    planned = plan_units(sources, Boundary(tmp_path), read)
     assert [unit.sources[0].rel for unit in planned if unit.sources] == ["base/app.yaml"]
 
 
@@ -111,20 +112,20 @@ def test_no_unit_keeps_its_parsed_files_alive(tmp_path: Path, monkeypatch: pytes
     earlier one is still alive (only findings and small facts were kept)."""
     import gc
 
-    import scanner.units
-    from scanner.inputs import ParsedFile
+    import scanner.run.units
+    from scanner.inputs.parsed import ParsedFile
 
     write(tmp_path, {f"app-{n}.yaml": DEPLOYMENT.format(name=f"app-{n}") for n in range(5)}
           | {"policy.yaml": POLICY, "Dockerfile": "FROM alpine:3.20\n", "main.tf": 'resource "aws_s3_bucket" "b" {}\n'})
     alive_at_start: list[int] = []
-    real = scanner.units.scan_unit
+    real = scanner.run.units.scan_unit
 
     def counting(unit: object, plan: object) -> object:
         gc.collect()
         alive_at_start.append(sum(isinstance(item, ParsedFile) for item in gc.get_objects()))
         return real(unit, plan)
 
-    monkeypatch.setattr(scanner.units, "scan_unit", counting)
+    monkeypatch.setattr(scanner.run.units, "scan_unit", counting)
     result = scan(walk([str(tmp_path)], tmp_path),
                   replace(Config(root=tmp_path, use_cache=False, profiles=("strict",)), jobs=1))
     assert len(alive_at_start) == 8 and set(alive_at_start) == {0}
@@ -133,7 +134,7 @@ def test_no_unit_keeps_its_parsed_files_alive(tmp_path: Path, monkeypatch: pytes
 
 def test_a_failing_relation_rule_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Judged once on the merged model, its failure is reported once, suppressions pass or not."""
-    from scanner.catalog import Rule
+    from scanner.catalog.rules import Rule
 
     real = Rule.load_check
 

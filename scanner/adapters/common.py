@@ -26,6 +26,19 @@ def settled(node: Node | None) -> Node | None:
     return node
 
 
+def settled_list(node: Node | None) -> Node | None:
+    """A list as a rule should see it: Unknown as a whole when any item is (a templated or
+    rendered-away entry may be the one that matters, like `ALL` in `capabilities.drop`)."""
+    if isinstance(node, Sequence) and any(isinstance(settled(item), Unknown) for item in node.items):
+        return Unknown("[...]", node.loc, "list with templated items")
+    return node
+
+
+def known_strings(node: Node | None) -> list[Scalar]:
+    """The list's string items that are known: templated ones are decided at deploy time."""
+    return [item for item in strings(node) if not templated(item.value)]
+
+
 def synthetic(value: object, loc: Location) -> Scalar:
     """The model's value for a setting the dialect spells differently, at the original location."""
     return Scalar(value, loc)  # type: ignore[arg-type]

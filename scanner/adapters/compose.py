@@ -13,7 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scanner.adapters.common import docker_security_options, host_mode, items, keyed, mapping, pick, settled, synthetic
+from scanner.adapters.common import (
+    docker_security_options,
+    host_mode,
+    items,
+    keyed,
+    known_strings,
+    mapping,
+    pick,
+    settled,
+    settled_list,
+    synthetic,
+)
 from scanner.adapters.compose_vars import resolved
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
 from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, dig, strings, text, truth
@@ -27,7 +38,9 @@ _NOT_LINUX = "a WebAssembly module has no Linux user, capabilities or root files
 def from_document(document: Node, defined: frozenset[str] = frozenset()) -> Iterator[ContainerSpec]:
     """`defined`: the variables the project's `.env` sets (their references stay unknown)."""
     services = mapping(dig(document, "services"))
-    for name, service in services.items() if services else ():
+    if services is None:
+        return
+    for name, service in services.items():
         if isinstance(service, Mapping):
             interpolated = resolved(service, defined)
             assert isinstance(interpolated, Mapping)
@@ -43,9 +56,10 @@ def from_service(name: str, service: Mapping, loc: Location) -> ContainerSpec:
     item.user = settled(service.get("user"))
     item.privileged = settled(service.get("privileged"))
     item.read_only_root_fs = settled(service.get("read_only"))
-    item.cap_add = strings(service.get("cap_add"))
+    item.cap_add = known_strings(service.get("cap_add"))
     item.cap_drop_node = keyed(service, "cap_drop")
-    item.cap_drop = strings(item.cap_drop_node)
+    item.cap_drop = known_strings(item.cap_drop_node)
+    item.cap_drop_node = settled_list(item.cap_drop_node)
     item.host_pid = host_mode(service.get("pid"))
     item.host_ipc = host_mode(service.get("ipc"))
     item.host_network = host_mode(service.get("network_mode"))
@@ -90,9 +104,9 @@ def _binds(volumes: Node | None) -> Iterator[HostMount]:
             read_only = synthetic("ro" in modes, entry.loc) if modes else None
             yield HostMount(path=source, mount=entry, read_only=read_only, target=parts[1])
         elif isinstance(entry, Mapping) and text(entry.get("type")) == "bind":
-            source = entry.get("source")
-            if source is not None:
-                yield HostMount(path=settled(source) or source, mount=entry,
+            bound = entry.get("source")
+            if bound is not None:
+                yield HostMount(path=settled(bound) or bound, mount=entry,
                                 read_only=settled(entry.get("read_only")),
                                 target=text(entry.get("target")) or "")
 
@@ -120,13 +134,13 @@ def _healthcheck(item: ContainerSpec, healthcheck: Node | None) -> None:
 
 def _env(environment: Node | None) -> Iterator[EnvVar]:
     if isinstance(environment, Mapping):
-        for name, value in environment.items():
-            value = settled(value)
+        for name, written in environment.items():
+            value = settled(written)
             known = isinstance(value, Scalar) and value.value is not None
             yield EnvVar(name, "literal" if known else "unknown", value if known else None,
                          environment.keys[name])
         return
     for entry in strings(environment):
-        name, equals, value = str(entry.value).partition("=")
-        node = settled(synthetic(value, entry.loc)) if equals else None
+        name, equals, assigned = str(entry.value).partition("=")
+        node = settled(synthetic(assigned, entry.loc)) if equals else None
         yield EnvVar(name.strip(), "literal" if isinstance(node, Scalar) else "unknown", node, entry.loc)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from scanner.inputs import ParsedFile
+from scanner.inputs.parsed import ParsedFile
 from scanner.model.cloud import CloudResource
 from scanner.nodes import Location, Mapping, Node, Scalar, Unknown
 from scanner.nodes import Sequence as NodeSequence
@@ -25,7 +25,7 @@ def definitions(resource: CloudResource, files: Sequence[ParsedFile],
                 defaults: dict[str, Node] | None = None) -> Node | None:
     """`defaults`: Terraform variable defaults by name; a value that came from one is located at
     the default, where the insecure literal is written."""
-    value = resource.get(ATTRIBUTE)
+    value = resource.lookup(ATTRIBUTE)
     if isinstance(value, (NodeSequence, Mapping)):
         return value
     written, source = _written(resource, files)
@@ -69,7 +69,7 @@ def overlay(data: object, written: Node | None, fallback: Location,
 
 def _relative(text: str, first_line: int, path: str) -> Node | None:
     """A heredoc's JSON re-read with its own positions, moved down to where the heredoc starts."""
-    from scanner.parse import ParseError
+    from scanner.parse.parsers import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:

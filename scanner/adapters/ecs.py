@@ -12,10 +12,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from scanner.adapters.common import docker_security_options, first_line, host_mode, items, keyed, mapping, pick, settled
+from scanner.adapters.common import (
+    docker_security_options,
+    first_line,
+    host_mode,
+    items,
+    keyed,
+    known_strings,
+    mapping,
+    pick,
+    settled,
+    settled_list,
+)
 from scanner.model.cloud import CloudResource
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
-from scanner.nodes import Mapping, Node, dig, strings, text
+from scanner.nodes import Mapping, Node, dig, text
 
 TASK_TYPES = ("AWS::ECS::TaskDefinition", "aws_ecs_task_definition")
 
@@ -43,13 +54,13 @@ def field(container: Node | None, name: str) -> Node | None:
 def task_of(resource: CloudResource) -> Task:
     if resource.format == "cloudformation":
         volumes = {text(field(volume, "name")) or "": dig(volume, "Host", "SourcePath")
-                   for volume in items(resource.get("Volumes"))}
+                   for volume in items(resource.lookup("Volumes"))}
         keys = ("NetworkMode", "PidMode", "IpcMode", "Memory", "Cpu")
     else:
         volumes = {text(volume.get("name")) or "": volume.get("host_path")
                    for volume in resource.blocks("volume")}
         keys = ("network_mode", "pid_mode", "ipc_mode", "memory", "cpu")
-    network, pid, ipc, memory, cpu = (settled(resource.get(key)) for key in keys)
+    network, pid, ipc, memory, cpu = (settled(resource.lookup(key)) for key in keys)
     host_volumes = {name: settled(path) or path for name, path in volumes.items() if path is not None}
     return Task(resource, network, pid, ipc, host_volumes, memory, cpu)
 
@@ -70,9 +81,10 @@ def from_definition(task: Task, container: Mapping) -> ContainerSpec:
     item.privileged = settled(field(container, "privileged"))
     item.read_only_root_fs = settled(field(container, "readonlyRootFilesystem"))
     linux = field(field(container, "linuxParameters"), "capabilities")
-    item.cap_add = strings(field(linux, "add"))
+    item.cap_add = known_strings(field(linux, "add"))
     item.cap_drop_node = keyed(linux, "drop") or keyed(linux, "Drop")
-    item.cap_drop = strings(item.cap_drop_node)
+    item.cap_drop = known_strings(item.cap_drop_node)
+    item.cap_drop_node = settled_list(item.cap_drop_node)
     docker_security_options(item, field(container, "dockerSecurityOptions"))
     item.host_network = host_mode(task.network_mode)
     item.host_pid = host_mode(task.pid_mode)

@@ -11,18 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scanner.adapters.common import (
-    first_line,
-    items,
-    keyed,
-    mapping,
-    pick,
-    settled,
-    synthetic,
-)
+from scanner.adapters.common import first_line, items, keyed, known_strings, mapping, pick, settled, settled_list, synthetic
 from scanner.model.container import ContainerSpec, EnvVar, HostMount
 from scanner.model.kubernetes import KubeObject, pod_template
-from scanner.nodes import Location, Mapping, Node, Scalar, dig, key_loc, strings, text
+from scanner.nodes import Location, Mapping, Node, Scalar, dig, key_loc, text
 
 CONTAINER_LISTS = (("containers", "regular"), ("initContainers", "init"),
                    ("ephemeralContainers", "ephemeral"))
@@ -90,9 +82,10 @@ def _security(item: ContainerSpec, own: Mapping | None, pod: Mapping | None,
     item.privileged = settled(dig(own, "privileged"))
     item.allow_privilege_escalation = settled(dig(own, "allowPrivilegeEscalation"))
     item.read_only_root_fs = settled(dig(own, "readOnlyRootFilesystem"))
-    item.cap_add = strings(dig(own, "capabilities", "add"))
+    item.cap_add = known_strings(dig(own, "capabilities", "add"))
     item.cap_drop_node = keyed(dig(own, "capabilities"), "drop")
-    item.cap_drop = strings(item.cap_drop_node)
+    item.cap_drop = known_strings(item.cap_drop_node)
+    item.cap_drop_node = settled_list(item.cap_drop_node)
     item.selinux_type = settled(pick(dig(own, "seLinuxOptions", "type"), dig(pod, "seLinuxOptions", "type")))
     item.seccomp = pick(
         settled(dig(own, "seccompProfile", "type")),

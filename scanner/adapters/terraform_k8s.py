@@ -54,7 +54,7 @@ def as_manifest(block: Mapping) -> Mapping:
         where = block.keys.get(key, value.loc)
         bodies = [item for item in value.items if isinstance(item, Mapping)] \
             if isinstance(value, Sequence) else []
-        if bodies and len(bodies) == len(value.items):  # type: ignore[union-attr]
+        if isinstance(value, Sequence) and bodies and len(bodies) == len(value.items):
             converted: Node = Sequence(value.loc, [as_manifest(body) for body in bodies]) \
                 if key in REPEATED else as_manifest(bodies[0])
             result.set(name, where, converted)

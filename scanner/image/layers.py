@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from scanner.config import Limits
+from scanner.settings.config import Limits
 
 HEADER_ALLOWANCE = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -109,7 +109,7 @@ def decompressed(raw: BinaryIO, head: bytes) -> BinaryIO:
         except ImportError:
             raise ImageError("zstd-compressed layer: install the optional `zstandard` module "
                              "(pip install 'hullscan[zstd]') to read it") from None
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[no-any-return]
+        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
     return raw
 
 

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.config import Config, Limits
 from scanner.image.archive import ImageRef, LayerRef, locate
 from scanner.image.layers import Budget, Entry, ImageError, LimitError, read_entries
 from scanner.image.source import DirSource, TarSource, open_source
 from scanner.image.whiteouts import ImageFile, Tracker
-from scanner.inputs import ParsedFile
+from scanner.inputs.parsed import ParsedFile
 from scanner.nodes import Location, Mapping, Node, Scalar
 from scanner.nodes import Sequence as NodeSequence
+from scanner.settings.config import Config, Limits
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def texts(model: ImageModel, files: Iterable[ImageFile], skip: Sequence[str] = (
 def _parse_config(text: str, data: Any, path: str) -> Node:
     """The config as nodes with exact spans; if the YAML reader balks at some JSON corner, the
     decoded value with every location on line 1 (configs are written on one line anyway)."""
-    from scanner.parse import ParseError
+    from scanner.parse.parsers import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:

@@ -15,8 +15,8 @@ import tarfile
 from pathlib import Path
 from typing import BinaryIO
 
-from scanner.config import Limits
 from scanner.image.layers import ImageError, LimitError, normalize
+from scanner.settings.config import Limits
 
 MAX_LINK_HOPS = 8
 
@@ -90,7 +90,7 @@ class TarSource:
         self.members: dict[str, tarfile.TarInfo] = {}
         try:
             # Kept open for the archive's lifetime; `close()` ends it.
-            self.tar = tarfile.open(fileobj=_ReadCap(stream, read_cap), mode="r:")  # type: ignore[arg-type]  # noqa: SIM115
+            self.tar = tarfile.open(fileobj=_ReadCap(stream, read_cap), mode="r:")  # type: ignore[call-overload]  # noqa: SIM115
             self._index(limits, compressed)
         except ImageError:
             self.close()
@@ -140,7 +140,7 @@ class TarSource:
         stream = self.tar.extractfile(info)
         if stream is None:
             raise ImageError(f"`{name}` is not a regular file in the archive")
-        return stream  # type: ignore[return-value]
+        return stream
 
     def close(self) -> None:
         self.file.close()

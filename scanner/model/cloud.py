@@ -14,11 +14,10 @@ strings; `CloudModel.variables` and `provider_configs()` for secrets in declarat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from scanner.config import Config
-from scanner.inputs import ParsedFile
+from scanner.model import cloud_values as values
 from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, dig
 from scanner.nodes import Sequence as NodeSequence
 
@@ -78,19 +77,29 @@ class CloudResource:
         return self.name
 
     def get(self, *keys: str | int) -> Node | None:
+        """The evaluated argument exactly as the interpreter left it (lists kept, `null` kept):
+        what the interpreters' own tests compare. Rules read through `lookup` and the others."""
         return dig(self.attrs, *keys)
 
-    def blocks(self, name: str, within: Node | None = None) -> list[Mapping]:
-        """The nested blocks (or objects) called `name` in `within` (default: the resource).
+    def lookup(self, path: str) -> Node | None:
+        """The value at a dotted path of the arguments (`vpc_config.endpoint_public_access`)."""
+        return values.lookup(self.attrs, path)
 
-        HCL gives a Sequence of Mappings; `.tf.json`, plan JSON and CloudFormation may give a
-        single Mapping; both are read the same way here."""
-        value = dig(within if within is not None else self.attrs, name)
-        if isinstance(value, Mapping):
-            return [value]
-        if isinstance(value, NodeSequence):
-            return [item for item in value.items if isinstance(item, Mapping)]
-        return []
+    def blocks(self, path: str) -> list[Mapping]:
+        """Every block (or object) at a dotted path, repeated blocks and lists flattened."""
+        return list(values.blocks(self.attrs, path))
+
+    def flag(self, path: str, default: bool | None) -> tuple[bool | None, Node | None]:
+        """A boolean setting: (value, node); `default` when absent, None when unknown."""
+        return values.flag(self.attrs, path, default)
+
+    def setting(self, path: str) -> tuple[str | None, Node | None, bool]:
+        """A string setting: (lower-cased value, node, known)."""
+        return values.setting(self.attrs, path)
+
+    def place(self, path: str) -> Node | Location | None:
+        """Where to report the value at `path` (its key, for a list or block written in place)."""
+        return values.place(self.attrs, path)
 
 
 @dataclass(frozen=True)
@@ -158,15 +167,6 @@ class CloudModel:
         self.modules.extend(other.modules)
 
 
-def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:
-    """Terraform and CloudFormation together; each evaluator only reads its own file type."""
-    from scanner.model import cloudformation, terraform
-
-    model = terraform.build(files, config)
-    model.extend(cloudformation.build(files, config))
-    return model
-
-
 def json_document(node: Node | None) -> Node | None:
     """A JSON document a template holds as a string (a policy, ECS container definitions), as
     located nodes; None when `node` is not a known JSON object or array.
@@ -182,7 +182,7 @@ def json_document(node: Node | None) -> Node | None:
     if not isinstance(node, Scalar) or not isinstance(node.value, str) \
             or not node.value.lstrip().startswith(("{", "[")):
         return None
-    from scanner.parse import ParseError
+    from scanner.parse.parsers import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:

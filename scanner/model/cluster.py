@@ -15,11 +15,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.config import Config
-from scanner.inputs import ParsedFile
+from scanner.inputs.parsed import ParsedFile
 from scanner.model.kubernetes import KubeObject, KubernetesObjects, containers, pod_labels, pod_spec
 from scanner.nodes import Location, Mapping, Node, Scalar, dig, text, truth
 from scanner.nodes import Sequence as NodeSequence
+from scanner.settings.config import Config
 
 # Kinds kept whole: relation rules read their contents (a role's rules, a policy's selectors).
 KEPT_KINDS = frozenset({

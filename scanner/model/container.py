@@ -1,7 +1,7 @@
 """One model for a container, whatever dialect declared it.
 
 A Kubernetes pod spec, a Compose service, an ECS container definition and Terraform's Kubernetes
-resources spell the same settings differently. Adapters (`scanner.adapters`) read each dialect into
+resources spell the same settings differently. Adapters (`scanner.adapters.containers`) read each dialect into
 `ContainerSpec`, so every container rule is written once. Each field is the node the setting was
 read from (findings point at that key) or None when the dialect's input does not set it (findings
 then point at the container's first line). Where a dialect spells a setting as something other than
@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from scanner.findings import Hit
 from scanner.nodes import Location, Node, Scalar
+from scanner.results.findings import Hit
 
 ENV_SOURCES = ("literal", "secret", "configmap", "field", "resource", "unknown")
 

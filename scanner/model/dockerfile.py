@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.boundary import Boundary, Refused
-from scanner.config import Config
-from scanner.discover import relative_name
-from scanner.findings import ScanError
-from scanner.inputs import ParsedFile
+from scanner.inputs.discover import relative_name
+from scanner.inputs.parsed import ParsedFile
 from scanner.model.dockerfile_vars import Scope, expand, parse_assignments
 from scanner.parse.dockerfile import Dockerfile, Instruction
+from scanner.results.findings import ScanError
+from scanner.settings.config import Config
 
 NONROOT_IMAGES = (
     re.compile(r"^gcr\.io/distroless/[^@]*:(?:[\w.-]*-)?nonroot(?:@.*)?$"),

@@ -12,12 +12,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from os.path import commonprefix
 
-from scanner.config import Config
-from scanner.inputs import ParsedFile
+from scanner.inputs.parsed import ParsedFile
 from scanner.model.kustomize import Kustomizations
 from scanner.model.kustomize import build as read_kustomizations
 from scanner.nodes import Location, Mapping, Node, dig, strings, text
 from scanner.nodes import Sequence as NodeSequence
+from scanner.settings.config import Config
 
 CLUSTER_SCOPED = frozenset({
     "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass",

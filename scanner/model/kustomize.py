@@ -13,11 +13,11 @@ import posixpath
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from scanner.config import Config
-from scanner.discover import KUSTOMIZATION_NAMES
-from scanner.inputs import ParsedFile
+from scanner.inputs.discover import KUSTOMIZATION_NAMES
+from scanner.inputs.parsed import ParsedFile
 from scanner.nodes import Mapping, Node, dig, text
 from scanner.nodes import Sequence as NodeSequence
+from scanner.settings.config import Config
 
 MEMBER_KEYS = ("resources", "bases", "components")
 PATCH_KEYS = ("patchesStrategicMerge", "patches", "patchesJson6902")
@@ -35,7 +35,7 @@ def _documents(parsed: ParsedFile) -> list[Node]:
     """A kustomization's documents; one without apiVersion/kind is read as plain text, so parse it."""
     if parsed.type == "kubernetes":
         return list(parsed.tree or ())
-    from scanner.parse import ParseError
+    from scanner.parse.parsers import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:

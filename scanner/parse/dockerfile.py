@@ -16,7 +16,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from scanner.nodes import Location
-from scanner.parse import ParseError
+from scanner.parse.parsers import ParseError
 
 INSTRUCTIONS = frozenset({
     "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
@@ -96,11 +96,13 @@ class Instruction:
     def locate(self, start: int | re.Match[str] | None = None, end: int | None = None) -> Location:
         """Where `text[start:end]` (or a regex match over `text`) was written; the keyword if None."""
         if isinstance(start, re.Match):
-            start, end = start.start(), start.end()
-        if start is None:
-            start, end = 0, len(self.keyword)
-        end = start + 1 if end is None or end <= start else end
-        line, column = self.position(start)
+            first, end = start.start(), start.end()
+        elif start is None:
+            first, end = 0, len(self.keyword)
+        else:
+            first = start
+        end = first + 1 if end is None or end <= first else end
+        line, column = self.position(first)
         end_line, end_column = self.position(end - 1)
         return Location(self.path, line, column, end_line, end_column + 1)
 

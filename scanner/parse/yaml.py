@@ -39,7 +39,7 @@ import re
 from typing import Any
 
 from scanner.nodes import Location, Mapping, Node, Scalar, Sequence
-from scanner.parse import ParseError
+from scanner.parse.parsers import ParseError
 
 MAX_DEPTH = 256
 MAX_ALIAS_EXPANSION = 200_000

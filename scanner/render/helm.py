@@ -21,11 +21,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scanner.boundary import Boundary, OverLimit, Refused, printable, run_offline
-from scanner.config import Config
 from scanner.nodes import to_plain
 from scanner.render.chartcopy import ChartCopy, copy_chart
 from scanner.render.helm_values import ValuesFile, read_values
 from scanner.render.sourcemap import Origin, Segment, SourceFile, stream_segments
+from scanner.settings.config import Config
 
 RELEASE = "release"
 SECOND_RELEASE = "production"

@@ -75,7 +75,7 @@ def _real(path: Path) -> Path:
 def read(path: Path, boundary: Boundary) -> Kustomization | None:
     from scanner.model.kustomize import MEMBER_KEYS, PATCH_KEYS, entries
     from scanner.nodes import Mapping, text
-    from scanner.parse import ParseError
+    from scanner.parse.parsers import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:
@@ -217,7 +217,7 @@ def render_all(tops: list[Kustomization], index: dict[Path, Kustomization], comm
     a process of its own, and from the cache when nothing it reads has changed."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from scanner import cache
+    from scanner.run import cache
 
     def one(top: Kustomization) -> str | RuntimeError:
         digest = _inputs_digest(top, index, command) if use_cache else ""

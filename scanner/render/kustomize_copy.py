@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.boundary import Boundary, Refused, contains, printable
-from scanner.discover import KUSTOMIZATION_NAMES, SKIPPED_DIRS, relative_name
+from scanner.inputs.discover import KUSTOMIZATION_NAMES, SKIPPED_DIRS, relative_name
 from scanner.render.kustomize import Kustomization, Sandbox, read
 
 # What kustomize takes for a remote location rather than a local path.
@@ -131,7 +131,7 @@ def _localise(copy: Path, tree: Path) -> list[str]:
     """Rewrite the copied kustomization without what kustomize would fetch or read from outside
     the copy; what was dropped."""
     from scanner.nodes import to_plain
-    from scanner.parse import ParseError
+    from scanner.parse.parsers import ParseError
     from scanner.parse.yaml import parse_documents
 
     try:

@@ -58,7 +58,7 @@ class _Operations:
 
 
 def _documents(member: Member) -> list[Node]:
-    from scanner.parse import ParseError
+    from scanner.parse.parsers import ParseError
     from scanner.parse.yaml import parse_manifests
 
     try:
@@ -94,8 +94,8 @@ def _applied(operations: _Operations, kind: str, rendered: Node) -> _Object:
             continue
         for path, first, last, node in nodes(value):
             line = operation.keys["value"].line if not path else first
-            paths[(*target, *path)] = (line + operations.shift, last + operations.shift,
-                                       not isinstance(node, (Mapping, NodeSequence)))
+            key = (*target, *path)
+            paths[key] = (line + operations.shift, last + operations.shift, not isinstance(node, (Mapping, NodeSequence)))
     return _Object(kind, operations.name, None, operations.source, paths)
 
 
@@ -252,7 +252,7 @@ def segments(rendered: str, members: Sequence[Member], patches: dict[Path, list[
             memo[key] = _objects(member)
         return memo[key]
 
-    from scanner.parse import ParseError
+    from scanner.parse.parsers import ParseError
     from scanner.parse.yaml import parse_manifests
 
     try:

@@ -21,9 +21,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from scanner.findings import Finding, fingerprint
 from scanner.nodes import Location
 from scanner.render.helm_values import ValuesFile, reading_line, trace
+from scanner.results.findings import Finding, fingerprint
 
 _SOURCE_COMMENT = re.compile(r"^# Source: (?P<path>\S.*?)\s*$", re.MULTILINE)
 _KEY = re.compile(r"^(?:-\s+)*(?P<key>[^\s:#'\"{}\[\]][^:#]*?|\"[^\"]*\"|'[^']*'):(?:\s|$)")

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scanner.findings import Finding
-from scanner.report import ReportOptions, json_text
+from scanner.report.formats import ReportOptions, json_text
+from scanner.results.findings import Finding
 
 if TYPE_CHECKING:
-    from scanner.engine import ScanResult
+    from scanner.results.result import ScanResult
 
 SEVERITIES = {"critical": "blocker", "high": "critical", "medium": "major", "low": "minor",
               "info": "info"}

@@ -13,12 +13,12 @@ import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from scanner.findings import Finding
-from scanner.report import TOOL_NAME, ReportOptions, json_text, rule_index
+from scanner.report.formats import TOOL_NAME, ReportOptions, json_text, rule_index
+from scanner.results.findings import Finding
 
 if TYPE_CHECKING:
-    from scanner.catalog import Rule
-    from scanner.engine import ScanResult
+    from scanner.catalog.rules import Rule
+    from scanner.results.result import ScanResult
 
 SCHEMA_VERSION = "15.0.7"
 SEVERITIES = {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low", "info": "Info"}

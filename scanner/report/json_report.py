@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scanner.findings import Finding
-from scanner.report import ReportOptions, json_text, severity_counts, shown
+from scanner.report.formats import ReportOptions, json_text, severity_counts, shown
+from scanner.results.findings import Finding
 
 if TYPE_CHECKING:
-    from scanner.engine import ScanResult
+    from scanner.results.result import ScanResult
 
 
 def suppressed_dict(finding: Finding) -> dict[str, object]:

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from scanner.boundary import printable
-from scanner.findings import Finding
-from scanner.report import TOOL_NAME, ReportOptions, shown
+from scanner.report.formats import TOOL_NAME, ReportOptions, shown
+from scanner.results.findings import Finding
 
 if TYPE_CHECKING:
-    from scanner.engine import ScanResult
+    from scanner.results.result import ScanResult
 
 # Characters XML 1.0 forbids even as character references; names arrive printable already, so
 # this only guards text that did not come through `scanner.report.neutral`.
@@ -55,9 +55,9 @@ def render(result: ScanResult, options: ReportOptions) -> str:
         ET.SubElement(case, "skipped", message=f"suppressed: {reason}")
         skipped += 1
     failing_rules = {f.rule for f in result.findings}
-    for rule in result.rules:
-        if rule.id not in failing_rules:
-            _case(suite, printable(f"{rule.id} {rule.name}"), "no findings")
+    for selected in result.rules:
+        if selected.id not in failing_rules:
+            _case(suite, printable(f"{selected.id} {selected.name}"), "no findings")
     for error in result.errors:
         case = _case(suite, "parse", error.path)
         where = f"{error.path}:{error.line}" if error.line else error.path

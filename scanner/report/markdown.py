@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from scanner.findings import SEVERITIES, Finding
-from scanner.report import ReportOptions, pluralize, rule_index, severity_counts, shown
+from scanner.report.formats import ReportOptions, pluralize, rule_index, severity_counts, shown
 from scanner.report.grouping import Entry, group
+from scanner.results.findings import SEVERITIES, Finding
 
 if TYPE_CHECKING:
-    from scanner.engine import ScanResult
+    from scanner.results.result import ScanResult
 
 MAX_CHARS = 60_000
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~])")

@@ -3,7 +3,7 @@
 Names, paths, messages, suppression reasons and errors are built from what the repository wrote
 (a resource called `evil\\n::stop-commands::x`, a file name with a newline, a rule name from a
 `rules-dir`), and a message may quote a value that is a secret. Reporters are many and grow, so
-none of them is trusted to remember: `scanner.report.render` hands each one a copy in which every
+none of them is trusted to remember: `scanner.report.formats.render` hands each one a copy in which every
 such string has had its secrets masked (`scanner.secrets.exposure`) and then been made printable
 on one line (`scanner.boundary.printable`: control characters escaped, a leading `::` defused).
 What is left to a format is its own syntax (XML, Markdown), which its module escapes.
@@ -16,14 +16,14 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from scanner.boundary import printable
-from scanner.findings import Finding, ScanError, Suppression
 from scanner.nodes import Location
+from scanner.results.findings import Finding, ScanError, Suppression
 from scanner.secrets.exposure import Exposure
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from scanner.engine import ScanResult
+    from scanner.results.result import ScanResult
 
 
 def neutral(result: ScanResult) -> ScanResult:

@@ -3,7 +3,7 @@
 sarif-om objects are attrs classes whose snake_case attributes carry the schema's camelCase name in
 their metadata; `to_json` walks them and leaves out what was never set. GitHub reads at most 25,000
 results per run and 10 MB of gzipped SARIF per file: worse findings come first, and anything beyond
-either limit is cut with a note (see `scanner.report`), never silently.
+either limit is cut with a note (see `scanner.report.formats`), never silently.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from urllib.parse import quote
 import attr
 import sarif_om as om
 
-from scanner.findings import Finding, ScanError, severity_rank
+from scanner.catalog.rule_docs import sections_markdown, sections_text
 from scanner.nodes import Location
-from scanner.report import TOOL_NAME, ReportOptions, add_note, json_text, shown
-from scanner.rule_docs import sections_markdown, sections_text
+from scanner.report.formats import TOOL_NAME, ReportOptions, add_note, json_text, shown
+from scanner.results.findings import Finding, ScanError, severity_rank
 
 if TYPE_CHECKING:
-    from scanner.catalog import Rule
-    from scanner.engine import ScanResult
+    from scanner.catalog.rules import Rule
+    from scanner.results.result import ScanResult
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
@@ -41,8 +41,8 @@ def to_json(value: Any) -> Any:
         for field in attr.fields(type(value)):
             item = getattr(value, field.name)
             default = field.default
-            if item is None or (isinstance(default, attr.Factory) and item == default.factory()) \
-                    or (default == -1 and item == -1):
+            factory = default.factory if isinstance(default, attr.Factory) else None  # type: ignore[arg-type]
+            if item is None or (factory is not None and item == factory()) or (default == -1 and item == -1):
                 continue
             out[field.metadata["schema_property_name"]] = to_json(item)
         return out

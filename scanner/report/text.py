@@ -18,20 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.boundary import printable
-from scanner.decoding import NotText, decode
-from scanner.findings import SEVERITIES, Finding
-from scanner.report import (
-    ReportOptions,
-    may_show_secret,
-    pluralize,
-    rule_index,
-    severity_counts,
-    shown,
-)
+from scanner.inputs.decoding import NotText, decode
+from scanner.report.formats import ReportOptions, may_show_secret, pluralize, rule_index, severity_counts, shown
 from scanner.report.grouping import Entry, group
+from scanner.results.findings import SEVERITIES, Finding
 
 if TYPE_CHECKING:
-    from scanner.engine import ScanResult
+    from scanner.results.result import ScanResult
     from scanner.secrets.exposure import Exposure
 
 COLORS = {"critical": "1;35", "high": "1;31", "medium": "33", "low": "36", "info": "2",

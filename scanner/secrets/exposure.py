@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.inputs import ParsedFile
+    from scanner.inputs.parsed import ParsedFile
     from scanner.secrets.match import SecretMatch
 
 MASK = "\u2039redacted\u203a"

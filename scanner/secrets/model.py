@@ -14,9 +14,9 @@ import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scanner.config import Config
-from scanner.inputs import ParsedFile
+from scanner.inputs.parsed import ParsedFile
 from scanner.secrets.match import SecretMatch
+from scanner.settings.config import Config
 
 YAML_TYPES = frozenset({"kubernetes", "compose", "cloudformation"})
 

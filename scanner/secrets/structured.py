@@ -56,15 +56,15 @@ def _text(node: Node | None) -> str | None:
 def _assignments(node: Mapping, scan: TextScan) -> Iterator[SecretMatch]:
     name = _text(node.get("name") or node.get("Name"))
     value = node.get("value") or node.get("Value")
-    if name and _text(value) is not None and secret_name(name):
+    if name and value is not None and _text(value) is not None and secret_name(name):
         yield scan.make(GENERIC, *scan.span(value.loc), name=name, value=_text(value), resource=f'env "{name}"')
     for key, child in node.items():
         if not secret_name(key):
             continue
-        if isinstance(child, Mapping) and _text(child.get("Default")) is not None:  # CloudFormation parameter
-            child = child.get("Default")
-        if _text(child) is not None:
-            yield scan.make(GENERIC, *scan.span(child.loc), name=key, value=_text(child))
+        default = child.get("Default") if isinstance(child, Mapping) else None
+        value = default if default is not None and _text(default) is not None else child  # a CloudFormation parameter
+        if _text(value) is not None:
+            yield scan.make(GENERIC, *scan.span(value.loc), name=key, value=_text(value))
 
 
 def _secret_object(document: Mapping, scan: TextScan) -> Iterator[SecretMatch]:

@@ -87,7 +87,7 @@ def test_a_cache_others_can_write_is_refused(project: Path, tmp_path: Path, mode
 
 
 def _give_to_a_group_that_is_not_the_users(folder: Path) -> None:
-    from scanner.cache_guard import _own_group
+    from scanner.run.cache_guard import _own_group
 
     if _own_group(folder.stat().st_gid):
         if os.geteuid() != 0:

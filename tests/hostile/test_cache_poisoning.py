@@ -22,11 +22,11 @@ import pytest
 from attacks import run_hullscan, write_tree
 from cache_bait import DEPLOYMENT_TF, FILES, OpensMarker, old_layout
 
-from scanner import cache
-from scanner.discover import SourceFile
+from scanner.inputs.discover import SourceFile
 from scanner.nodes import Mapping, Scalar, Sequence
-from scanner.parse import parser_for
-from scanner.parse.hcl import Body, HclFile
+from scanner.parse.hcl.tree import Body, HclFile
+from scanner.parse.parsers import parser_for
+from scanner.run import cache
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_an_edited_catalog_is_ignored(folders: dict[str, Path]) -> None:
 
 def test_a_catalog_signed_with_the_real_key_is_what_the_cache_serves(folders: dict[str, Path]) -> None:
     """The control for the edited catalog: through hullscan's own store, the edit does apply."""
-    from scanner.catalog import _load_yaml, builtin_dir
+    from scanner.catalog.rules import _load_yaml, builtin_dir
 
     project = folders["project"]
     scan(project, folders)

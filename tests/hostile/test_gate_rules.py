@@ -40,8 +40,8 @@ def _repository(root: Path, check: str) -> Path:
 
 
 @pytest.mark.parametrize("check", ["evil:run", "this:s", "os:system", "scanner.checks.evil:run",
-                                   "scanner.checks:__init__", "scanner.checks.container.os:path",
-                                   "scanner.checks.nosuchmodule:run", "scanner.checks.container"])
+                                   "scanner.checks:__init__", "scanner.checks.container.hardening.os:path",
+                                   "scanner.checks.nosuchmodule:run", "scanner.checks.container.hardening"])
 def test_a_rules_folder_check_outside_the_package_is_refused_before_import(tmp_path: Path, check: str) -> None:
     root = _repository(tmp_path, check)
     done = run_hullscan("scan", "--format", "sarif", cwd=root, env={"PYTHONPATH": str(root)})
@@ -54,13 +54,13 @@ def test_a_rules_folder_check_outside_the_package_is_refused_before_import(tmp_p
 
 def test_a_check_must_be_a_function_the_module_defines(tmp_path: Path) -> None:
     """Names a check module imports (`Iterator`, a helper from elsewhere) are not checks."""
-    root = _repository(tmp_path, "scanner.checks.container:Iterator")
+    root = _repository(tmp_path, "scanner.checks.container.hardening:Iterator")
     done = run_hullscan("scan", "--format", "json", cwd=root)
-    assert done.returncode == 2 and "is not a function of scanner.checks.container" in done.stderr
+    assert done.returncode == 2 and "is not a function of scanner.checks.container.hardening" in done.stderr
 
 
 def test_a_rules_folder_may_use_a_builtin_check_and_a_condition(tmp_path: Path) -> None:
-    root = _repository(tmp_path, "scanner.checks.container:runs_as_root")
+    root = _repository(tmp_path, "scanner.checks.container.hardening:runs_as_root")
     (root / "ci/rules/EVIL002-own.yaml").write_text(
         (RULE % "x").replace("EVIL001", "EVIL002").replace("evil-rule", "own-rule")
         .replace('check: "x"', "condition: {field: privileged, is: true}"))
@@ -94,7 +94,7 @@ def test_a_rule_file_that_is_a_link_out_of_its_folder_or_a_device_is_refused(tmp
 
 def test_names_in_a_bad_rule_file_cannot_start_a_line_of_their_own(tmp_path: Path) -> None:
     """A key holding a newline and a GitHub workflow command stays on the error's own line."""
-    rule = RULE % "scanner.checks.container:runs_as_root" + '"x\\n::error file=README.md::owned": 1\n'
+    rule = RULE % "scanner.checks.container.hardening:runs_as_root" + '"x\\n::error file=README.md::owned": 1\n'
     root = write_tree(tmp_path, {".hullscan.yaml": "rules-dir: [rules]\n", "rules/EVIL001-x.yaml": rule})
     done = run_hullscan("scan", cwd=root)
     assert done.returncode == 2 and "unknown key" in done.stderr
