@@ -65,9 +65,9 @@ def _mean_median(counts: Counter[str]) -> str:
 
 def entries(findings: list[dict[str, Any]]) -> int:
     """How many entries the text report shows for these findings (`scanner.report.grouping`)."""
-    from scanner.catalog import load_rules
-    from scanner.findings import Finding
+    from scanner.catalog.rules import load_rules
     from scanner.report.grouping import group
+    from scanner.results.findings import Finding
 
     fields = Finding.__dataclass_fields__
     rules = {rule.id: rule for rule in load_rules()}

@@ -163,8 +163,9 @@ def _with_flags(config: Config, options: ScanOptions, select: tuple[str, ...], i
 def _profile_names(names: tuple[str, ...], where: str) -> tuple[str, ...]:
     """Profile names in the catalog's spelling; one that names no profile is an error, as a
     selector that matches no rule is."""
-    from scanner.gate import SelectorError
-    from scanner.profiles import check_names, load_profiles
+    from scanner.catalog.profiles import check_names
+    from scanner.catalog.rules import load_profiles
+    from scanner.settings.gate import SelectorError
 
     try:
         return check_names(names, load_profiles(), where)
@@ -462,7 +463,7 @@ def run_image(options: ScanOptions) -> int:
 
 def show_rules(output_format: str, profile: str = "") -> int:
     from scanner.catalog.docs import profiles_listing, rules_listing
-    from scanner.profiles import load_profiles
+    from scanner.catalog.rules import load_profiles
 
     if profile == "list":
         print(profiles_listing(output_format))

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import scan
+from scanner.inputs.discover import walk
+from scanner.run.engine import scan
+from scanner.settings.config import Config
 
 # Like a microservices demo: skaffold builds `cartservice` from src/cartservice and deploys the
 # manifests, whose `image: cartservice` skaffold replaces with the image it built.

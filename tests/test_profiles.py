@@ -1,5 +1,5 @@
 """Profiles: the default rule set a reviewer reads to the end, and the named sets beside it
-(scanner.profiles, `--profile`, `profile:`)."""
+(scanner.catalog.profiles, `--profile`, `profile:`)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from scanner.catalog import CatalogError, load_checklist, load_rules, parse_rule
+from scanner.catalog.errors import CatalogError
+from scanner.catalog.profiles import implied, members, profiles_of
+from scanner.catalog.rules import load_checklist, load_profiles, load_rules, parse_rule
 from scanner.cli import main
-from scanner.config import Config
-from scanner.discover import walk
-from scanner.engine import scan, selected_rules
-from scanner.profiles import implied, load_profiles, members, profiles_of
+from scanner.inputs.discover import walk
+from scanner.run.engine import scan, selected_rules
+from scanner.settings.config import Config
 
 # A Deployment that nobody hardened, and one privileged container: the privileged one blocks a
 # merge; limits, probes and digests are hygiene.
@@ -79,7 +80,7 @@ def test_every_secret_detector_and_suppression_rule_is_in_default() -> None:
 def _entry(**extra: object) -> dict:
     data = {"id": "CTR990", "name": "new-rule", "severity": "medium", "checklist": ["runtime.privileged"],
             "kinds": ["kubernetes"], "model": "container", "message": "{resource}",
-            "check": "scanner.checks.container:runs_as_root",
+            "check": "scanner.checks.container.hardening:runs_as_root",
             "docs": {"what": "w", "why": "y", "example": "e", "use_instead": "u"}}
     return {**data, **extra}
 

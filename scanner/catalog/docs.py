@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from scanner.catalog.profiles import Profile, listing, profiles_of
 from scanner.catalog.rule_docs import sections_markdown, sections_text
-from scanner.catalog.rules import FILE_TYPES, Rule, load_checklist, load_rules
-from scanner.profiles import Profile, listing, load_profiles, profiles_of
+from scanner.catalog.rules import FILE_TYPES, Rule, load_checklist, load_profiles, load_rules
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "rules"
 README = DOCS_DIR.parent.parent / "README.md"

@@ -22,12 +22,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.boundary import printable
 from scanner.catalog.declarative import compile_condition
 from scanner.catalog.errors import CatalogError
 from scanner.results.findings import SEVERITIES
+
+if TYPE_CHECKING:
+    from scanner.catalog.profiles import Profile
 
 FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "image", "text")
 MODELS = ("dockerfile", "container", "kubernetes", "cluster", "cloud", "image", "text", "suppressions")
@@ -61,7 +64,7 @@ class Rule:
     # Rules whose finding on the same value or object says the same thing less well: where this
     # rule reports, theirs is dropped and becomes a related location (`scanner.results.overlap`).
     supersedes: tuple[str, ...] = ()
-    # The profiles the rule belongs to besides `strict` (`scanner.profiles`): as listed, or implied.
+    # The profiles the rule belongs to besides `strict` (`scanner.catalog.profiles`): as listed, or implied.
     profiles: tuple[str, ...] = ()
     source: str = ""
 
@@ -236,7 +239,7 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str], builtin: bo
 
 
 def _profiles(data: Mapping[str, Any], severity: str, builtin: bool, path: Path) -> tuple[str, ...]:
-    from scanner.profiles import implied
+    from scanner.catalog.profiles import implied
 
     if "profiles" not in data:
         return implied(severity, builtin)
@@ -249,6 +252,14 @@ def _profiles(data: Mapping[str, Any], severity: str, builtin: bool, path: Path)
 def load_checklist(directory: Path | None = None) -> list[dict[str, Any]]:
     items = _folder(directory or builtin_dir()).get("checklist.yaml")
     return list(items or [])
+
+
+def load_profiles(directory: Path | None = None) -> tuple[Profile, ...]:
+    """The shipped profiles (the catalog's cache reads the file with the rules)."""
+    from scanner.catalog.profiles import PROFILES_FILE, parse_profiles
+
+    folder = directory or builtin_dir()
+    return parse_profiles(_folder(folder).get(PROFILES_FILE), str(folder / PROFILES_FILE))
 
 
 def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
@@ -268,10 +279,9 @@ def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
         except CatalogError as exc:
             # Names and keys in a user's rule file reach the CI log: one printable line.
             raise CatalogError(printable(str(exc))) from None
-    from scanner.profiles import PROFILES_FILE, check_rule_profiles, parse_profiles
+    from scanner.catalog.profiles import check_rule_profiles
 
-    check_rule_profiles(rules.values(), parse_profiles(builtin.get(PROFILES_FILE),
-                                                       str(builtin_dir() / PROFILES_FILE)))
+    check_rule_profiles(rules.values(), load_profiles())
     return sorted(rules.values(), key=lambda rule: rule.id)
 
 
@@ -287,7 +297,7 @@ def _resolve(rule: Rule) -> None:
 
 def _add_rules(rules: dict[str, Rule], entries: Mapping[str, Any], directory: Path,
                checklist_ids: frozenset[str], builtin: bool) -> list[Rule]:
-    from scanner.profiles import PROFILES_FILE
+    from scanner.catalog.profiles import PROFILES_FILE
 
     added = []
     for name, data in entries.items():

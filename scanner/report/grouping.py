@@ -23,10 +23,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scanner.findings import Finding, severity_rank
+from scanner.results.findings import Finding, severity_rank
 
 if TYPE_CHECKING:
-    from scanner.catalog import Rule
+    from scanner.catalog.rules import Rule
 
 DEFAULT_PROFILE = "default"
 _OBJECT = re.compile(r"[A-Z][A-Za-z0-9]*/[^\s/]")  # `Deployment/web ...`: an object with an identity

@@ -40,7 +40,8 @@ def rule_matches(rule: Rule, token: str) -> bool:
 def selected_rules(rules: Sequence[Rule], config: Config) -> list[Rule]:
     """`select` chooses from the whole catalog, whatever the profiles; without it, the profiles
     choose. `ignore` and `--secrets-only` then narrow either."""
-    from scanner.profiles import load_profiles, members
+    from scanner.catalog.profiles import members
+    from scanner.catalog.rules import load_profiles
 
     if config.select:
         chosen = [r for r in rules if any(rule_matches(r, t) for t in config.select)]

@@ -180,8 +180,8 @@ def builds_context(sources: Sequence[SourceFile], config: Config, read_already: 
                    ) -> tuple[Builds | None, list[ParsedFile]]:
     """What the scan's skaffold and Compose files build, read before any unit (image names in
     every manifest depend on it), with the files read for it, which are units already read."""
-    from scanner.model.builds import build, states_builds
     from scanner.inputs.reading import read_source
+    from scanner.model.builds import build, states_builds
 
     done = {parsed.rel: parsed for parsed in read_already}
     read = [outcome for source in sources if states_builds(source.path.name) and source.rel not in done

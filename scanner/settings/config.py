@@ -30,7 +30,7 @@ class Limits:
 @dataclass(frozen=True)
 class Config:
     select: tuple[str, ...] = ()
-    # The rule sets a scan runs when `select` names none (`scanner.profiles`); several: their union.
+    # The rule sets a scan runs when `select` names none (`scanner.catalog.profiles`); several: their union.
     profiles: tuple[str, ...] = ("default",)
     ignore: tuple[str, ...] = ()
     severity_overrides: Mapping[str, str] = field(default_factory=dict)

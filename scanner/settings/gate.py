@@ -96,7 +96,8 @@ def weakenings(config: Config, catalog: Sequence[Rule]) -> list[Weakening]:
 def _narrower_profiles(config: Config, defaults: Config, catalog: Sequence[Rule]) -> list[str]:
     """The profiles chosen, when together they leave out a rule the default profiles run (with
     `select` given, profiles choose nothing and `select` is the weakening)."""
-    from scanner.profiles import load_profiles, members
+    from scanner.catalog.profiles import members
+    from scanner.catalog.rules import load_profiles
 
     if config.select or set(config.profiles) == set(defaults.profiles):
         return []

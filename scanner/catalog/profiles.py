@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pathlib import Path
 
-    from scanner.catalog import Rule
+    from scanner.catalog.rules import Rule
 
 PROFILES_FILE = "profiles.yaml"
 DEFAULT = "default"
@@ -40,7 +39,7 @@ def implied(severity: str, builtin: bool) -> tuple[str, ...]:
 def parse_profiles(data: Any, source: str) -> tuple[Profile, ...]:
     """The profiles file's entries, validated: a list of mappings with a name and a description,
     `includes` naming profiles listed before or after."""
-    from scanner.catalog import CatalogError
+    from scanner.catalog.errors import CatalogError
 
     if not isinstance(data, list):
         raise CatalogError(f"{source}: expected a list of profiles")
@@ -59,14 +58,6 @@ def parse_profiles(data: Any, source: str) -> tuple[Profile, ...]:
         if not set(profile.includes) <= names:
             raise CatalogError(f"{source}: profile {profile.name} includes an unknown profile")
     return tuple(profiles)
-
-
-def load_profiles(directory: Path | None = None) -> tuple[Profile, ...]:
-    """The shipped profiles (the catalog's cache reads the file with the rules)."""
-    from scanner.catalog import _folder, builtin_dir
-
-    folder = directory or builtin_dir()
-    return parse_profiles(_folder(folder).get(PROFILES_FILE), str(folder / PROFILES_FILE))
 
 
 def expand(names: Iterable[str], profiles: Sequence[Profile]) -> set[str]:
@@ -106,7 +97,7 @@ def check_names(names: Iterable[str], profiles: Sequence[Profile], where: str) -
 def check_rule_profiles(rules: Iterable[Rule], profiles: Sequence[Profile]) -> None:
     """Every profile a rule names exists, and none names `strict`-like profiles that hold every
     rule already."""
-    from scanner.catalog import CatalogError
+    from scanner.catalog.errors import CatalogError
 
     listable = {profile.name for profile in profiles if not profile.every_rule}
     for rule in rules:
