@@ -8,7 +8,7 @@ For each corpus folder it runs `hullscan scan DIR --root DIR --format json` (wit
 when given) and prints
 - findings in all, per rule, per workload (a Kubernetes workload, Compose service or ECS task in
   its file that a container rule reports: every finding about it), per Dockerfile and per file;
-- entries in the text report, where a container's hygiene findings are one entry and the same
+- entries in the Markdown report, where a container's hygiene findings are one entry and the same
   finding in several bundles of the same objects another (`scanner.report.grouping`);
 - duplicates: two rules reporting one concern — findings of different rules on the same line for
   the same checklist item, and
@@ -64,7 +64,7 @@ def _mean_median(counts: Counter[str]) -> str:
 
 
 def entries(findings: list[dict[str, Any]]) -> int:
-    """How many entries the text report shows for these findings (`scanner.report.grouping`)."""
+    """How many rows the Markdown report shows for these findings (`scanner.report.grouping`)."""
     from scanner.catalog.rules import load_rules
     from scanner.report.grouping import group
     from scanner.results.findings import Finding
@@ -183,7 +183,7 @@ def report(corpus: Path, show: int, profile: str = "") -> None:
     files = {f["path"] for f in findings}
     print(f"## {corpus.name}: {len(findings)} findings, {len(result['errors'])} errors")
     print(f"{per_unit(findings)}; per file with findings: {len(findings) / max(len(files), 1):.1f} "
-          f"({len(files)} files); text report entries: {entries(findings)}")
+          f"({len(files)} files); grouped entries (Markdown report): {entries(findings)}")
     print("per rule: " + ", ".join(f"{r} {n}" for r, n in Counter(f["rule"] for f in findings).most_common()))
     pairs = duplicates(findings)
     print(f"duplicate pairs: {sum(pairs.values())}" + ("" if not pairs else " (" + ", ".join(

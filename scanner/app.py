@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scanner.boundary import contains
-from scanner.results.findings import Finding, severity_rank
+from scanner.results.findings import severity_rank
 from scanner.settings.config import Config, Limits
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class ScanOptions:
     secrets_only: bool = False
     no_render: bool = False
     no_gitignore: bool = False
+    hook: bool = False
     ignore_parse_errors: bool = False
     jobs: int | None = None
     no_cache: bool = False
@@ -226,29 +227,28 @@ def _use_color(options: ScanOptions, stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-def _fails(findings: list[Finding], fail_on: str) -> bool:
-    if fail_on == "never":
-        return False
-    return any(severity_rank(f.severity) <= severity_rank(fail_on) for f in findings)
-
-
-def _sources(options: ScanOptions, config: Config, skipped: Any) -> tuple[list[Any], bytes | None]:
+def _sources(options: ScanOptions, config: Config, skipped: Any) -> tuple[list[Any], bytes | None, Any]:
     from scanner.inputs.discover import SourceFile, walk
 
     paths = options.paths or (".",)
     if "-" in paths:
-        if len(paths) > 1:
-            raise UsageError("`-` (standard input) cannot be combined with other paths")
+        if len(paths) > 1 or options.hook:
+            raise UsageError("`-` (standard input) cannot be combined with other paths or --hook")
         name = options.stdin_name or "stdin"
-        return [SourceFile(Path(name), name)], sys.stdin.buffer.read()
+        return [SourceFile(Path(name), name)], sys.stdin.buffer.read(), None
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
+    if options.hook:  # the named files judged as part of the project (scanner.run.hook)
+        from scanner.run.hook import hook_sources
+
+        sources, focus = hook_sources(paths, config, not options.no_gitignore, skipped)
+        return sources, None, focus
     outside = [p for p in paths if not contains(config.root, Path(p))]
     if outside:
         print(f"hullscan: warning: {outside[0]} is outside the project root {config.root}: its paths are "
               "reported as given, and as absolute file:// URIs in SARIF (set --root)", file=sys.stderr)
-    return list(walk(paths, config.root, config.exclude, not options.no_gitignore, skipped)), None
+    return list(walk(paths, config.root, config.exclude, not options.no_gitignore, skipped)), None, None
 
 
 def unwritable(path: Path) -> str:
@@ -286,8 +286,8 @@ def run_scan(options: ScanOptions) -> int:
         targets = _report_targets(options)
         _check_outputs(options, targets)
         skipped = Skipped()
-        sources, stdin_data = _sources(options, config, skipped)
-        result: ScanResult = _scan_or_say_why(scan, sources, config, stdin_data)
+        sources, stdin_data, focus = _sources(options, config, skipped)
+        result: ScanResult = _scan_or_say_why(scan, sources, config, stdin_data, focus)
         result.notes.extend(skipped.notes())
     except UsageError as exc:
         print(f"hullscan: {exc}", file=sys.stderr)
@@ -295,15 +295,18 @@ def run_scan(options: ScanOptions) -> int:
     return finish(result, options, config, targets)
 
 
-def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: bytes | None) -> Any:
+def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: bytes | None,
+                     focus: Any = None) -> Any:
     """The scan's result; when it fails in a way nobody foresaw, an error line instead, so that
     every requested report is still written (and the run fails: the scan did not finish)."""
     from scanner.catalog.errors import CatalogError
     from scanner.results.findings import ScanError
     from scanner.results.result import ScanResult
+    from scanner.run.progress import progress_on
 
+    progress = progress_on(sys.stderr)
     try:
-        return scan(sources, config, stdin_data)
+        return scan(sources, config, stdin_data, focus, progress)
     except CatalogError:
         raise
     except Exception as exc:
@@ -312,6 +315,9 @@ def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: 
         return ScanResult(errors=[ScanError(".", f"the scan stopped early: internal error ({type(exc).__name__}); "
                                                  "rerun with HULLSCAN_DEBUG=1 and report it")],
                           unfinished=["."])
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 def finish(result: Any, options: ScanOptions, config: Config, targets: list[tuple[str, Path | None]]) -> int:
@@ -342,20 +348,57 @@ def finish(result: Any, options: ScanOptions, config: Config, targets: list[tupl
     from scanner.boundary import printable
 
     result.notes[:0] = config.notes
-    unjudged = _unjudged(result)
+    # a hook run whose every named file is excluded judged nothing on purpose
+    unjudged = _unjudged(result) if not (options.hook and not result.files) else []
     result.notes.extend(unjudged)
-    written = write_reports(result, options, config, targets)
+    reasons = _failures(result, config.fail_on, bool(unjudged), options.ignore_parse_errors)
+    written = write_reports(result, options, config, targets, _verdict(result, config.fail_on, reasons))
     for note in result.notes:
         print(f"hullscan: {printable(result.exposure.mask(note))}", file=sys.stderr)
     if getattr(result, "unfinished", None):
         print(f"hullscan: {len(result.unfinished)} file(s) not scanned: the scan did not finish", file=sys.stderr)
-    failed = (_fails(result.findings, config.fail_on) or bool(getattr(result, "unfinished", None))
-              or bool(unjudged and config.fail_on != "never"))
-    if result.errors and not options.ignore_parse_errors:
-        failed = True
     if not written:
         return EXIT_USAGE
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return EXIT_FINDINGS if reasons else EXIT_OK
+
+
+def _failures(result: Any, fail_on: str, unjudged: bool, ignore_parse_errors: bool) -> list[str]:
+    """Why the run fails (nothing when it passes), in the words the text report ends with."""
+    from scanner.report.formats import pluralize
+
+    reasons = []
+    if fail_on != "never":
+        gating = sum(1 for f in result.findings if severity_rank(f.severity) <= severity_rank(fail_on))
+        if gating:
+            reasons.append(f"{pluralize(gating, 'finding')} at or above {fail_on}")
+        if unjudged:
+            reasons.append("nothing was judged")
+    if getattr(result, "unfinished", None):
+        reasons.append(f"{pluralize(len(result.unfinished), 'file')} not scanned")
+    if result.errors and not ignore_parse_errors:
+        reasons.append(f"{pluralize(len(result.errors), 'error')}")
+    return reasons
+
+
+def _verdict(result: Any, fail_on: str, reasons: list[str]) -> str:
+    if reasons:
+        return "failed: " + ", ".join(reasons)
+    if fail_on == "never":
+        return "passed: --fail-on never"
+    below = len(result.findings)
+    return f"passed: no finding at or above {fail_on}" + (f" ({below} below it)" if below else "")
+
+
+def text_width(stream: TextIO) -> int:
+    """Where the text report wraps: `COLUMNS` when set, else the terminal's width when the report
+    goes to one, else nowhere (a log, a pipe or a file keeps one line per finding for grep and
+    editors)."""
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 40)
+    return max(shutil.get_terminal_size().columns, 40) if stream.isatty() else 0
 
 
 def _unjudged(result: Any) -> list[str]:
@@ -374,7 +417,7 @@ def _unjudged(result: Any) -> list[str]:
 
 
 def write_reports(result: Any, options: ScanOptions, config: Config,
-                  targets: list[tuple[str, Path | None]]) -> bool:
+                  targets: list[tuple[str, Path | None]], verdict: str = "") -> bool:
     """Write every report; one that can't be written (the disk filled up) is said on standard
     error and the others are still written. Whether all were."""
     from scanner import __version__
@@ -386,7 +429,8 @@ def write_reports(result: Any, options: ScanOptions, config: Config,
         report_options = ReportOptions(
             root=config.root, sarif_category=options.sarif_category,
             color=output is None and fmt == "text" and _use_color(options, sys.stdout),
-            show_suppressed=options.show_suppressed, tool_version=__version__)
+            show_suppressed=options.show_suppressed, tool_version=__version__, verdict=verdict,
+            width=text_width(sys.stdout) if output is None and fmt == "text" else 0)
         rendered = render(fmt, result, report_options)
         if output is None:
             sys.stdout.write(rendered)

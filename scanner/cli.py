@@ -8,13 +8,16 @@ by the command that needs it, so `hullscan --version` stays fast.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from scanner import __version__
 
 SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"], case_sensitive=False)
+INTERRUPTED = "\rhullscan: interrupted, no report written"  # \r: over the terminal's ^C
 TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "text"],
                             case_sensitive=False)
 
@@ -61,6 +64,10 @@ def cli() -> None:
               help="Extra values file for rendering Helm charts; repeatable.")
 @click.option("--no-render", is_flag=True, help="Do not render Helm charts or Kustomize overlays.")
 @click.option("--no-gitignore", is_flag=True, help="Also scan what .gitignore files ignore.")
+@click.option("--hook", is_flag=True,
+              help="Judge the named files as part of the project (pre-commit): templates through their "
+                   "chart, overlay files through their overlays, relations against every manifest; "
+                   "report only what the named files are answerable for; `exclude:` applies to them.")
 @click.option("--secrets-only", is_flag=True, help="Run only the secret detectors.")
 @click.option("--ignore-parse-errors", is_flag=True, help="Unreadable files do not fail the run.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
@@ -78,7 +85,7 @@ def scan(ctx: click.Context, **options: object) -> None:
     from scanner.app import ScanOptions, run_scan
 
     options["targets"] = (ctx.obj or {}).get("targets", ())
-    sys.exit(run_scan(ScanOptions.from_click(options)))
+    _exit_with(run_scan, ScanOptions.from_click(options))
 
 
 @cli.command()
@@ -98,7 +105,18 @@ def image(ctx: click.Context, **options: object) -> None:
     from scanner.app import ScanOptions, run_image
 
     options["targets"] = (ctx.obj or {}).get("targets", ())
-    sys.exit(run_image(ScanOptions.from_click(options)))
+    _exit_with(run_image, ScanOptions.from_click(options))
+
+
+def _exit_with(command: Callable[[Any], int], options: Any) -> NoReturn:
+    """Run a scanning command and exit with its code; Ctrl-C is one line and exit code 130 (as a
+    shell reports SIGINT), caught here before click would print "Aborted!" and exit 1."""
+    try:
+        code = command(options)
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        code = 130
+    sys.exit(code)
 
 
 @cli.command("rules")
@@ -173,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hullscan: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("hullscan: interrupted", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
         import os

@@ -1,4 +1,4 @@
-"""The text report shows a container's hygiene as one entry and the same entry in several
+"""The pull-request comment shows a container's hygiene as one row and the same row in several
 generated bundles once (scanner.report.grouping); the data formats keep every finding."""
 
 from __future__ import annotations
@@ -34,27 +34,8 @@ def _run(tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> str
     (tmp_path / "ha").mkdir(exist_ok=True)
     (tmp_path / "install.yaml").write_text(BUNDLE)
     (tmp_path / "ha" / "install.yaml").write_text(BUNDLE)
-    main(["scan", str(tmp_path), "--root", str(tmp_path), "--no-color", *extra])
+    main(["scan", str(tmp_path), "--root", str(tmp_path), *extra])
     return capsys.readouterr().out
-
-
-def test_a_containers_hygiene_is_one_entry_with_each_setting_at_its_line(tmp_path: Path,
-                                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    text = _run(tmp_path, capsys, "--profile", "strict")
-    ha = text.split("\n\n", 1)[0]  # `ha/install.yaml` comes first and holds every entry
-    assert 'Deployment/repo-server container "repo-server": ' in ha and "hardening settings to add or fix" in ha
-    assert "12:18  CTR022 image-not-pinned-by-digest" in ha  # the image line
-    assert "14:39  CTR003 privilege-escalation-allowed" in ha  # the setting's own line
-    assert "CTR002 privileged-container" in ha  # a default rule stays an entry of its own
-    assert "CTR017 memory-limit-missing  " not in ha  # no line of its own for a hygiene finding
-
-
-def test_the_same_entry_in_two_bundles_is_shown_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = _run(tmp_path, capsys, "--profile", "strict")
-    assert text.count("CTR002 privileged-container") == 1
-    assert "the same in 1 other file: install.yaml:15" in text
-    assert "\ninstall.yaml\n" not in text  # nothing left to show for the second bundle
-    assert "shown as " in text.splitlines()[-1]
 
 
 def test_data_formats_keep_every_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -76,6 +57,6 @@ def test_dockerfiles_of_one_name_in_two_folders_stay_apart(tmp_path: Path, capsy
     for folder in ("api", "worker"):  # two images, each its own root-user finding
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update\n")
-    main(["scan", str(tmp_path), "--root", str(tmp_path), "--no-color", "--select", "DKR001"])
+    main(["scan", str(tmp_path), "--root", str(tmp_path), "--select", "DKR001", "--format", "markdown"])
     text = capsys.readouterr().out
     assert text.count("DKR001 root-user") == 2 and "the same in" not in text

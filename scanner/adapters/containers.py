@@ -45,8 +45,8 @@ def build(files: Sequence[ParsedFile], config: Config, kubernetes: Any = None, c
 
 
 def _from_cloud(files: Sequence[ParsedFile], config: Config, model: Any) -> Iterator[ContainerSpec]:
-    """ECS task definitions and Terraform's Kubernetes workloads, from the evaluated Terraform
-    and CloudFormation resources."""
+    """ECS task definitions and Terraform's Kubernetes workloads (provider resources and
+    `kubernetes_manifest`), from the evaluated Terraform and CloudFormation resources."""
     from scanner.adapters import terraform_k8s
     from scanner.adapters.cloud import build as cloud_model
     from scanner.adapters.container_definitions import definitions
@@ -61,3 +61,7 @@ def _from_cloud(files: Sequence[ParsedFile], config: Config, model: Any) -> Iter
         yield from from_definitions(task_of(resource), written)
     for resource in model.of_type(*terraform_k8s.TYPES):
         yield from terraform_k8s.from_resource(resource)
+    from scanner.adapters.kubernetes import from_object
+
+    for obj in terraform_k8s.objects(model.of_type(terraform_k8s.MANIFEST)):
+        yield from from_object(obj)

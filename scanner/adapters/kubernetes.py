@@ -68,6 +68,7 @@ def from_pod_spec(spec: Mapping, annotations: Mapping | None, label: str, worklo
             item.liveness = container.get("livenessProbe")
             item.readiness = container.get("readinessProbe")
             item.env = list(_env(container))
+            item.command = known_strings(container.get("command")) + known_strings(container.get("args"))
             _pod_security_standards(item, container, spec)
             yield item
 

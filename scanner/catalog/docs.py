@@ -24,6 +24,7 @@ README = DOCS_DIR.parent.parent / "README.md"
 TABLE_START, TABLE_END = "<!-- checklist-table:start -->", "<!-- checklist-table:end -->"
 PROFILES_START, PROFILES_END = "<!-- profiles-table:start -->", "<!-- profiles-table:end -->"
 GENERATED = "Generated from the rule catalog by `python -m scanner.catalog.docs`; do not edit by hand."
+LISTING_WIDTH = 80  # `hullscan rules` and `hullscan checklist` fit a standard terminal
 
 
 def _item_titles(items: Iterable[Mapping[str, Any]]) -> dict[str, str]:
@@ -160,12 +161,20 @@ def rules_listing(output_format: str = "table", rules: Sequence[Rule] | None = N
               "checklist": list(r.checklist), "kinds": list(r.kinds),
               "equivalents": {k: list(v) for k, v in r.equivalents.items()}}
              for r in rules], indent=2)
-    rows = [("ID", "NAME", "SEVERITY", "PROFILES", "FILE TYPES", "CHECKLIST")] + [
-        (r.id, r.name, r.severity, ",".join(_shown_profiles(r, profiles)) or "strict only", ",".join(r.kinds),
-         ",".join(r.checklist)) for r in rules]
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[5]]).rstrip()
-                     for row in rows)
+    lines = ["ID      SEVERITY  NAME", "        file types; checklist items; profiles", ""]
+    for rule in rules:
+        lines.append(f"{rule.id:<7} {rule.severity:<9} {rule.name}")
+        shown = ", ".join(_shown_profiles(rule, profiles)) or "strict only"
+        lines += _fitted(f"{', '.join(rule.kinds)}; {', '.join(rule.checklist)}; profiles: {shown}", 8)
+    return "\n".join(lines)
+
+
+def _fitted(text: str, indent: int) -> list[str]:
+    """`text` wrapped at word boundaries into LISTING_WIDTH columns, every line indented."""
+    import textwrap
+
+    return textwrap.wrap(text, LISTING_WIDTH, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2),
+                         break_long_words=False, break_on_hyphens=False)
 
 
 def coverage(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -208,8 +217,11 @@ def checklist_table(output_format: str = "table", rules: Sequence[Rule] | None =
             for row in rows]
         return "\n".join([*lines, "", total])
     width = max((len(row["id"]) for row in rows), default=0)
-    lines = [f"{row['id'].ljust(width)}  {row['static'].ljust(7)}  {_coverage_cell(row, '; ')}"
-             for row in rows]
+    lines = []
+    for row in rows:
+        lines.append(f"{row['id'].ljust(width)}  {row['static']}")
+        for part in _coverage_cell(row, "\n").splitlines():
+            lines += _fitted(part, 4)
     return "\n".join([*lines, "", total])
 
 

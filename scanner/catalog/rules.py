@@ -19,6 +19,7 @@ import importlib
 import inspect
 import os
 import re
+import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
 FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "image", "text")
 MODELS = ("dockerfile", "container", "kubernetes", "cluster", "cloud", "image", "text", "suppressions")
 DOC_SECTIONS = ("what", "why", "example", "use_instead")
+# `docs: {use_instead_fragment: true}`: the section's code is no whole file the rule reads (the one
+# key to change, the Dockerfile an image rule's archive is built from), so tests/test_rule_examples.py
+# checks that it is none instead of expecting the rule's verdict on it.
+FRAGMENT_FLAGS = {"example_fragment": "example", "use_instead_fragment": "use_instead"}
 EQUIVALENT_TOOLS = ("checkov", "trivy", "kics", "hadolint", "detect-secrets", "gitleaks")
 
 CheckFunction = Callable[[Any, "RuleContext"], Iterable[Any]]
@@ -66,6 +71,8 @@ class Rule:
     supersedes: tuple[str, ...] = ()
     # The profiles the rule belongs to besides `strict` (`scanner.catalog.profiles`): as listed, or implied.
     profiles: tuple[str, ...] = ()
+    # The docs sections (`example`, `use_instead`) whose code is marked as only part of a file.
+    fragments: frozenset[str] = frozenset()
     source: str = ""
 
     def load_check(self) -> CheckFunction:
@@ -81,10 +88,22 @@ class Rule:
         return function
 
     def format_message(self, resource: str, args: Mapping[str, str]) -> str:
+        """The message of one hit. A field the hit does not supply (a rule from a rules folder whose
+        message names a field its check does not pass) stays as written, `{field}`, so that the
+        report shows what is missing and the scan goes on; the catalog's tests keep every built-in
+        rule's hits supplying every field of its message."""
         try:
-            return self.message.format(resource=resource, **args)
-        except (KeyError, IndexError, ValueError):
+            return self.message.format_map(_Fields({**args, "resource": resource}))
+        except (ValueError, IndexError, KeyError, AttributeError, TypeError):
+            # Only a template `template_fields` refuses gets here: a Rule built in code, not loaded.
             return f"{resource}: {self.name}"
+
+
+class _Fields(dict[str, str]):
+    """A hit's message arguments; a field it lacks reads as its own placeholder."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 @dataclass(frozen=True)
@@ -187,6 +206,53 @@ def _require(data: Mapping[str, Any], key: str, path: Path) -> Any:
     return data[key]
 
 
+def template_fields(message: str, path: Path | str = "") -> frozenset[str]:
+    """The fields a message template names. A template is text with plain `{name}` fields (`{{` and
+    `}}` for braces): no positions, attributes, indexes, conversions or format specs, so that filling
+    it can go wrong in one way only, a field the hit lacks, which `Rule.format_message` shows."""
+    try:
+        parts = list(string.Formatter().parse(message))
+    except ValueError as exc:
+        raise CatalogError(f"{path}: message is not a valid template: {exc}") from None
+    fields = set()
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise CatalogError(f"{path}: message field {{{name}{'!' + conversion if conversion else ''}"
+                               f"{':' + spec if spec else ''}}} must be a plain {{name}}")
+        fields.add(name)
+    return frozenset(fields)
+
+
+def _message(data: Mapping[str, Any], path: Path) -> str:
+    """A declarative `condition` passes no message arguments: its message can name `{resource}` only.
+    A `check`'s arguments are known only when it runs (the catalog's tests compare them)."""
+    message = str(_require(data, "message", path))
+    extra = sorted(template_fields(message, path) - {"resource"})
+    if data.get("condition") and extra:
+        raise CatalogError(f"{path}: message names {', '.join('{' + f + '}' for f in extra)}, but a "
+                           "`condition` rule supplies only {resource}")
+    return message
+
+
+def _doc_fragments(docs: Any, path: Path) -> frozenset[str]:
+    """Every docs section is present; the only other keys are the fragment flags, true or false."""
+    if not isinstance(docs, dict):
+        raise CatalogError(f"{path}: `docs` must be a mapping")
+    absent = [section for section in DOC_SECTIONS if not docs.get(section)]
+    if absent:
+        raise CatalogError(f"{path}: docs lack section(s) {', '.join(absent)}")
+    unknown = sorted(set(docs) - set(DOC_SECTIONS) - set(FRAGMENT_FLAGS))
+    if unknown:
+        raise CatalogError(f"{path}: unknown docs key(s) {', '.join(unknown)} (known: "
+                           f"{', '.join((*DOC_SECTIONS, *FRAGMENT_FLAGS))})")
+    flags = {flag: docs[flag] for flag in FRAGMENT_FLAGS if flag in docs}
+    if any(not isinstance(value, bool) for value in flags.values()):
+        raise CatalogError(f"{path}: docs {', '.join(flags)} must be true or false")
+    return frozenset(FRAGMENT_FLAGS[flag] for flag, value in flags.items() if value)
+
+
 def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str], builtin: bool = True) -> Rule:
     """Validate one entry; every error names the file so a broken custom rule is easy to find.
     `builtin` says whether it ships with hullscan, which decides the profiles it lists none."""
@@ -213,9 +279,7 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str], builtin: bo
     if bool(data.get("check")) == bool(data.get("condition")):
         raise CatalogError(f"{path}: a rule needs exactly one of `check` or `condition`")
     docs = _require(data, "docs", path)
-    absent = [section for section in DOC_SECTIONS if not (docs or {}).get(section)]
-    if absent:
-        raise CatalogError(f"{path}: docs lack section(s) {', '.join(absent)}")
+    fragments = _doc_fragments(docs, path)
     equivalents = {tool: tuple(ids if isinstance(ids, list) else [ids])
                    for tool, ids in (data.get("equivalents") or {}).items()}
     return Rule(
@@ -225,8 +289,8 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str], builtin: bo
         checklist=checklist,
         kinds=kinds,
         model=model,
-        message=str(_require(data, "message", path)),
-        docs={key: str(value).strip() for key, value in docs.items()},
+        message=_message(data, path),
+        docs={key: str(value).strip() for key, value in docs.items() if key in DOC_SECTIONS},
         check=_check_target(data["check"], path) if data.get("check") else "",
         condition=data.get("condition"),
         options=dict(data.get("options") or {}),
@@ -234,6 +298,7 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str], builtin: bo
         equivalents=equivalents,
         supersedes=tuple(str(rule) for rule in data.get("supersedes") or ()),
         profiles=_profiles(data, severity, builtin, path),
+        fragments=fragments,
         source=str(path),
     )
 

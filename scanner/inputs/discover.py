@@ -151,7 +151,8 @@ def file_type(name: str, text: str, forced: str = "") -> str:
     return by_name
 
 
-def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
+def excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
+    """Whether `exclude:` patterns match a path (relative to the root) or its name."""
     return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p)
                or fnmatch.fnmatchcase(rel, p.rstrip("/") + "/*") for p in patterns)
 
@@ -258,7 +259,7 @@ class _Walker:
         for entry in entries:
             path = Path(entry.path)
             rel = relative_name(path, self.root)
-            if _excluded(rel, entry.name, self.excludes):
+            if excluded(rel, entry.name, self.excludes):
                 continue
             if entry.is_symlink():
                 if not os.path.exists(path):

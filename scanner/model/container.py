@@ -42,6 +42,17 @@ class HostMount:
     target: str = ""
 
 
+@dataclass(frozen=True)
+class PublishedPort:
+    """A container port published on the host: `host_ip` "" means every interface; `port` is the
+    container ports (the service behind them, a range), `published` the host port or range as written."""
+
+    host_ip: str
+    ports: tuple[int, int]
+    published: str
+    entry: Node
+
+
 @dataclass
 class ContainerSpec:
     """A container's security-relevant settings, effective values (pod level merged, container
@@ -98,6 +109,13 @@ class ContainerSpec:
     sysctls: list[tuple[str, Node]] = field(default_factory=list)
     selinux_user_role: list[tuple[str, Node]] = field(default_factory=list)
     volume_types: list[tuple[str, Node]] = field(default_factory=list)
+    # What the container runs: entrypoint and command words in order (Compose and ECS may write
+    # either as one shell string, kept as one Scalar).
+    command: list[Scalar] = field(default_factory=list)
+    # Compose only: each published port's host address ("" for all interfaces), port, and entry.
+    published_ports: list[PublishedPort] = field(default_factory=list)
+    log_driver: Node | None = None
+    build_args: list[EnvVar] = field(default_factory=list)
 
     @property
     def path(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,8 @@ from scanner.settings.config import Config
 if TYPE_CHECKING:
     from scanner.render.prepare import RenderedStream
     from scanner.render.sourcemap import Origin
+    from scanner.run.hook import Focus
+    from scanner.run.progress import Progress
 
 
 def rule_matches(rule: Rule, token: str) -> bool:
@@ -168,7 +170,8 @@ def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult
     _gather([units.scan_unit(units.Unit(parsed=tuple(parsed)), plan)], plan, result)
 
 
-def _render(sources: list[SourceFile], config: Config, result: ScanResult) -> tuple[list[SourceFile], list[RenderedStream]]:
+def _render(sources: list[SourceFile], config: Config, result: ScanResult, focus: Focus | None = None
+            ) -> tuple[list[SourceFile], list[RenderedStream]]:
     """Charts and overlays rendered, and the sources with what they consumed marked as text. Files
     the walk could not read (a link loop, an unreadable folder) are errors already and stay out of
     it; a rendering that fails in a way nobody foresaw is an error, and the files are scanned as
@@ -177,7 +180,7 @@ def _render(sources: list[SourceFile], config: Config, result: ScanResult) -> tu
 
     readable = [source for source in sources if not source.problem]
     try:
-        prepared = render.prepare(readable, config)
+        prepared = render.prepare(readable, config, focus.wants if focus is not None else None)
     except Exception as exc:  # noqa: BLE001 - the rest of the scan and its reports go on
         result.errors.append(_failed("charts and overlays", "could not be rendered", readable, exc))
         return sources, []
@@ -192,9 +195,12 @@ def _failed(what: str, how: str, sources: Sequence[SourceFile], exc: Exception) 
     return ScanError(roots[0], f"{what} {how} ({type(exc).__name__})")
 
 
-def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None) -> ScanResult:
+def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None,
+         focus: Focus | None = None, progress: Progress | None = None) -> ScanResult:
     """Plan units (after rendering charts and overlays, and reading the kustomizations every unit
-    needs), judge them in order, in worker processes for large trees, then fold them together."""
+    needs), judge them in order, in worker processes for large trees, then fold them together.
+    A `focus` (`scanner.run.hook.Focus`) narrows the scan to what named files are answerable for;
+    `progress` hears of each unit done."""
     result = ScanResult()
     sources = list(sources)
     if config.use_cache:  # decided once, here, so that the note is said once and workers agree
@@ -211,7 +217,7 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
         _gather(units.run_units(todo, plan, 1), plan, result)
         return result
     if any(s.path.name in RENDER_ROOTS for s in sources):
-        sources, rendered = _render(sources, config, result)
+        sources, rendered = _render(sources, config, result, focus)
         try:
             kustomize, read_already = units.kustomize_context(sources, config)
             plan = replace(plan, kustomize=kustomize)
@@ -226,6 +232,17 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
     except Exception as exc:  # noqa: BLE001 - judged without knowing what the project builds, and said so
         result.errors.append(_failed("skaffold and Compose builds", "could not be read", sources, exc))
     todo = units.plan_units(sources, Boundary(config.root, config.limits.max_file_bytes), read_already, rendered)
-    workers = units.workers_for(config, len(sources))
-    _gather(units.run_units(todo, plan, workers), plan, result)
+    if focus is not None:
+        todo = focus.units(todo, plan.wants_cluster)
+    workers = units.workers_for(config, len(todo))
+    _gather(_counted(units.run_units(todo, plan, workers), len(todo), progress), plan, result)
+    if focus is not None:
+        focus.narrow(result)
     return result
+
+
+def _counted(results: Iterable[UnitResult], total: int, progress: Progress | None) -> Iterator[UnitResult]:
+    for done, unit in enumerate(results, 1):
+        if progress is not None:
+            progress.step(done, total)
+        yield unit

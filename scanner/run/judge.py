@@ -20,7 +20,7 @@ MODEL_BUILDERS = {
     "dockerfile": "scanner.model.dockerfile:build",
     "container": "scanner.adapters.containers:build",
     "kustomize": "scanner.model.kustomize:build",
-    "kubernetes": "scanner.model.kubernetes:build",
+    "kubernetes": "scanner.adapters.objects:build",
     "cluster": "scanner.model.cluster:build",
     "cloud": "scanner.adapters.cloud:build",
     "text": "scanner.secrets.model:build",
@@ -29,10 +29,11 @@ MODEL_BUILDERS = {
 }
 # Models built from other models receive them (when the unit has their file types), so that each
 # model is built once per unit.
-MODEL_INPUTS = {"kubernetes": {"kustomize": {"kubernetes"}},
+MODEL_INPUTS = {"kubernetes": {"kustomize": {"kubernetes"}, "cloud": {"terraform"}},
                 "container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation"},
                               "builds": {"kubernetes", "compose", "terraform", "cloudformation"}},
-                "cluster": {"kubernetes": {"kubernetes"}, "container": {"kubernetes", "terraform"}}}
+                "cluster": {"kubernetes": {"kubernetes", "terraform"}, "container": {"kubernetes", "terraform"},
+                            "cloud": {"terraform"}}}
 
 
 class Models:

@@ -50,6 +50,7 @@ class Unit:
     parsed: tuple[ParsedFile, ...] = ()
     rendered: tuple[RenderedStream, ...] = ()
     data: bytes | None = None  # the content of its one source, read from stdin
+    context: bool = False  # read for the cluster model's facts only (`--hook`): no rule judges it
 
 
 @dataclass(frozen=True)
@@ -213,11 +214,13 @@ def scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
 def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
     from scanner.inputs.reading import parse_text, read_source
 
+    if unit.context:
+        return _context_facts(unit, plan)
     result = UnitResult()
     parsed = list(unit.parsed)
     outcomes = [read_source(source, plan.config, unit.data) for source in unit.sources]
-    outcomes += [parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text, stream.origin)
-                 for stream in unit.rendered]
+    outcomes += [_at_home(parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text,
+                                     stream.origin), stream) for stream in unit.rendered]
     for outcome in outcomes:
         if isinstance(outcome, ScanError):
             result.errors.append(outcome)
@@ -252,6 +255,48 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
 
         result.suppressions = suppress.collect((p for p in parsed if p.origin is None), plan.equivalents,
                                                plan.config.checkov_skips)
+    return result
+
+
+def _at_home(outcome: ParsedFile | ScanError, stream: RenderedStream) -> ParsedFile | ScanError:
+    """A rendering that can't be read is an error at the file that made it (its Chart.yaml or
+    kustomization), never at the rendering's made-up name."""
+    def moved(error: ScanError) -> ScanError:
+        at = f" (line {error.line} of the rendered output)" if error.line else ""
+        return replace(error, path=stream.origin.home, line=0,
+                       message=f"{stream.origin.rendering}: {error.message}{at}")
+
+    if not stream.origin.home:
+        return outcome
+    if isinstance(outcome, ScanError):
+        return moved(outcome)
+    return replace(outcome, error=moved(outcome.error)) if outcome.error is not None else outcome
+
+
+def _context_facts(unit: Unit, plan: ScanPlan) -> UnitResult:
+    """The cluster facts of Kubernetes files a `--hook` run was not asked about: a policy or a
+    binding there still covers or grants what the named files hold. No rule judges these files and
+    nothing they hold is reported; one that can't be read is an error the hook turns into a note."""
+    from scanner.inputs.reading import read_source
+    from scanner.run.budget import OverBudget, time_budget
+
+    result = UnitResult()
+    parsed = []
+    for outcome in (read_source(source, plan.config) for source in unit.sources):
+        if isinstance(outcome, ScanError):
+            result.errors.append(outcome)
+        elif isinstance(outcome, ParsedFile) and outcome.type == "kubernetes":
+            if outcome.error is not None:
+                result.errors.append(outcome.error)
+            parsed.append(_with_stream_origin(outcome, plan))
+    if not parsed:
+        return result
+    seed = {"kustomize": plan.kustomize} if plan.kustomize is not None else {}
+    try:
+        with time_budget(plan.config.limits.file_timeout * len(parsed)):
+            result.cluster = Models(parsed, plan.config, seed).get("cluster")
+    except OverBudget:
+        result.errors.append(ScanError(parsed[0].rel, "took too long to read for context (--file-timeout)"))
     return result
 
 
@@ -321,6 +366,11 @@ _worker_plan: list[ScanPlan] = []  # set in each worker process by `_start_worke
 
 
 def _start_worker(plan: ScanPlan) -> None:
+    import signal
+
+    # Ctrl-C reaches the whole process group: the main process stops the scan and says so in one
+    # line; a worker must not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if plan.parses_hcl:  # built already when the worker was forked; built here when spawned
         from scanner.parse.hcl.grammar import warm
 
@@ -356,6 +406,11 @@ def run_units(units: Sequence[Unit], plan: ScanPlan, workers: int) -> Iterator[U
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                             initializer=_start_worker, initargs=(plan,)) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_start_worker, initargs=(plan,))
+    try:
         yield from pool.map(_scan_in_worker, units, chunksize=16)
+    except BaseException:  # Ctrl-C or a failure: drop the queued units instead of waiting for them
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()

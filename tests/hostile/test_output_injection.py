@@ -43,7 +43,8 @@ def workflow_commands(output: str) -> list[str]:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_no_format_prints_a_workflow_command_and_each_parses(project: Path, fmt: str) -> None:
-    run = run_hullscan("scan", ".", "--format", fmt, "--profile", "strict", cwd=project)
+    run = run_hullscan("scan", ".", "--format", fmt, "--profile", "strict", cwd=project,
+                       env={"COLUMNS": ""})  # text: unwrapped
     assert run.returncode == 1, run.stderr
     assert workflow_commands(run.stdout) == [] and workflow_commands(run.stderr) == []
     assert "\x1b" not in run.stdout and "\x07" not in run.stdout and "\u202e" not in run.stdout

@@ -109,12 +109,40 @@ def _public_statements(policy: Node | None) -> Iterator[tuple[int, Node | Locati
 
 
 def _public(statement: Any) -> bool:
-    if not isinstance(statement, dict) or statement.get("Effect") != "Allow" or statement.get("Condition"):
+    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+        return False
+    if "Condition" in statement and _restricts(statement["Condition"]):
         return False
     principal = statement.get("Principal")
     if isinstance(principal, dict):
         principal = principal.get("AWS")
     return principal == "*" or (isinstance(principal, list) and "*" in principal)
+
+
+def _restricts(condition: Any) -> bool:
+    """Whether a Condition narrows who the statement admits. Clauses that pass a request lacking
+    the key (`ForAllValues:` and `...IfExists` operators, unless a `Null: {key: "false"}` clause
+    demands the key), `Null: {key: "true"}`, and `...Like` tests whose every pattern is "*"
+    restrict nothing. A part that can't be read counts as restricting: unknown is never public."""
+    if not isinstance(condition, dict):
+        return True
+    tests = {op: clause for op, clause in condition.items() if isinstance(op, str)}
+    if len(tests) != len(condition) or not all(isinstance(clause, dict) for clause in tests.values()):
+        return True
+    present = {key for key, value in tests.get("Null", {}).items() if str(value).lower() == "false"}
+    return any(_clause_restricts(operator, key, values, present)
+               for operator, clause in tests.items() for key, values in clause.items())
+
+
+def _clause_restricts(operator: str, key: str, values: Any, present: set[str]) -> bool:
+    patterns = values if isinstance(values, list) else [values]
+    if None in patterns:
+        return True
+    if operator == "Null":
+        return str(values).lower() == "false"
+    if (operator.startswith("ForAllValues:") or operator.endswith("IfExists")) and key not in present:
+        return False
+    return not ("Like" in operator and all(str(pattern) == "*" for pattern in patterns))
 
 
 def _plain(node: Node | None) -> Any:
