@@ -18,7 +18,8 @@ from scanner import __version__
 
 SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"], case_sensitive=False)
 INTERRUPTED = "\rhullscan: interrupted, no report written"  # \r: over the terminal's ^C
-TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "text"],
+TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "arm",
+                             "text"],
                             case_sensitive=False)
 
 
@@ -26,7 +27,7 @@ TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformat
 @click.version_option(__version__, prog_name="hullscan", message="%(prog)s %(version)s")
 def cli() -> None:
     """Static scanner for container security: Dockerfiles, Kubernetes, Compose, Terraform,
-    CloudFormation, saved images, and hard-coded secrets."""
+    CloudFormation, ARM templates, saved images, and hard-coded secrets."""
 
 
 @cli.command()
@@ -155,6 +156,21 @@ def config(show: bool, config_file: Path | None) -> None:
     from scanner.app import show_config
 
     sys.exit(show_config(config_file))
+
+
+@cli.command()
+@click.option("--stdio", is_flag=True, help="Talk over standard input and output (the only transport; "
+                                             "accepted because editors pass it).")
+def lsp(stdio: bool) -> None:
+    """Run the language server over standard input and output, for editors (extra `hullscan[lsp]`)."""
+    try:
+        from scanner.lsp.server import serve
+    except ImportError as exc:
+        if exc.name not in ("pygls", "lsprotocol", "cattrs") and not str(exc.name).startswith(("pygls.", "lsprotocol.")):
+            raise
+        print("hullscan: the language server needs the `lsp` extra: pip install 'hullscan[lsp]'", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(serve())
 
 
 def report_targets(argv: list[str]) -> tuple[tuple[str, str | None], ...]:

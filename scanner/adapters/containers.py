@@ -1,7 +1,8 @@
 """Dialect adapters: every workload format read into one list of `ContainerSpec`s.
 
 `build` is the `container` model of the engine: Kubernetes manifests, Compose services, ECS task
-definitions (CloudFormation and Terraform) and Terraform's Kubernetes resources. Each adapter is
+definitions (CloudFormation and Terraform), Terraform's Kubernetes resources and Azure's container
+services (ARM and Terraform). Each adapter is
 imported only when its file type is present, so a Compose-only scan never loads the Kubernetes
 reader or the Terraform evaluator.
 """
@@ -39,7 +40,7 @@ def build(files: Sequence[ParsedFile], config: Config, kubernetes: Any = None, c
                 defined = dotenv_names(parsed.path, config.root, config.limits.max_file_bytes)
                 for document in parsed.tree or ():
                     result.containers.extend(from_document(document, defined))
-    if types.intersection(("terraform", "cloudformation")):
+    if types.intersection(("terraform", "cloudformation", "arm")):
         result.containers.extend(_from_cloud(files, config, cloud))
     return result
 
@@ -65,3 +66,7 @@ def _from_cloud(files: Sequence[ParsedFile], config: Config, model: Any) -> Iter
 
     for obj in terraform_k8s.objects(model.of_type(terraform_k8s.MANIFEST)):
         yield from from_object(obj)
+    from scanner.adapters import azure_containers
+
+    for resource in model.of_type(*azure_containers.TYPES):
+        yield from azure_containers.from_resource(resource)

@@ -33,7 +33,7 @@ from scanner.results.findings import SEVERITIES
 if TYPE_CHECKING:
     from scanner.catalog.profiles import Profile
 
-FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "image", "text")
+FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "arm", "image", "text")
 MODELS = ("dockerfile", "container", "kubernetes", "cluster", "cloud", "image", "text", "suppressions")
 DOC_SECTIONS = ("what", "why", "example", "use_instead")
 # `docs: {use_instead_fragment: true}`: the section's code is no whole file the rule reads (the one

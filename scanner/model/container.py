@@ -22,12 +22,15 @@ ENV_SOURCES = ("literal", "secret", "configmap", "field", "resource", "unknown")
 
 @dataclass(frozen=True)
 class EnvVar:
-    """One environment variable; `source` says where its value comes from (one of ENV_SOURCES)."""
+    """One environment variable; `source` says where its value comes from (one of ENV_SOURCES).
+    `exposed`: set in a platform's plain field although it has a secure one (Azure Container
+    Instances `value` instead of `secureValue`), so anyone who can read the resource reads it."""
 
     name: str
     source: str
     value: Node | None
     loc: Location
+    exposed: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,9 @@ class ContainerSpec:
     published_ports: list[PublishedPort] = field(default_factory=list)
     log_driver: Node | None = None
     build_args: list[EnvVar] = field(default_factory=list)
+    # Fields this platform can't set, or sets itself when they are left out (Azure Container Apps
+    # has no security context): a rule judges a value written there, never that it is missing.
+    absent_by_platform: frozenset[str] = frozenset()
 
     @property
     def path(self) -> str:

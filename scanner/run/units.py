@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from scanner.secrets.exposure import Exposure
 
 # A module call's literal local source, in HCL (`source = "../x"`) or JSON (`"source": "./x"`).
+_PARAMETERS_NAME = re.compile(r"(?:^|\.)parameters(?:\.[\w-]+)?\.jsonc?$", re.IGNORECASE)
 # Models whose facts are merged across units and judged once, over the whole scan.
 MERGED_MODELS = frozenset({"cluster"})
 
@@ -50,6 +52,8 @@ class Unit:
     parsed: tuple[ParsedFile, ...] = ()
     rendered: tuple[RenderedStream, ...] = ()
     data: bytes | None = None  # the content of its one source, read from stdin
+    # (rel, content) of sources held in an editor's buffers, read from there instead of the disk
+    buffers: tuple[tuple[str, bytes], ...] = ()
     context: bool = False  # read for the cluster model's facts only (`--hook`): no rule judges it
 
 
@@ -102,13 +106,16 @@ def plan_units(sources: Sequence[SourceFile], boundary: Boundary, read_already: 
         if source.rel not in done and _terraform(source):
             folders.setdefault(posixpath.dirname(source.rel), []).append(source)
     group_of = _terraform_groups(folders, boundary)
+    group_of.update({folder: f"arm:{folder}" for folder in _parameter_folders(sources, done)
+                     if folder not in group_of})
     grouped: dict[str, list[SourceFile]] = {}
     units: list[Unit | str] = [Unit(parsed=(parsed,)) for parsed in read_already]
     for source in sources:
         if source.rel in done:
             continue
         folder = posixpath.dirname(source.rel)
-        group = group_of.get(folder) if _terraform(source) or source.rel.lower().endswith(".json") else None
+        group = group_of.get(folder) if _terraform(source) or source.rel.lower().endswith((".json", ".jsonc")) \
+            else None
         if group is None:
             units.append(Unit(sources=(source,)))
             continue
@@ -118,6 +125,13 @@ def plan_units(sources: Sequence[SourceFile], boundary: Boundary, read_already: 
         grouped[group].append(source)
     return [Unit(sources=tuple(grouped[item])) if isinstance(item, str) else item for item in units] + \
         [Unit(rendered=(stream,)) for stream in rendered]
+
+
+def _parameter_folders(sources: Sequence[SourceFile], done: set[str]) -> set[str]:
+    """Folders holding an ARM parameters file (`*.parameters.json`, `parameters.json`): their
+    JSON files are one unit, so a template is evaluated with the parameters beside it."""
+    return {posixpath.dirname(source.rel) for source in sources if source.rel not in done
+            and _PARAMETERS_NAME.search(source.path.name)}
 
 
 def _terraform(source: SourceFile) -> bool:
@@ -218,7 +232,9 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
         return _context_facts(unit, plan)
     result = UnitResult()
     parsed = list(unit.parsed)
-    outcomes = [read_source(source, plan.config, unit.data) for source in unit.sources]
+    held = dict(unit.buffers)
+    outcomes = [read_source(source, plan.config, held[source.rel], by_name=True) if source.rel in held
+                else read_source(source, plan.config, unit.data) for source in unit.sources]
     outcomes += [_at_home(parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text,
                                      stream.origin), stream) for stream in unit.rendered]
     for outcome in outcomes:
@@ -243,6 +259,7 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
     result.findings, result.ran = _judge(parsed, plan, models, result)
     result.probed_images = _probed_images(models, plan, result.types)
     result.errors.extend(models.errors)
+    result.notes.extend(note for note in models.notes if isinstance(note, str))
     origins = {p.rel: (p.origin, p.text.splitlines()) for p in parsed if p.origin is not None}
     if origins:
         from scanner.render.sourcemap import remap

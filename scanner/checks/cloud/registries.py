@@ -19,7 +19,15 @@ from scanner.results.findings import Hit
 
 ECR = ("aws_ecr_repository", "AWS::ECR::Repository")
 ARTIFACT = "google_artifact_registry_repository"
-ACR = "azurerm_container_registry"
+ACR = ("azurerm_container_registry", "Microsoft.ContainerRegistry/registries")
+# ACR: (admin user, anonymous pull, public network access, network default action, customer key).
+_ACR = {
+    "azurerm_container_registry": ("admin_enabled", "anonymous_pull_enabled", "public_network_access_enabled",
+                                   "network_rule_set.default_action", "encryption.key_vault_key_id"),
+    "Microsoft.ContainerRegistry/registries": (
+        "properties.adminUserEnabled", "properties.anonymousPullEnabled", "properties.publicNetworkAccess",
+        "properties.networkRuleSet.defaultAction", "properties.encryption.keyVaultProperties.keyIdentifier"),
+}
 # ECR repository: (scan on push, tag mutability, encryption type) per format.
 _ECR = {
     "aws_ecr_repository": ("image_scanning_configuration.scan_on_push", "image_tag_mutability",
@@ -158,26 +166,35 @@ def _plain(node: Node | None) -> Any:
 
 def admin_user(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """ACR's shared admin account: one password with push and pull rights, not tied to a person."""
-    for res in model.of_type(ACR):
-        enabled, node = res.flag("admin_enabled", False)
+    for res in model.of_type(*ACR):
+        enabled, node = res.flag(_ACR[res.type][0], False)
         if enabled:
             yield report(res, node, "admin_enabled")
 
 
 def anonymous_pull(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
-    for res in model.of_type(ACR):
-        enabled, node = res.flag("anonymous_pull_enabled", False)
+    for res in model.of_type(*ACR):
+        enabled, node = res.flag(_ACR[res.type][1], False)
         if enabled:
             yield report(res, node, "anonymous_pull_enabled")
 
 
 def public_network(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """ACR endpoints reachable from the Internet with no network rule in front of them."""
-    for res in model.of_type(ACR):
-        public, node = res.flag("public_network_access_enabled", True)
-        action, _, known = res.setting("network_rule_set.default_action")
+    for res in model.of_type(*ACR):
+        public, node = _public_access(res)
+        action, _, known = res.setting(_ACR[res.type][3])
         if public and known and action != "deny":
             yield report(res, node, "public_network_access_enabled")
+
+
+def _public_access(res: CloudResource) -> tuple[bool | None, Node | None]:
+    """Terraform writes a boolean; ARM writes `Enabled` or `Disabled` (enabled when absent)."""
+    path = _ACR[res.type][2]
+    if res.format != "arm":
+        return res.flag(path, True)
+    value, node, known = res.setting(path)
+    return (None if not known else value != "disabled"), node
 
 
 def no_customer_key(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
@@ -189,6 +206,6 @@ def no_customer_key(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(ARTIFACT):
         if res.lookup("kms_key_name") is None:
             yield report(res, None, "kms_key_name")
-    for res in model.of_type(ACR):
-        if res.lookup("encryption.key_vault_key_id") is None:
+    for res in model.of_type(*ACR):
+        if res.lookup(_ACR[res.type][4]) is None:
             yield report(res, None, "encryption")
