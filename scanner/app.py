@@ -33,6 +33,7 @@ class ScanOptions:
     fail_on: str | None = None
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    profile: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     config_file: Path | None = None
     root: Path | None = None
@@ -113,19 +114,22 @@ def build_config(options: ScanOptions) -> Config:
         from_file = _canonical_selectors(from_file, catalog)
         select = _canonical_tokens(_tokens(options.select), catalog, "--select")
         ignore = _canonical_tokens(_tokens(options.ignore), catalog, "--ignore")
+        profiles = _profile_names(_tokens(options.profile), "--profile")
     except (SettingsError, CatalogError, SelectorError) as exc:
         raise UsageError(printable(str(exc))) from None
-    effective = _with_flags(from_file, options, select, ignore)
+    effective = _with_flags(from_file, options, select, ignore, profiles)
     if config_file is None:
         return effective
     note = lowered_note(_shown_path(config_file, root), effective,
-                        _with_flags(defaults, options, select, ignore), catalog)
+                        _with_flags(defaults, options, select, ignore, profiles), catalog)
     return replace(effective, notes=(note,) if note else ())
 
 
-def _with_flags(config: Config, options: ScanOptions, select: tuple[str, ...], ignore: tuple[str, ...]) -> Config:
+def _with_flags(config: Config, options: ScanOptions, select: tuple[str, ...], ignore: tuple[str, ...],
+                profiles: tuple[str, ...] = ()) -> Config:
     """`config` with every flag applied over it. `--select` replaces the file's `select` and its
-    `ignore` both (a rule named on the command line runs, whatever the file ignores); `--ignore`,
+    `ignore` both (a rule named on the command line runs, whatever the file ignores), and
+    `--profile` the file's `profile`; `--ignore`,
     `--exclude` and the path flags add to the file's lists; the other flags replace its values."""
     from scanner.settings.gate import capped_jobs
 
@@ -137,6 +141,7 @@ def _with_flags(config: Config, options: ScanOptions, select: tuple[str, ...], i
     return replace(
         config,
         select=select or config.select,
+        profiles=profiles or config.profiles,
         ignore=(() if select else config.ignore) + ignore,
         fail_on=options.fail_on.lower() if options.fail_on else config.fail_on,
         exclude=config.exclude + options.exclude,
@@ -156,6 +161,19 @@ def _with_flags(config: Config, options: ScanOptions, select: tuple[str, ...], i
     )
 
 
+def _profile_names(names: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """Profile names in the catalog's spelling; one that names no profile is an error, as a
+    selector that matches no rule is."""
+    from scanner.catalog.profiles import check_names
+    from scanner.catalog.rules import load_profiles
+    from scanner.settings.gate import SelectorError
+
+    try:
+        return check_names(names, load_profiles(), where)
+    except ValueError as exc:
+        raise SelectorError(str(exc)) from None
+
+
 def _canonical_tokens(tokens: tuple[str, ...], catalog: list[Any], where: str) -> tuple[str, ...]:
     from scanner.settings.gate import canonical, vocabulary
 
@@ -172,6 +190,7 @@ def _canonical_selectors(config: Config, catalog: list[Any]) -> Config:
 
     ids = {rule.id.casefold(): rule.id for rule in catalog}  # `rules:` ids are checked by the engine
     return replace(config, select=_canonical_tokens(config.select, catalog, where("select")),
+                   profiles=_profile_names(config.profiles, where("profile")),
                    ignore=_canonical_tokens(config.ignore, catalog, where("ignore")),
                    severity_overrides=canonical_ids(dict(config.severity_overrides), catalog, where("severity")),
                    rule_options={ids.get(key.casefold(), key): value for key, value in config.rule_options.items()},
@@ -486,10 +505,17 @@ def run_image(options: ScanOptions) -> int:
     return finish(result, options, config, targets)
 
 
-def show_rules(output_format: str) -> int:
-    from scanner.catalog.docs import rules_listing
+def show_rules(output_format: str, profile: str = "") -> int:
+    from scanner.catalog.docs import profiles_listing, rules_listing
+    from scanner.catalog.rules import load_profiles
 
-    print(rules_listing(output_format))
+    if profile == "list":
+        print(profiles_listing(output_format))
+        return EXIT_OK
+    if profile and profile.lower() not in {p.name for p in load_profiles()}:
+        print(f"hullscan: no profile {profile!r} (`hullscan rules --profile list` lists them)", file=sys.stderr)
+        return EXIT_USAGE
+    print(rules_listing(output_format, profile=profile.lower()))
     return EXIT_OK
 
 

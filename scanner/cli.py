@@ -40,6 +40,9 @@ def cli() -> None:
 @click.option("--select", multiple=True, help="Run only these rules (id, id prefix, name, severity, "
                                              "checklist item or file type); repeatable, or comma-separated.")
 @click.option("--ignore", multiple=True, help="Skip these rules (same forms as --select); repeatable, or comma-separated.")
+@click.option("--profile", multiple=True, help="Rule sets to run when --select names none: default, strict, "
+                                              "pss-baseline, pss-restricted, cis (`hullscan rules --profile`); "
+                                              "repeatable, or comma-separated [default].")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB; repeatable.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Configuration file [.hullscan.yaml or pyproject.toml in the root].")
@@ -119,11 +122,12 @@ def _exit_with(command: Callable[[Any], int], options: Any) -> NoReturn:
 
 @cli.command("rules")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
-def list_rules(output_format: str) -> None:
-    """List every rule: id, severity, name, file types and checklist items."""
+@click.option("--profile", default="", help="Only this profile's rules; `--profile list` lists the profiles.")
+def list_rules(output_format: str, profile: str) -> None:
+    """List every rule: id, severity, name, profiles, file types and checklist items."""
     from scanner.app import show_rules
 
-    sys.exit(show_rules(output_format))
+    sys.exit(show_rules(output_format, profile))
 
 
 @cli.command()

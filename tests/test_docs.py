@@ -103,7 +103,7 @@ def test_rules_listing_table_and_json():
     table = docs.rules_listing("table", sample_rules()).splitlines()
     assert table[0].split() == ["ID", "SEVERITY", "NAME"]
     assert table[3].split() == ["CTR902", "critical", "privileged-container"]
-    assert table[4].strip() == "kubernetes, compose; runtime.privileged"
+    assert table[4].strip() == "kubernetes, compose; runtime.privileged; profiles: default"
     listed = json.loads(docs.rules_listing("json", sample_rules()))
     assert [r["id"] for r in listed] == ["CTR902", "DKR901"]
 

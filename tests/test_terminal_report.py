@@ -22,7 +22,8 @@ def _run(*args: str, cwd: Path, columns: str | None = None) -> subprocess.Comple
     env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
     if columns is not None:
         env["COLUMNS"] = columns
-    return subprocess.run([HULLSCAN, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+    strict = ("--profile", "strict") if args[:1] == ("scan",) else ()  # the pod's hygiene findings too
+    return subprocess.run([HULLSCAN, *args, *strict], cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
                           check=False)
 
 

@@ -31,6 +31,9 @@ from scanner.model.container import ContainerSpec, EnvVar, HostMount, PublishedP
 from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, dig, strings, text, truth
 
 _HOST_PATH = re.compile(r"^(?:/|\./|\.\./|~|\.$|[A-Za-z]:[\\/])")
+# containerd shims that run WebAssembly modules (WasmEdge, Wasmtime, Spin, ...), not Linux processes.
+_WASM_RUNTIME = re.compile(r"io\.containerd\.(?:wasmedge|wasmtime|wasmer|spin|slight|wws|lunatic)\b", re.I)
+_NOT_LINUX = "a WebAssembly module has no Linux user, capabilities or root filesystem to set"
 
 
 def from_document(document: Node, defined: frozenset[str] = frozenset()) -> Iterator[ContainerSpec]:
@@ -70,7 +73,27 @@ def from_service(name: str, service: Mapping, loc: Location) -> ContainerSpec:
     item.published_ports = list(_ports(service.get("ports")))
     item.log_driver = settled(dig(service, "logging", "driver"))
     item.build_args = list(_env(dig(service, "build", "args")))
+    wasm = _wasm(service)
+    if wasm is not None:
+        _without_linux_settings(item, wasm)
     return item
+
+
+def _wasm(service: Mapping) -> Node | None:
+    """The key that makes the service a WebAssembly module (`platform: wasi/wasm`, a Wasm
+    `runtime:`), or None."""
+    platform, runtime = settled(service.get("platform")), settled(service.get("runtime"))
+    if (text(platform) or "").lower().startswith(("wasi/", "wasm")):
+        return platform
+    return runtime if _WASM_RUNTIME.match(text(runtime) or "") else None
+
+
+def _without_linux_settings(item: ContainerSpec, wasm: Node) -> None:
+    """Settings that only a Linux process has, and that the service leaves unset, are not
+    missing but do not apply: they become unknown at the key that says so, and no rule reports them."""
+    for field in ("user", "allow_privilege_escalation", "cap_drop_node", "read_only_root_fs"):
+        if getattr(item, field) is None:
+            setattr(item, field, Unknown(text(wasm) or "wasm", wasm.loc, _NOT_LINUX))
 
 
 def _port_range(value: str) -> tuple[int, int] | None:

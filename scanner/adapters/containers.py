@@ -17,10 +17,12 @@ from scanner.model.container import Containers, ContainerSpec
 from scanner.settings.config import Config
 
 
-def build(files: Sequence[ParsedFile], config: Config, kubernetes: Any = None, cloud: Any = None) -> Containers:
+def build(files: Sequence[ParsedFile], config: Config, kubernetes: Any = None, cloud: Any = None,
+          builds: Any = None) -> Containers:
     """`kubernetes` and `cloud` are the scan's own object set and cloud model when the engine has
-    them; built here otherwise."""
-    result = Containers(trusted_registries=tuple(config.trusted_registries))
+    them; built here otherwise. `builds`: the images the scan builds (`scanner.model.builds`)."""
+    result = Containers(trusted_registries=tuple(config.trusted_registries),
+                        built_images=builds.artifact_images if builds is not None else frozenset())
     types = {parsed.type for parsed in files}
     if "kubernetes" in types:
         from scanner.adapters.kubernetes import from_object

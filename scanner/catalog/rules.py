@@ -23,12 +23,15 @@ import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.boundary import printable
 from scanner.catalog.declarative import compile_condition
 from scanner.catalog.errors import CatalogError
 from scanner.results.findings import SEVERITIES
+
+if TYPE_CHECKING:
+    from scanner.catalog.profiles import Profile
 
 FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "arm", "image", "text")
 MODELS = ("dockerfile", "container", "kubernetes", "cluster", "cloud", "image", "text", "suppressions")
@@ -66,6 +69,8 @@ class Rule:
     # Rules whose finding on the same value or object says the same thing less well: where this
     # rule reports, theirs is dropped and becomes a related location (`scanner.results.overlap`).
     supersedes: tuple[str, ...] = ()
+    # The profiles the rule belongs to besides `strict` (`scanner.catalog.profiles`): as listed, or implied.
+    profiles: tuple[str, ...] = ()
     # The docs sections (`example`, `use_instead`) whose code is marked as only part of a file.
     fragments: frozenset[str] = frozenset()
     source: str = ""
@@ -248,12 +253,13 @@ def _doc_fragments(docs: Any, path: Path) -> frozenset[str]:
     return frozenset(FRAGMENT_FLAGS[flag] for flag, value in flags.items() if value)
 
 
-def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
-    """Validate one entry; every error names the file so a broken custom rule is easy to find."""
+def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str], builtin: bool = True) -> Rule:
+    """Validate one entry; every error names the file so a broken custom rule is easy to find.
+    `builtin` says whether it ships with hullscan, which decides the profiles it lists none."""
     if not isinstance(data, dict):
         raise CatalogError(f"{path}: a rule must be a mapping")
     known = {"id", "name", "severity", "checklist", "kinds", "model", "message", "docs", "check",
-             "condition", "options", "references", "equivalents", "supersedes"}
+             "condition", "options", "references", "equivalents", "supersedes", "profiles"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise CatalogError(f"{path}: unknown key(s) {', '.join(unknown)}")
@@ -291,14 +297,34 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
         references=tuple(data.get("references") or ()),
         equivalents=equivalents,
         supersedes=tuple(str(rule) for rule in data.get("supersedes") or ()),
+        profiles=_profiles(data, severity, builtin, path),
         fragments=fragments,
         source=str(path),
     )
 
 
+def _profiles(data: Mapping[str, Any], severity: str, builtin: bool, path: Path) -> tuple[str, ...]:
+    from scanner.catalog.profiles import implied
+
+    if "profiles" not in data:
+        return implied(severity, builtin)
+    listed = data["profiles"]
+    if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
+        raise CatalogError(f"{path}: profiles must be a list of profile names")
+    return tuple(listed)
+
+
 def load_checklist(directory: Path | None = None) -> list[dict[str, Any]]:
     items = _folder(directory or builtin_dir()).get("checklist.yaml")
     return list(items or [])
+
+
+def load_profiles(directory: Path | None = None) -> tuple[Profile, ...]:
+    """The shipped profiles (the catalog's cache reads the file with the rules)."""
+    from scanner.catalog.profiles import PROFILES_FILE, parse_profiles
+
+    folder = directory or builtin_dir()
+    return parse_profiles(_folder(folder).get(PROFILES_FILE), str(folder / PROFILES_FILE))
 
 
 def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
@@ -308,16 +334,19 @@ def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
     rules: dict[str, Rule] = {}
     for directory in (builtin_dir(), *extra_dirs):
         if directory == builtin_dir():
-            _add_rules(rules, builtin, directory, checklist_ids)
+            _add_rules(rules, builtin, directory, checklist_ids, True)
             continue
         try:
             if not directory.is_dir():
                 raise CatalogError(f"{directory}: rules folder not found")
-            for rule in _add_rules(rules, _user_folder(directory), directory, checklist_ids):
+            for rule in _add_rules(rules, _user_folder(directory), directory, checklist_ids, False):
                 _resolve(rule)
         except CatalogError as exc:
             # Names and keys in a user's rule file reach the CI log: one printable line.
             raise CatalogError(printable(str(exc))) from None
+    from scanner.catalog.profiles import check_rule_profiles
+
+    check_rule_profiles(rules.values(), load_profiles())
     return sorted(rules.values(), key=lambda rule: rule.id)
 
 
@@ -332,13 +361,15 @@ def _resolve(rule: Rule) -> None:
 
 
 def _add_rules(rules: dict[str, Rule], entries: Mapping[str, Any], directory: Path,
-               checklist_ids: frozenset[str]) -> list[Rule]:
+               checklist_ids: frozenset[str], builtin: bool) -> list[Rule]:
+    from scanner.catalog.profiles import PROFILES_FILE
+
     added = []
     for name, data in entries.items():
-        if name == "checklist.yaml":
+        if name == "checklist.yaml" or (builtin and name == PROFILES_FILE):
             continue
         path = directory / name
-        rule = parse_rule(data, path, checklist_ids)
+        rule = parse_rule(data, path, checklist_ids, builtin)
         if rule.id in rules:
             raise CatalogError(f"{path}: rule id {rule.id} is already used by {rules[rule.id].source}")
         rules[rule.id] = rule

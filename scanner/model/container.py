@@ -144,6 +144,9 @@ class Containers:
 
     containers: list[ContainerSpec] = field(default_factory=list)
     trusted_registries: tuple[str, ...] = ()
+    # `registry/repository` names a deploy tool of the scan (skaffold) replaces with what it built:
+    # placeholders in the manifests, not images pulled as written.
+    built_images: frozenset[str] = frozenset()
 
     def __iter__(self) -> Iterator[ContainerSpec]:
         return iter(self.containers)

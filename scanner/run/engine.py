@@ -40,7 +40,15 @@ def rule_matches(rule: Rule, token: str) -> bool:
 
 
 def selected_rules(rules: Sequence[Rule], config: Config) -> list[Rule]:
-    chosen = [r for r in rules if not config.select or any(rule_matches(r, t) for t in config.select)]
+    """`select` chooses from the whole catalog, whatever the profiles; without it, the profiles
+    choose. `ignore` and `--secrets-only` then narrow either."""
+    from scanner.catalog.profiles import members
+    from scanner.catalog.rules import load_profiles
+
+    if config.select:
+        chosen = [r for r in rules if any(rule_matches(r, t) for t in config.select)]
+    else:
+        chosen = members(rules, config.profiles, load_profiles())
     chosen = [r for r in chosen if not any(rule_matches(r, t) for t in config.ignore)]
     if config.secrets_only:
         chosen = [r for r in chosen if r.model == "text" or "secrets.hardcoded" in r.checklist]
@@ -96,7 +104,9 @@ def _gather(results: Iterable[UnitResult], plan: ScanPlan, result: ScanResult) -
     inline: list[suppress.InlineSuppression] = []
     origins: dict[str, tuple[Origin, list[str]]] = {}
     cluster, remapped = None, False
+    probed: set[str] = set()
     for unit in results:
+        probed |= unit.probed_images
         result.errors.extend(unit.errors)
         result.notes.extend(unit.notes)
         result.unfinished.extend(unit.unfinished)
@@ -130,6 +140,10 @@ def _gather(results: Iterable[UnitResult], plan: ScanPlan, result: ScanResult) -
     # of findings that rendering maps to one place, the first found is kept (its own file's order)
     ordered = _dedupe(list(findings.values())) if remapped else sorted(findings.values(), key=lambda f: f.sort_key)
     ordered = supersede(ordered, plan.supersedes)
+    if plan.builds is not None:
+        from scanner.model.builds import without_checked_healthchecks
+
+        ordered = without_checked_healthchecks(ordered, plan.builds, probed)
     if plan.config.inline_suppressions:
         today = datetime.date.today()  # one day for applying suppressions and judging their expiry
         active, result.suppressed = suppress.apply(ordered, inline, today)
@@ -209,6 +223,14 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
             plan = replace(plan, kustomize=kustomize)
         except Exception as exc:  # noqa: BLE001 - judged without their namespaces, and said so
             result.errors.append(_failed("kustomizations", "could not be read", sources, exc))
+    try:
+        builds, stated = units.builds_context(sources, config, read_already)
+        plan = replace(plan, builds=builds)
+        read_already = [*read_already, *stated]
+        if builds is not None and (note := builds.note()):
+            result.notes.append(note)
+    except Exception as exc:  # noqa: BLE001 - judged without knowing what the project builds, and said so
+        result.errors.append(_failed("skaffold and Compose builds", "could not be read", sources, exc))
     if any(s.path.name.lower().endswith(".bicep") for s in sources):
         from scanner.model.arm import bicep
 

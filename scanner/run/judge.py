@@ -25,11 +25,13 @@ MODEL_BUILDERS = {
     "cloud": "scanner.adapters.cloud:build",
     "text": "scanner.secrets.model:build",
     "image": "scanner.image.model:build",
+    "builds": "scanner.model.builds:build",
 }
 # Models built from other models receive them (when the unit has their file types), so that each
 # model is built once per unit.
 MODEL_INPUTS = {"kubernetes": {"kustomize": {"kubernetes"}, "cloud": {"terraform"}},
-                "container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation", "arm"}},
+                "container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation", "arm"},
+                              "builds": {"kubernetes", "compose", "terraform", "cloudformation", "arm"}},
                 "cluster": {"kubernetes": {"kubernetes", "terraform"}, "container": {"kubernetes", "terraform"},
                             "cloud": {"terraform"}}}
 

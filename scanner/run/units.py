@@ -29,6 +29,7 @@ from scanner.run.judge import Models, run_rules
 from scanner.settings.config import Config
 
 if TYPE_CHECKING:
+    from scanner.model.builds import Builds
     from scanner.model.cluster import Cluster
     from scanner.model.kustomize import Kustomizations
     from scanner.render.prepare import RenderedStream
@@ -67,6 +68,7 @@ class ScanPlan:
     meta: tuple[Rule, ...] = ()  # judged last, on the suppressions themselves
     known_rules: frozenset[str] = frozenset()  # every rule of the catalog, selected or not
     kustomize: Kustomizations | None = None
+    builds: Builds | None = None  # what the scan's skaffold and Compose files build
     equivalents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     supersedes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # rule id -> the rules it supersedes
     stop_at: float = 0.0  # `time.monotonic()` after which no unit starts (--deadline); 0: none
@@ -91,6 +93,7 @@ class UnitResult:
     cluster: Cluster | None = None
     unfinished: list[str] = field(default_factory=list)  # files not scanned: the deadline passed
     exposure: Exposure | None = None  # where the unit's files hold secrets
+    probed_images: set[str] = field(default_factory=set)  # images its Kubernetes containers probe
 
 
 def plan_units(sources: Sequence[SourceFile], boundary: Boundary, read_already: Sequence[ParsedFile] = (),
@@ -188,6 +191,20 @@ def kustomize_context(sources: Sequence[SourceFile], config: Config) -> tuple[Ku
     return Kustomizations.read(read, by_rel), read
 
 
+def builds_context(sources: Sequence[SourceFile], config: Config, read_already: Sequence[ParsedFile]
+                   ) -> tuple[Builds | None, list[ParsedFile]]:
+    """What the scan's skaffold and Compose files build, read before any unit (image names in
+    every manifest depend on it), with the files read for it, which are units already read."""
+    from scanner.inputs.reading import read_source
+    from scanner.model.builds import build, states_builds
+
+    done = {parsed.rel: parsed for parsed in read_already}
+    read = [outcome for source in sources if states_builds(source.path.name) and source.rel not in done
+            if isinstance(outcome := read_source(source, config), ParsedFile)]
+    stated = build([*read, *(p for p in done.values() if states_builds(posixpath.basename(p.rel)))])
+    return (stated if stated.builds else None), read
+
+
 def unit_files(unit: Unit) -> list[str]:
     """The names of a unit's files, as reports show them."""
     return [s.rel for s in unit.sources] + [p.rel for p in unit.parsed] + [r.rel for r in unit.rendered]
@@ -235,9 +252,12 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
     from scanner.secrets.exposure import of_files
 
     result.exposure = of_files(parsed)
-    seed = {"kustomize": plan.kustomize} if plan.kustomize is not None else {}
+    seed: dict[str, object] = {"kustomize": plan.kustomize} if plan.kustomize is not None else {}
+    if plan.builds is not None:
+        seed["builds"] = plan.builds
     models = Models(parsed, plan.config, seed)
     result.findings, result.ran = _judge(parsed, plan, models, result)
+    result.probed_images = _probed_images(models, plan, result.types)
     result.errors.extend(models.errors)
     result.notes.extend(note for note in models.notes if isinstance(note, str))
     origins = {p.rel: (p.origin, p.text.splitlines()) for p in parsed if p.origin is not None}
@@ -314,6 +334,22 @@ def _judge(parsed: list[ParsedFile], plan: ScanPlan, models: Models, result: Uni
         result.errors.append(ScanError(where, f"took longer than {budget:g} s to check (--file-timeout)"))
         return [], set()
     return findings, ran
+
+
+def _probed_images(models: Models, plan: ScanPlan, types: Sequence[str]) -> set[str]:
+    """The images this unit's Kubernetes containers run with a liveness or readiness probe, when
+    the scan builds images whose Dockerfile's HEALTHCHECK that would stand in for."""
+    from scanner.model.builds import DKR_HEALTHCHECK_RULE
+    from scanner.model.image_ref import parse
+
+    if plan.builds is None or "kubernetes" not in types or all(r.id != DKR_HEALTHCHECK_RULE for r in plan.rules):
+        return set()
+    probed = set()
+    for container in models.get("container"):
+        ref = parse(str(getattr(container.image, "value", "")))
+        if container.dialect == "kubernetes" and ref is not None and (container.liveness or container.readiness):
+            probed.add(ref.full_name)
+    return probed
 
 
 def _parses_hcl(units: Sequence[Unit], config: Config) -> bool:
