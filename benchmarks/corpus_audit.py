@@ -2,9 +2,14 @@
 
     python3 benchmarks/corpus_audit.py ../shared/corpora/*          # every corpus
     python3 benchmarks/corpus_audit.py --show 5 ../shared/corpora/argo-cd-manifests
+    python3 benchmarks/corpus_audit.py --profile strict ../shared/corpora/*   # every rule
 
-For each corpus folder it runs `hullscan scan DIR --root DIR --format json` and prints
-- findings in all, per rule, per workload (distinct `Kind/name` objects) and per file;
+For each corpus folder it runs `hullscan scan DIR --root DIR --format json` (with `--profile`
+when given) and prints
+- findings in all, per rule, per workload (a Kubernetes workload, Compose service or ECS task in
+  its file that a container rule reports: every finding about it), per Dockerfile and per file;
+- entries in the Markdown report, where a container's hygiene findings are one entry and the same
+  finding in several bundles of the same objects another (`scanner.report.grouping`);
 - duplicates: two rules reporting one concern — findings of different rules on the same line for
   the same checklist item, and
   findings whose message names another finding's object (a binding and the role it grants);
@@ -32,10 +37,42 @@ _NAMESPACE = re.compile(r'^namespace "([^"]+)"$')
 _RENDERED = re.compile(r"\[(?:chart|kustomize) [^\]]*\]$")
 
 
-def scan(corpus: Path) -> dict[str, Any]:
+def scan(corpus: Path, profile: str = "") -> dict[str, Any]:
+    extra = ["--profile", profile] if profile else []
     done = subprocess.run(["hullscan", "scan", str(corpus), "--root", str(corpus), "--format", "json",
-                           "--fail-on", "never"], capture_output=True, text=True, check=False)
+                           "--fail-on", "never", *extra], capture_output=True, text=True, check=False)
     return json.loads(done.stdout)
+
+
+def workload(finding: dict[str, Any]) -> str:
+    """The object a finding is about, in its file (`path::Deployment/web`, `path::service "db"`)."""
+    return f"{finding['path']}::{_object(finding['resource'])}"
+
+
+def per_unit(findings: list[dict[str, Any]]) -> str:
+    """Findings per workload (an object some container rule reports: a Kubernetes workload, a
+    Compose service, an ECS task), counting every finding about it, and per Dockerfile."""
+    workloads = {workload(f) for f in findings if f["rule"].startswith("CTR")}
+    counts = Counter(workload(f) for f in findings if workload(f) in workloads)
+    images = Counter(f["path"] for f in findings if f["rule"].startswith("DKR"))
+    return f"per workload: {_mean_median(counts)} ({len(counts)}); per Dockerfile: {_mean_median(images)} ({len(images)})"
+
+
+def _mean_median(counts: Counter[str]) -> str:
+    values = sorted(counts.values())
+    return f"{sum(values) / len(values):.1f}, median {values[len(values) // 2]}" if values else "-"
+
+
+def entries(findings: list[dict[str, Any]]) -> int:
+    """How many rows the Markdown report shows for these findings (`scanner.report.grouping`)."""
+    from scanner.catalog.rules import load_rules
+    from scanner.report.grouping import group
+    from scanner.results.findings import Finding
+
+    fields = Finding.__dataclass_fields__
+    rules = {rule.id: rule for rule in load_rules()}
+    return len(group([Finding(**{k: (tuple(v) if k == "checklist" else v) for k, v in f.items() if k in fields})
+                      for f in findings], rules))
 
 
 def _object(resource: str) -> str:
@@ -140,18 +177,22 @@ def misplaced(findings: list[dict[str, Any]], corpus: Path) -> list[tuple[dict[s
     return wrong
 
 
-def report(corpus: Path, show: int) -> None:
-    result = scan(corpus)
+def report(corpus: Path, show: int, profile: str = "") -> None:
+    result = scan(corpus, profile)
     findings = result["findings"]
-    objects = {_object(f["resource"]) for f in findings}
     files = {f["path"] for f in findings}
     print(f"## {corpus.name}: {len(findings)} findings, {len(result['errors'])} errors")
-    print(f"per object: {len(findings) / max(len(objects), 1):.1f} ({len(objects)} objects); "
-          f"per file: {len(findings) / max(len(files), 1):.1f} ({len(files)} files)")
+    print(f"{per_unit(findings)}; per file with findings: {len(findings) / max(len(files), 1):.1f} "
+          f"({len(files)} files); grouped entries (Markdown report): {entries(findings)}")
     print("per rule: " + ", ".join(f"{r} {n}" for r, n in Counter(f["rule"] for f in findings).most_common()))
     pairs = duplicates(findings)
     print(f"duplicate pairs: {sum(pairs.values())}" + ("" if not pairs else " (" + ", ".join(
         f"{a}+{b} {n}" for (a, b), n in pairs.most_common()) + ")"))
+    paths: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for finding in findings:  # one rule, object and message in several files: generated bundles
+        paths[(finding["rule"], finding["resource"], finding["message"])].append(finding["path"])
+    repeated = [found for found in paths.values() if len(set(found)) > 1]
+    print(f"same finding in several files: {sum(map(len, repeated))} findings, {len(repeated)} distinct")
     wrong = misplaced(findings, corpus)
     rendered = sum(1 for f in findings if _RENDERED.search(f["message"]))
     print(f"rendered findings outside their object or container: {len(wrong)} of {rendered}")
@@ -164,10 +205,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("corpora", nargs="+", type=Path)
     parser.add_argument("--show", type=int, default=3, help="misplaced findings to print per corpus")
+    parser.add_argument("--profile", default="", help="hullscan's --profile (default: its own default)")
     arguments = parser.parse_args()
     for corpus in arguments.corpora:
         if corpus.is_dir():
-            report(corpus.resolve(), arguments.show)
+            report(corpus.resolve(), arguments.show, arguments.profile)
     return 0
 
 

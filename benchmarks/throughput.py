@@ -3,7 +3,8 @@
     python benchmarks/throughput.py                 # files/s and lines/s per format
     python benchmarks/throughput.py --scale 1000 10000 100000
 
-Parsing is timed in-process per format (YAML, Dockerfile, HCL, and the secrets pass in MB/s);
+Parsing is timed in-process per format (YAML, Dockerfile, HCL, and the secrets pass in MB/s), and
+CloudFormation and ARM templates of the same resources are parsed and evaluated per line;
 scaling runs the real command on trees of N generated files, so start-up is included once.
 """
 
@@ -95,6 +96,86 @@ resource "aws_security_group" "sg_{n}" {{
 }}
 """
 
+# The same cluster, registry and firewall rule as a CloudFormation and an ARM template: parsed and
+# evaluated into the cloud model (parameters, conditions, functions), which is what rules read.
+CLOUDFORMATION = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Name:
+    Type: String
+    Default: app-{n}
+  Public:
+    Type: String
+    Default: "false"
+Conditions:
+  IsPublic: !Equals [!Ref Public, "true"]
+Resources:
+  Repo:
+    Type: AWS::ECR::Repository
+    Properties:
+      RepositoryName: !Sub "${{Name}}-repo"
+      ImageTagMutability: IMMUTABLE
+      ImageScanningConfiguration:
+        ScanOnPush: true
+  Cluster:
+    Type: AWS::EKS::Cluster
+    Properties:
+      Name: !Ref Name
+      ResourcesVpcConfig:
+        EndpointPublicAccess: !If [IsPublic, true, false]
+        SubnetIds: [subnet-a, subnet-b]
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: app-{n}
+      SecurityGroupIngress:
+        - {{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}}
+"""
+
+ARM = """\
+{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{
+    "name": {{ "type": "string", "defaultValue": "app-{n}" }},
+    "public": {{ "type": "bool", "defaultValue": false }}
+  }},
+  "variables": {{ "registry": "[concat(replace(parameters('name'), '-', ''), 'acr')]" }},
+  "resources": [
+    {{
+      "type": "Microsoft.ContainerRegistry/registries",
+      "apiVersion": "2023-07-01",
+      "name": "[variables('registry')]",
+      "location": "westeurope",
+      "sku": {{ "name": "Premium" }},
+      "properties": {{ "adminUserEnabled": false, "publicNetworkAccess": "Disabled" }}
+    }},
+    {{
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2024-02-01",
+      "name": "[parameters('name')]",
+      "location": "westeurope",
+      "properties": {{
+        "apiServerAccessProfile": {{ "enablePrivateCluster": "[not(parameters('public'))]" }},
+        "agentPoolProfiles": [ {{ "name": "system", "count": 3, "mode": "System" }} ]
+      }}
+    }},
+    {{
+      "type": "Microsoft.Network/networkSecurityGroups",
+      "apiVersion": "2023-09-01",
+      "name": "[format('{{0}}-nsg', parameters('name'))]",
+      "location": "westeurope",
+      "properties": {{
+        "securityRules": [ {{ "name": "https", "properties": {{ "priority": 100, "direction": "Inbound",
+          "access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "10.0.0.0/8",
+          "destinationPortRange": "443" }} }} ]
+      }}
+    }}
+  ]
+}}
+"""
+TEMPLATES = {"cloudformation": ("app-{n}.yaml", CLOUDFORMATION), "arm": ("app-{n}.json", ARM)}
+
 FORMATS = {"kubernetes": ("app-{n}.yaml", DEPLOYMENT), "dockerfile": ("app-{n}/Dockerfile", DOCKERFILE),
            "terraform": ("mod-{n}/main.tf", TERRAFORM)}
 
@@ -129,6 +210,29 @@ def parse_throughput(count: int) -> list[str]:
 
             seconds = _time(lambda: [hcl2.parses_to_tree(text) for text in texts])  # noqa: B023
             rows.append(f"| terraform (python-hcl2 alone) | {count / seconds:,.0f} | {lines / seconds:,.0f} |")
+    return rows
+
+
+def template_throughput(count: int) -> list[str]:
+    """CloudFormation and ARM templates describing the same resources: parsed, then evaluated into
+    the cloud model, per line of template."""
+    from scanner.adapters.cloud import build
+    from scanner.inputs.parsed import ParsedFile
+    from scanner.parse.parsers import parser_for
+    from scanner.settings.config import Config
+
+    rows = ["| template | files/s | lines/s (parse) | lines/s (parse and evaluate) |", "|---|---|---|---|"]
+    for kind, (name, template) in TEMPLATES.items():
+        texts = [template.format(n=i) for i in range(count)]
+        parse = parser_for(kind)
+        trees: list[object] = []
+        parse_seconds = _time(lambda: trees.extend(parse(text, "bench") for text in texts))  # noqa: B023
+        files = [ParsedFile(rel=name.format(n=i), type=kind, text=text, tree=tree)
+                 for i, (text, tree) in enumerate(zip(texts, trees))]
+        evaluate_seconds = _time(lambda: [build([file], Config()) for file in files])  # noqa: B023
+        lines = sum(text.count("\n") for text in texts)
+        total = parse_seconds + evaluate_seconds
+        rows.append(f"| {kind} | {count / total:,.0f} | {lines / parse_seconds:,.0f} | {lines / total:,.0f} |")
     return rows
 
 
@@ -175,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
                         "'--ignore K8S020' to see memory when findings are few")
     args = parser.parse_args(argv)
     print("\n".join(parse_throughput(args.files)))
+    print("\n".join(template_throughput(args.files)))
     print(secrets_throughput(args.secrets_corpus))
     if args.scale:
         print("\n".join(scaling(args.scale, args.jobs, args.scan_args.split())))

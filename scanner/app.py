@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scanner.boundary import contains
-from scanner.results.findings import Finding, severity_rank
+from scanner.results.findings import severity_rank
 from scanner.settings.config import Config, Limits
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ class ScanOptions:
     fail_on: str | None = None
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    profile: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     config_file: Path | None = None
     root: Path | None = None
@@ -49,6 +50,7 @@ class ScanOptions:
     secrets_only: bool = False
     no_render: bool = False
     no_gitignore: bool = False
+    hook: bool = False
     ignore_parse_errors: bool = False
     jobs: int | None = None
     no_cache: bool = False
@@ -112,19 +114,22 @@ def build_config(options: ScanOptions) -> Config:
         from_file = _canonical_selectors(from_file, catalog)
         select = _canonical_tokens(_tokens(options.select), catalog, "--select")
         ignore = _canonical_tokens(_tokens(options.ignore), catalog, "--ignore")
+        profiles = _profile_names(_tokens(options.profile), "--profile")
     except (SettingsError, CatalogError, SelectorError) as exc:
         raise UsageError(printable(str(exc))) from None
-    effective = _with_flags(from_file, options, select, ignore)
+    effective = _with_flags(from_file, options, select, ignore, profiles)
     if config_file is None:
         return effective
     note = lowered_note(_shown_path(config_file, root), effective,
-                        _with_flags(defaults, options, select, ignore), catalog)
+                        _with_flags(defaults, options, select, ignore, profiles), catalog)
     return replace(effective, notes=(note,) if note else ())
 
 
-def _with_flags(config: Config, options: ScanOptions, select: tuple[str, ...], ignore: tuple[str, ...]) -> Config:
+def _with_flags(config: Config, options: ScanOptions, select: tuple[str, ...], ignore: tuple[str, ...],
+                profiles: tuple[str, ...] = ()) -> Config:
     """`config` with every flag applied over it. `--select` replaces the file's `select` and its
-    `ignore` both (a rule named on the command line runs, whatever the file ignores); `--ignore`,
+    `ignore` both (a rule named on the command line runs, whatever the file ignores), and
+    `--profile` the file's `profile`; `--ignore`,
     `--exclude` and the path flags add to the file's lists; the other flags replace its values."""
     from scanner.settings.gate import capped_jobs
 
@@ -136,6 +141,7 @@ def _with_flags(config: Config, options: ScanOptions, select: tuple[str, ...], i
     return replace(
         config,
         select=select or config.select,
+        profiles=profiles or config.profiles,
         ignore=(() if select else config.ignore) + ignore,
         fail_on=options.fail_on.lower() if options.fail_on else config.fail_on,
         exclude=config.exclude + options.exclude,
@@ -155,6 +161,19 @@ def _with_flags(config: Config, options: ScanOptions, select: tuple[str, ...], i
     )
 
 
+def _profile_names(names: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """Profile names in the catalog's spelling; one that names no profile is an error, as a
+    selector that matches no rule is."""
+    from scanner.catalog.profiles import check_names
+    from scanner.catalog.rules import load_profiles
+    from scanner.settings.gate import SelectorError
+
+    try:
+        return check_names(names, load_profiles(), where)
+    except ValueError as exc:
+        raise SelectorError(str(exc)) from None
+
+
 def _canonical_tokens(tokens: tuple[str, ...], catalog: list[Any], where: str) -> tuple[str, ...]:
     from scanner.settings.gate import canonical, vocabulary
 
@@ -171,6 +190,7 @@ def _canonical_selectors(config: Config, catalog: list[Any]) -> Config:
 
     ids = {rule.id.casefold(): rule.id for rule in catalog}  # `rules:` ids are checked by the engine
     return replace(config, select=_canonical_tokens(config.select, catalog, where("select")),
+                   profiles=_profile_names(config.profiles, where("profile")),
                    ignore=_canonical_tokens(config.ignore, catalog, where("ignore")),
                    severity_overrides=canonical_ids(dict(config.severity_overrides), catalog, where("severity")),
                    rule_options={ids.get(key.casefold(), key): value for key, value in config.rule_options.items()},
@@ -207,29 +227,28 @@ def _use_color(options: ScanOptions, stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-def _fails(findings: list[Finding], fail_on: str) -> bool:
-    if fail_on == "never":
-        return False
-    return any(severity_rank(f.severity) <= severity_rank(fail_on) for f in findings)
-
-
-def _sources(options: ScanOptions, config: Config, skipped: Any) -> tuple[list[Any], bytes | None]:
+def _sources(options: ScanOptions, config: Config, skipped: Any) -> tuple[list[Any], bytes | None, Any]:
     from scanner.inputs.discover import SourceFile, walk
 
     paths = options.paths or (".",)
     if "-" in paths:
-        if len(paths) > 1:
-            raise UsageError("`-` (standard input) cannot be combined with other paths")
+        if len(paths) > 1 or options.hook:
+            raise UsageError("`-` (standard input) cannot be combined with other paths or --hook")
         name = options.stdin_name or "stdin"
-        return [SourceFile(Path(name), name)], sys.stdin.buffer.read()
+        return [SourceFile(Path(name), name)], sys.stdin.buffer.read(), None
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
+    if options.hook:  # the named files judged as part of the project (scanner.run.hook)
+        from scanner.run.hook import hook_sources
+
+        sources, focus = hook_sources(paths, config, not options.no_gitignore, skipped)
+        return sources, None, focus
     outside = [p for p in paths if not contains(config.root, Path(p))]
     if outside:
         print(f"hullscan: warning: {outside[0]} is outside the project root {config.root}: its paths are "
               "reported as given, and as absolute file:// URIs in SARIF (set --root)", file=sys.stderr)
-    return list(walk(paths, config.root, config.exclude, not options.no_gitignore, skipped)), None
+    return list(walk(paths, config.root, config.exclude, not options.no_gitignore, skipped)), None, None
 
 
 def unwritable(path: Path) -> str:
@@ -267,8 +286,8 @@ def run_scan(options: ScanOptions) -> int:
         targets = _report_targets(options)
         _check_outputs(options, targets)
         skipped = Skipped()
-        sources, stdin_data = _sources(options, config, skipped)
-        result: ScanResult = _scan_or_say_why(scan, sources, config, stdin_data)
+        sources, stdin_data, focus = _sources(options, config, skipped)
+        result: ScanResult = _scan_or_say_why(scan, sources, config, stdin_data, focus)
         result.notes.extend(skipped.notes())
     except UsageError as exc:
         print(f"hullscan: {exc}", file=sys.stderr)
@@ -276,15 +295,18 @@ def run_scan(options: ScanOptions) -> int:
     return finish(result, options, config, targets)
 
 
-def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: bytes | None) -> Any:
+def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: bytes | None,
+                     focus: Any = None) -> Any:
     """The scan's result; when it fails in a way nobody foresaw, an error line instead, so that
     every requested report is still written (and the run fails: the scan did not finish)."""
     from scanner.catalog.errors import CatalogError
     from scanner.results.findings import ScanError
     from scanner.results.result import ScanResult
+    from scanner.run.progress import progress_on
 
+    progress = progress_on(sys.stderr)
     try:
-        return scan(sources, config, stdin_data)
+        return scan(sources, config, stdin_data, focus, progress)
     except CatalogError:
         raise
     except Exception as exc:
@@ -293,6 +315,9 @@ def _scan_or_say_why(scan: Any, sources: list[Any], config: Config, stdin_data: 
         return ScanResult(errors=[ScanError(".", f"the scan stopped early: internal error ({type(exc).__name__}); "
                                                  "rerun with HULLSCAN_DEBUG=1 and report it")],
                           unfinished=["."])
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 def finish(result: Any, options: ScanOptions, config: Config, targets: list[tuple[str, Path | None]]) -> int:
@@ -323,20 +348,57 @@ def finish(result: Any, options: ScanOptions, config: Config, targets: list[tupl
     from scanner.boundary import printable
 
     result.notes[:0] = config.notes
-    unjudged = _unjudged(result)
+    # a hook run whose every named file is excluded judged nothing on purpose
+    unjudged = _unjudged(result) if not (options.hook and not result.files) else []
     result.notes.extend(unjudged)
-    written = write_reports(result, options, config, targets)
+    reasons = _failures(result, config.fail_on, bool(unjudged), options.ignore_parse_errors)
+    written = write_reports(result, options, config, targets, _verdict(result, config.fail_on, reasons))
     for note in result.notes:
         print(f"hullscan: {printable(result.exposure.mask(note))}", file=sys.stderr)
     if getattr(result, "unfinished", None):
         print(f"hullscan: {len(result.unfinished)} file(s) not scanned: the scan did not finish", file=sys.stderr)
-    failed = (_fails(result.findings, config.fail_on) or bool(getattr(result, "unfinished", None))
-              or bool(unjudged and config.fail_on != "never"))
-    if result.errors and not options.ignore_parse_errors:
-        failed = True
     if not written:
         return EXIT_USAGE
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return EXIT_FINDINGS if reasons else EXIT_OK
+
+
+def _failures(result: Any, fail_on: str, unjudged: bool, ignore_parse_errors: bool) -> list[str]:
+    """Why the run fails (nothing when it passes), in the words the text report ends with."""
+    from scanner.report.formats import pluralize
+
+    reasons = []
+    if fail_on != "never":
+        gating = sum(1 for f in result.findings if severity_rank(f.severity) <= severity_rank(fail_on))
+        if gating:
+            reasons.append(f"{pluralize(gating, 'finding')} at or above {fail_on}")
+        if unjudged:
+            reasons.append("nothing was judged")
+    if getattr(result, "unfinished", None):
+        reasons.append(f"{pluralize(len(result.unfinished), 'file')} not scanned")
+    if result.errors and not ignore_parse_errors:
+        reasons.append(f"{pluralize(len(result.errors), 'error')}")
+    return reasons
+
+
+def _verdict(result: Any, fail_on: str, reasons: list[str]) -> str:
+    if reasons:
+        return "failed: " + ", ".join(reasons)
+    if fail_on == "never":
+        return "passed: --fail-on never"
+    below = len(result.findings)
+    return f"passed: no finding at or above {fail_on}" + (f" ({below} below it)" if below else "")
+
+
+def text_width(stream: TextIO) -> int:
+    """Where the text report wraps: `COLUMNS` when set, else the terminal's width when the report
+    goes to one, else nowhere (a log, a pipe or a file keeps one line per finding for grep and
+    editors)."""
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 40)
+    return max(shutil.get_terminal_size().columns, 40) if stream.isatty() else 0
 
 
 def _unjudged(result: Any) -> list[str]:
@@ -355,7 +417,7 @@ def _unjudged(result: Any) -> list[str]:
 
 
 def write_reports(result: Any, options: ScanOptions, config: Config,
-                  targets: list[tuple[str, Path | None]]) -> bool:
+                  targets: list[tuple[str, Path | None]], verdict: str = "") -> bool:
     """Write every report; one that can't be written (the disk filled up) is said on standard
     error and the others are still written. Whether all were."""
     from scanner import __version__
@@ -370,7 +432,8 @@ def write_reports(result: Any, options: ScanOptions, config: Config,
         report_options = ReportOptions(
             root=config.root, sarif_category=options.sarif_category,
             color=output is None and fmt == "text" and _use_color(options, sys.stdout),
-            show_suppressed=options.show_suppressed, tool_version=__version__)
+            show_suppressed=options.show_suppressed, tool_version=__version__, verdict=verdict,
+            width=text_width(sys.stdout) if output is None and fmt == "text" else 0)
         rendered = render(fmt, result, report_options)
         if output is None:
             sys.stdout.write(rendered)
@@ -445,10 +508,17 @@ def run_image(options: ScanOptions) -> int:
     return finish(result, options, config, targets)
 
 
-def show_rules(output_format: str) -> int:
-    from scanner.catalog.docs import rules_listing
+def show_rules(output_format: str, profile: str = "") -> int:
+    from scanner.catalog.docs import profiles_listing, rules_listing
+    from scanner.catalog.rules import load_profiles
 
-    print(rules_listing(output_format))
+    if profile == "list":
+        print(profiles_listing(output_format))
+        return EXIT_OK
+    if profile and profile.lower() not in {p.name for p in load_profiles()}:
+        print(f"hullscan: no profile {profile!r} (`hullscan rules --profile list` lists them)", file=sys.stderr)
+        return EXIT_USAGE
+    print(rules_listing(output_format, profile=profile.lower()))
     return EXIT_OK
 
 

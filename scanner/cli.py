@@ -8,14 +8,18 @@ by the command that needs it, so `hullscan --version` stays fast.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from scanner import __version__
 
 SEVERITY_CHOICES = click.Choice(["critical", "high", "medium", "low", "info", "never"], case_sensitive=False)
-TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "text"],
+INTERRUPTED = "\rhullscan: interrupted, no report written"  # \r: over the terminal's ^C
+TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "arm",
+                             "text"],
                             case_sensitive=False)
 
 
@@ -23,7 +27,7 @@ TYPE_CHOICES = click.Choice(["dockerfile", "kubernetes", "compose", "cloudformat
 @click.version_option(__version__, prog_name="hullscan", message="%(prog)s %(version)s")
 def cli() -> None:
     """Static scanner for container security: Dockerfiles, Kubernetes, Compose, Terraform,
-    CloudFormation, saved images, and hard-coded secrets."""
+    CloudFormation, ARM templates, saved images, and hard-coded secrets."""
 
 
 @cli.command()
@@ -36,6 +40,9 @@ def cli() -> None:
 @click.option("--select", multiple=True, help="Run only these rules (id, id prefix, name, severity, "
                                              "checklist item or file type); repeatable, or comma-separated.")
 @click.option("--ignore", multiple=True, help="Skip these rules (same forms as --select); repeatable, or comma-separated.")
+@click.option("--profile", multiple=True, help="Rule sets to run when --select names none: default, strict, "
+                                              "pss-baseline, pss-restricted, cis (`hullscan rules --profile`); "
+                                              "repeatable, or comma-separated [default].")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB; repeatable.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Configuration file [.hullscan.yaml or pyproject.toml in the root].")
@@ -58,6 +65,10 @@ def cli() -> None:
               help="Extra values file for rendering Helm charts; repeatable.")
 @click.option("--no-render", is_flag=True, help="Do not render Helm charts or Kustomize overlays.")
 @click.option("--no-gitignore", is_flag=True, help="Also scan what .gitignore files ignore.")
+@click.option("--hook", is_flag=True,
+              help="Judge the named files as part of the project (pre-commit): templates through their "
+                   "chart, overlay files through their overlays, relations against every manifest; "
+                   "report only what the named files are answerable for; `exclude:` applies to them.")
 @click.option("--secrets-only", is_flag=True, help="Run only the secret detectors.")
 @click.option("--ignore-parse-errors", is_flag=True, help="Unreadable files do not fail the run.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
@@ -75,7 +86,7 @@ def scan(ctx: click.Context, **options: object) -> None:
     from scanner.app import ScanOptions, run_scan
 
     options["targets"] = (ctx.obj or {}).get("targets", ())
-    sys.exit(run_scan(ScanOptions.from_click(options)))
+    _exit_with(run_scan, ScanOptions.from_click(options))
 
 
 @cli.command()
@@ -95,7 +106,18 @@ def image(ctx: click.Context, **options: object) -> None:
     from scanner.app import ScanOptions, run_image
 
     options["targets"] = (ctx.obj or {}).get("targets", ())
-    sys.exit(run_image(ScanOptions.from_click(options)))
+    _exit_with(run_image, ScanOptions.from_click(options))
+
+
+def _exit_with(command: Callable[[Any], int], options: Any) -> NoReturn:
+    """Run a scanning command and exit with its code; Ctrl-C is one line and exit code 130 (as a
+    shell reports SIGINT), caught here before click would print "Aborted!" and exit 1."""
+    try:
+        code = command(options)
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        code = 130
+    sys.exit(code)
 
 
 @cli.command()
@@ -125,11 +147,12 @@ def fix(unsafe: bool, diff: bool, **options: object) -> None:
 
 @cli.command("rules")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
-def list_rules(output_format: str) -> None:
-    """List every rule: id, severity, name, file types and checklist items."""
+@click.option("--profile", default="", help="Only this profile's rules; `--profile list` lists the profiles.")
+def list_rules(output_format: str, profile: str) -> None:
+    """List every rule: id, severity, name, profiles, file types and checklist items."""
     from scanner.app import show_rules
 
-    sys.exit(show_rules(output_format))
+    sys.exit(show_rules(output_format, profile))
 
 
 @cli.command()
@@ -158,6 +181,21 @@ def config(show: bool, config_file: Path | None) -> None:
     from scanner.app import show_config
 
     sys.exit(show_config(config_file))
+
+
+@cli.command()
+@click.option("--stdio", is_flag=True, help="Talk over standard input and output (the only transport; "
+                                             "accepted because editors pass it).")
+def lsp(stdio: bool) -> None:
+    """Run the language server over standard input and output, for editors (extra `hullscan[lsp]`)."""
+    try:
+        from scanner.lsp.server import serve
+    except ImportError as exc:
+        if exc.name not in ("pygls", "lsprotocol", "cattrs") and not str(exc.name).startswith(("pygls.", "lsprotocol.")):
+            raise
+        print("hullscan: the language server needs the `lsp` extra: pip install 'hullscan[lsp]'", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(serve())
 
 
 def report_targets(argv: list[str]) -> tuple[tuple[str, str | None], ...]:
@@ -194,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hullscan: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("hullscan: interrupted", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
         import os

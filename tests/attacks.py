@@ -2,8 +2,10 @@
 an attacker wrote, with the runner's secrets in the environment and a "remote" server listening.
 
 Every run goes through the installed `hullscan` console script (not `python -m scanner`, which
-would put the scanned checkout on `sys.path`), under a 4 GiB address-space limit and a 60 s wall
-limit, so that a denial of service fails the test instead of the machine.
+would put the scanned checkout on `sys.path`), under a 4 GiB address-space limit and a 60 s CPU
+limit per process, so that a denial of service fails the test instead of the machine. The bound is
+on work, not on the clock, which a loaded machine stretches several-fold; a wall limit five times
+longer only catches a run that waits forever without working (a read that never returns).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -36,7 +39,8 @@ spec:
       securityContext:
         privileged: true
 """
-WALL_LIMIT = 60.0
+CPU_LIMIT = 60  # seconds of CPU per process of a run
+HANG_LIMIT = 300.0  # seconds on the clock: a guard against a run that blocks, not a work bound
 
 
 def hullscan_command() -> list[str]:
@@ -50,18 +54,23 @@ def hullscan_command() -> list[str]:
     return [found]
 
 
-def _limit_memory() -> None:
+def _limit_resources() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    # SIGXCPU at the soft limit ends the run; the hard limit, a little later, ends one that ignores it.
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT, CPU_LIMIT + 5))
 
 
 def run_hullscan(*args: str, cwd: Path, env: Mapping[str, str] | None = None, stdin: bytes | None = None,
-                 timeout: float = WALL_LIMIT) -> subprocess.CompletedProcess[str]:
-    """`hullscan ARGS` in `cwd` with the canary secrets set; a run past `timeout` fails the test."""
+                 timeout: float = HANG_LIMIT) -> subprocess.CompletedProcess[str]:
+    """`hullscan ARGS` in `cwd` with the canary secrets set; a run that uses more than CPU_LIMIT
+    seconds of CPU, or blocks past `timeout`, fails the test."""
     environment = {**os.environ, **CANARY_ENV, **(env or {})}
-    return subprocess.run([*hullscan_command(), *args], cwd=cwd, env=environment, input=stdin,
-                          capture_output=True, timeout=timeout, preexec_fn=_limit_memory, check=False,
+    done = subprocess.run([*hullscan_command(), *args], cwd=cwd, env=environment, input=stdin,
+                          capture_output=True, timeout=timeout, preexec_fn=_limit_resources, check=False,
                           text=stdin is None, encoding=None if stdin is not None else "utf-8",
                           errors=None if stdin is not None else "replace")
+    assert done.returncode != -signal.SIGXCPU, f"hullscan {' '.join(args)} used more than {CPU_LIMIT} s of CPU"
+    return done
 
 
 def leaked(output: str, secret: str = CANARY) -> bool:

@@ -26,13 +26,13 @@ K8S_HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  key:
 # Which parser kinds read which syntax, and the file name each is scanned under.
 SYNTAX_KINDS = {
     "yaml": ("kubernetes", "compose", "cloudformation"),
-    "json": ("kubernetes", "compose", "cloudformation", "terraform"),
+    "json": ("kubernetes", "compose", "cloudformation", "terraform", "arm"),
     "dockerfile": ("dockerfile",),
     "hcl": ("terraform",),
 }
 FILE_NAMES = {
     "kubernetes": "deploy.yaml", "compose": "compose.yaml", "cloudformation": "template.yaml",
-    "dockerfile": "Dockerfile", "terraform": "main.tf",
+    "dockerfile": "Dockerfile", "terraform": "main.tf", "arm": "azuredeploy.json",
 }
 
 
@@ -188,7 +188,7 @@ def fixture_files() -> list[Path]:
     found = []
     for base in (ROOT / "tests" / "fixtures", ROOT / "examples"):
         for path in sorted(base.rglob("*")):
-            if path.is_file() and path.suffix.lower() in (".yaml", ".yml", ".json", ".tf", ".dockerfile", "") \
+            if path.is_file() and path.suffix.lower() in (".yaml", ".yml", ".json", ".jsonc", ".tf", ".dockerfile", "") \
                     and path.stat().st_size < 200_000:
                 found.append(path)
     return found

@@ -53,7 +53,7 @@ def test_a_failing_unit(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = scanner.run.units._scan_unit
     monkeypatch.setattr(scanner.run.units, "_scan_unit", lambda unit, plan: _broken() if any(
         s.rel == "Dockerfile" for s in unit.sources) else real(unit, plan))
-    assert main(["scan", ".", "--no-cache", "--no-render", *REPORTS]) == 1
+    assert main(["scan", ".", "--no-cache", "--no-render", "--profile", "strict", *REPORTS]) == 1
     found = _reports(tree)
     assert found["Dockerfile"] == "could not be scanned (RuntimeError)"
     assert any(key.endswith("overlay/pod.yaml") for key in found)

@@ -233,7 +233,7 @@ def test_a_realistic_build(tmp_path: Path) -> None:
     cfg = config(user="", healthcheck=False, env=("PATH=/usr/local/bin:/usr/bin", "GPG_KEY=A035C8C19219BA821E"),
                  history=("ADD rootfs.tar.xz / # buildkit", f"RUN |1 GH={TOKEN} /bin/sh -c pip install . # buildkit"))
     path = oci_dir(tmp_path / "layout", [base, deps, app, cleanup], cfg)
-    result = scan_archive(path, Config(root=tmp_path))
+    result = scan_archive(path, Config(root=tmp_path, profiles=("strict",)))
     assert not result.errors
     found = sorted((f.rule, f.path.split("!", 1)[1], f.line) for f in result.findings)
     app_layer = found[0][1].split("/", 1)[0]

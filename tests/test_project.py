@@ -53,7 +53,7 @@ def test_bundled_examples_show_findings_for_every_file_type(tmp_path: Path) -> N
     report = json.loads(done.stdout)
     assert report["errors"] == []
     folders = {f["path"].split("/")[1] for f in report["findings"]}
-    assert folders == {"dockerfile", "kubernetes", "compose", "terraform", "cloudformation"}
+    assert folders == {"dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "azure"}
 
 
 def test_the_code_is_mypy_clean() -> None:

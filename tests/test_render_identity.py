@@ -119,7 +119,7 @@ def result(tmp_path: Path) -> ScanResult:
     if kustomize.tool() is None:
         pytest.skip("neither kustomize nor kubectl is installed")
     root = _project(tmp_path)
-    return scan(walk([str(root)], root), Config(root=root))
+    return scan(walk([str(root)], root), Config(root=root, profiles=("strict",)))
 
 
 def test_every_finding_is_inside_the_object_and_container_it_names(result: ScanResult) -> None:

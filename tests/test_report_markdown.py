@@ -32,7 +32,8 @@ def test_escape():
 
 
 def test_long_reports_are_cut_with_a_note(tmp_path):
-    hits = [finding("DKR901", f"dir/{i}/Dockerfile", 1, 1, 2, "stage " + "x" * 200)
+    # distinct stages: the same finding in several files would be one row
+    hits = [finding("DKR901", f"dir/{i}/Dockerfile", 1, 1, 2, f"stage {i} " + "x" * 200)
             for i in range(600)]
     text = render("markdown", ScanResult(findings=hits), options(tmp_path))
     assert len(text) <= MAX_CHARS + 200

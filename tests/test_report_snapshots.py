@@ -27,7 +27,8 @@ def test_output_matches_snapshot(name, tmp_path):
     root = write_sources(tmp_path)
     text = render(name, full_result(), options(root, show_suppressed=True, started=MOMENT,
                                                 finished=MOMENT, sarif_category="hullscan/sample",
-                                                docs_url="https://example.org/rules/{id}.md"))
+                                                docs_url="https://example.org/rules/{id}.md", width=80,
+                                                verdict="failed: 2 findings at or above low, 2 errors"))
     text = text.replace(root.resolve().as_uri(), "file:///ROOT")
     snapshot = SNAPSHOTS / FILES[name]
     if os.environ.get("HULLSCAN_UPDATE_SNAPSHOTS"):

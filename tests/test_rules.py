@@ -3,7 +3,7 @@
 `fixtures/rules/<RULE-ID>/` holds insecure and hardened inputs for one rule; each file (or each
 `*.case` folder, scanned as one project) is scanned with only that rule selected and must yield
 exactly the findings its `expect:` markers name. `fixtures/realistic/<name>/` folders are scanned
-with every rule and must yield exactly their full marked list.
+with every rule (`strict`) and must yield exactly their full marked list.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _rule_cases() -> list[pytest.param]:
 
 
 def _findings(target: Path, root: Path, select: tuple[str, ...] = ()) -> set[tuple[str, str, int]]:
-    config = Config(select=select, root=root)
+    config = Config(select=select, root=root, profiles=("strict",))
     if target.is_dir():  # a case folder may configure its scan (e.g. trusted registries)
         config = load_settings(find_config(target), config)
     result = scan(walk([str(target)], root), config)

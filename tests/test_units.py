@@ -126,7 +126,8 @@ def test_no_unit_keeps_its_parsed_files_alive(tmp_path: Path, monkeypatch: pytes
         return real(unit, plan)
 
     monkeypatch.setattr(scanner.run.units, "scan_unit", counting)
-    result = scan(walk([str(tmp_path)], tmp_path), replace(Config(root=tmp_path, use_cache=False), jobs=1))
+    result = scan(walk([str(tmp_path)], tmp_path),
+                  replace(Config(root=tmp_path, use_cache=False, profiles=("strict",)), jobs=1))
     assert len(alive_at_start) == 8 and set(alive_at_start) == {0}
     assert {f.rule for f in result.findings} >= {"K8S020", "DKR001"}
 
@@ -142,5 +143,5 @@ def test_a_failing_relation_rule_is_one_error(tmp_path: Path, monkeypatch: pytes
 
     monkeypatch.setattr(Rule, "load_check", lambda rule: broken if rule.id == "K8S020" else real(rule))
     write(tmp_path, {"api.yaml": DEPLOYMENT.format(name="api"), "web.yaml": DEPLOYMENT.format(name="web")})
-    result = scan(walk([str(tmp_path)], tmp_path), Config(root=tmp_path, use_cache=False))
+    result = scan(walk([str(tmp_path)], tmp_path), Config(root=tmp_path, use_cache=False, profiles=("strict",)))
     assert [e.message for e in result.errors] == ["rule K8S020 stopped early (ValueError)"]

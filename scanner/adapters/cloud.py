@@ -1,6 +1,6 @@
 """The evaluated cloud resources of a scan: every interpreter's output in one `CloudModel`.
 
-The interpreters (`scanner.model.terraform`, `scanner.model.cloudformation`) each read only their
+The interpreters (`scanner.model.terraform`, `scanner.model.cloudformation`, `scanner.model.arm`) each read only their
 own file type and know nothing of one another; this is the one place that asks all of them, so
 the cloud model itself stays a leaf that the interpreters build on.
 """
@@ -17,7 +17,12 @@ from scanner.settings.config import Config
 
 
 def build(files: Sequence[ParsedFile], config: Config) -> CloudModel:
-    """Terraform and CloudFormation together."""
+    """Terraform, CloudFormation and ARM together (the ARM interpreter is imported only when an
+    ARM file is in the scan)."""
     model = terraform.build(files, config)
     model.extend(cloudformation.build(files, config))
+    if any(parsed.type == "arm" for parsed in files):
+        from scanner.model.arm import model as arm
+
+        model.extend(arm.build(files, config))
     return model

@@ -24,12 +24,16 @@ from scanner.adapters.common import (
     settled,
     settled_list,
     synthetic,
+    templated,
 )
 from scanner.adapters.compose_vars import resolved
-from scanner.model.container import ContainerSpec, EnvVar, HostMount
-from scanner.nodes import Location, Mapping, Node, Scalar, dig, strings, text, truth
+from scanner.model.container import ContainerSpec, EnvVar, HostMount, PublishedPort
+from scanner.nodes import Location, Mapping, Node, Scalar, Unknown, dig, strings, text, truth
 
 _HOST_PATH = re.compile(r"^(?:/|\./|\.\./|~|\.$|[A-Za-z]:[\\/])")
+# containerd shims that run WebAssembly modules (WasmEdge, Wasmtime, Spin, ...), not Linux processes.
+_WASM_RUNTIME = re.compile(r"io\.containerd\.(?:wasmedge|wasmtime|wasmer|spin|slight|wws|lunatic)\b", re.I)
+_NOT_LINUX = "a WebAssembly module has no Linux user, capabilities or root filesystem to set"
 
 
 def from_document(document: Node, defined: frozenset[str] = frozenset()) -> Iterator[ContainerSpec]:
@@ -65,7 +69,66 @@ def from_service(name: str, service: Mapping, loc: Location) -> ContainerSpec:
     _resources(item, service)
     _healthcheck(item, service.get("healthcheck"))
     item.env = list(_env(service.get("environment")))
+    item.command = known_strings(service.get("entrypoint")) + known_strings(service.get("command"))
+    item.published_ports = list(_ports(service.get("ports")))
+    item.log_driver = settled(dig(service, "logging", "driver"))
+    item.build_args = list(_env(dig(service, "build", "args")))
+    wasm = _wasm(service)
+    if wasm is not None:
+        _without_linux_settings(item, wasm)
     return item
+
+
+def _wasm(service: Mapping) -> Node | None:
+    """The key that makes the service a WebAssembly module (`platform: wasi/wasm`, a Wasm
+    `runtime:`), or None."""
+    platform, runtime = settled(service.get("platform")), settled(service.get("runtime"))
+    if (text(platform) or "").lower().startswith(("wasi/", "wasm")):
+        return platform
+    return runtime if _WASM_RUNTIME.match(text(runtime) or "") else None
+
+
+def _without_linux_settings(item: ContainerSpec, wasm: Node) -> None:
+    """Settings that only a Linux process has, and that the service leaves unset, are not
+    missing but do not apply: they become unknown at the key that says so, and no rule reports them."""
+    for field in ("user", "allow_privilege_escalation", "cap_drop_node", "read_only_root_fs"):
+        if getattr(item, field) is None:
+            setattr(item, field, Unknown(text(wasm) or "wasm", wasm.loc, _NOT_LINUX))
+
+
+def _port_range(value: str) -> tuple[int, int] | None:
+    low, _, high = value.strip().partition("-")
+    if not low.isdigit() or not (high or low).isdigit():
+        return None
+    return int(low), int(high or low)
+
+
+def _ports(ports: Node | None) -> Iterator[PublishedPort]:
+    """Published ports, short (`[IP:][HOST:]CONTAINER[/PROTO]`, `[::1]:80:80`) or long syntax. A
+    short entry with only the container port is published on a random host port, still on every
+    interface. Templated parts stay unknown, and are left out."""
+    for entry in items(ports):
+        if isinstance(entry, Mapping):
+            host_ip, target = settled(entry.get("host_ip")), settled(entry.get("target"))
+            published = text(settled(entry.get("published"))) or ""
+            if isinstance(host_ip, Unknown) or text(target) is None:
+                continue
+            ip, container = text(host_ip) or "", text(target) or ""
+        elif isinstance(entry, Scalar) and entry.value is not None and not templated(entry.value):
+            spec = str(entry.value).rsplit("/", 1)[0].strip()
+            ip = ""
+            if spec.startswith("["):
+                ip, _, spec = spec[1:].partition("]")
+                spec = spec.lstrip(":")
+            parts = spec.split(":")
+            if len(parts) > 2:
+                ip, parts = ":".join(parts[:-2]), parts[-2:]
+            container, published = parts[-1], parts[0] if len(parts) == 2 else ""
+        else:
+            continue
+        found = _port_range(container)
+        if found is not None:
+            yield PublishedPort(ip.strip("[]"), found, published, entry)
 
 
 def _binds(volumes: Node | None) -> Iterator[HostMount]:

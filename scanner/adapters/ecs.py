@@ -95,6 +95,7 @@ def from_definition(task: Task, container: Mapping) -> ContainerSpec:
     item.cpu_limit = settled(pick(field(container, "cpu"), task.cpu))
     item.liveness = field(container, "healthCheck")
     item.env = list(_env(container))
+    item.command = known_strings(field(container, "entryPoint")) + known_strings(field(container, "command"))
     item.log_configuration = field(container, "logConfiguration")
     return item
 

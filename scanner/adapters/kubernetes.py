@@ -27,13 +27,22 @@ _PROFILE_WORDS = {"runtime/default": "RuntimeDefault", "docker/default": "Runtim
 def from_object(obj: KubeObject) -> Iterator[ContainerSpec]:
     template = pod_template(obj)
     spec = mapping(dig(template, "spec"))
-    if template is None or spec is None:
+    if template is None or spec is None or _placeholder(obj, spec):
         return
     annotations = mapping(dig(template, "metadata", "annotations"))
     pod_loc = key_loc(template, "spec") or spec.loc
     for item in from_pod_spec(spec, annotations, obj.label, obj.kind, pod_loc):
         item.namespace = obj.namespace
         yield item
+
+
+def _placeholder(obj: KubeObject, spec: Mapping) -> bool:
+    """A workload scaled to zero whose containers name no image: a slot that an operator or a
+    later patch fills in, never a pod that runs, so nothing in it is there to harden."""
+    if text(dig(obj.node, "spec", "replicas")) != "0":
+        return False
+    containers = [c for key, _ in CONTAINER_LISTS for c in items(spec.get(key)) if isinstance(c, Mapping)]
+    return all(c.get("image") is None for c in containers)
 
 
 def from_pod_spec(spec: Mapping, annotations: Mapping | None, label: str, workload: str,
@@ -59,6 +68,7 @@ def from_pod_spec(spec: Mapping, annotations: Mapping | None, label: str, worklo
             item.liveness = container.get("livenessProbe")
             item.readiness = container.get("readinessProbe")
             item.env = list(_env(container))
+            item.command = known_strings(container.get("command")) + known_strings(container.get("args"))
             _pod_security_standards(item, container, spec)
             yield item
 

@@ -63,6 +63,8 @@ def compile_condition(model: str, condition: Mapping[str, Any]) -> Callable[[Any
             if not _selected(container, when, unless):
                 continue
             node = getattr(container, name)
+            if node is None and name in container.absent_by_platform:
+                continue  # the platform can't set it, or sets it itself
             if _violates(node, test, expected):
                 yield container.hit(node if node is not None else container.loc, name)
 

@@ -15,13 +15,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from scanner.catalog.profiles import Profile, listing, profiles_of
 from scanner.catalog.rule_docs import sections_markdown, sections_text
-from scanner.catalog.rules import FILE_TYPES, Rule, load_checklist, load_rules
+from scanner.catalog.rules import FILE_TYPES, Rule, load_checklist, load_profiles, load_rules
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "rules"
 README = DOCS_DIR.parent.parent / "README.md"
 TABLE_START, TABLE_END = "<!-- checklist-table:start -->", "<!-- checklist-table:end -->"
+PROFILES_START, PROFILES_END = "<!-- profiles-table:start -->", "<!-- profiles-table:end -->"
 GENERATED = "Generated from the rule catalog by `python -m scanner.catalog.docs`; do not edit by hand."
+LISTING_WIDTH = 80  # `hullscan rules` and `hullscan checklist` fit a standard terminal
 
 
 def _item_titles(items: Iterable[Mapping[str, Any]]) -> dict[str, str]:
@@ -37,10 +40,11 @@ def implementation(rule: Rule) -> str:
     return f"`{module.replace('.', '/')}.py` (`{function}`)"
 
 
-def rule_page(rule: Rule, items: Mapping[str, str]) -> str:
+def rule_page(rule: Rule, items: Mapping[str, str], profiles: Sequence[Profile] = ()) -> str:
     checklist = "\n".join(f"- `{item}`: {items.get(item, '')}".rstrip(": ") for item in rule.checklist)
     head = (f"# {rule.id} {rule.name}\n\n<!-- {GENERATED} Source: rules/{Path(rule.source).name} -->"
-            f"\n\n- Severity: **{rule.severity}**\n- File types: {', '.join(rule.kinds)}\n"
+            f"\n\n- Severity: **{rule.severity}**\n- Profiles: {', '.join(profiles_of(rule, profiles))}"
+            f"\n- File types: {', '.join(rule.kinds)}\n"
             f"- Checklist items:\n{_indent(checklist, '  ')}\n"
             f"- Implementation: {implementation(rule)}\n"
             f"- Fixtures: `tests/fixtures/rules/{rule.id}/`")
@@ -51,21 +55,53 @@ def _indent(text: str, prefix: str) -> str:
     return "\n".join(prefix + line for line in text.splitlines())
 
 
-def index_page(rules: Sequence[Rule]) -> str:
-    rows = [f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity} | {', '.join(r.kinds)} | "
-            f"{', '.join(r.checklist)} |" for r in rules]
-    table = ("| Id | Name | Severity | File types | Checklist items |\n|---|---|---|---|---|\n"
+def index_page(rules: Sequence[Rule], profiles: Sequence[Profile] = ()) -> str:
+    rows = [f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity} | {', '.join(_shown_profiles(r, profiles)) or 'strict only'} | "
+            f"{', '.join(r.kinds)} | {', '.join(r.checklist)} |" for r in rules]
+    table = ("| Id | Name | Severity | Profiles | File types | Checklist items |\n|---|---|---|---|---|---|\n"
              + "\n".join(rows)) if rows else "No rules yet."
     count = f"{len(rules)} rule" + ("" if len(rules) == 1 else "s")
     return f"# Rules\n\n<!-- {GENERATED} -->\n\n{count}.\n\n{table}\n"
 
 
-def pages(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def pages(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]],
+          profiles: Sequence[Profile] | None = None) -> dict[str, str]:
     """File name -> content for the whole `docs/rules/` folder."""
     titles = _item_titles(checklist)
-    result = {f"{rule.id}.md": rule_page(rule, titles) for rule in rules}
-    result["README.md"] = index_page(rules)
+    profiles = load_profiles() if profiles is None else profiles
+    result = {f"{rule.id}.md": rule_page(rule, titles, profiles) for rule in rules}
+    result["README.md"] = index_page(rules, profiles)
     return result
+
+
+def _shown_profiles(rule: Rule, profiles: Sequence[Profile]) -> list[str]:
+    """A rule's profiles without those holding every rule, which would fill every row."""
+    every = {profile.name for profile in profiles if profile.every_rule}
+    return [name for name in profiles_of(rule, profiles) if name not in every]
+
+
+def profiles_table(rules: Sequence[Rule], profiles: Sequence[Profile]) -> str:
+    """The README's table of profiles: what each is for and the rules it runs."""
+    members = listing(rules, profiles)
+    lines = ["| Profile | Rules | What it is for |", "|---|---|---|"]
+    for profile in profiles:
+        ids = ("every rule" if profile.every_rule
+               else f"{len(members[profile.name])}: " + ", ".join(members[profile.name]))
+        lines.append(f"| `{profile.name}` | {ids} | {profile.description.replace('|', '&#124;')} |")
+    return "\n".join(lines)
+
+
+def profiles_listing(output_format: str = "table", rules: Sequence[Rule] | None = None,
+                     profiles: Sequence[Profile] | None = None) -> str:
+    """`hullscan rules --profile list`: each profile, how many rules it runs, what it is for."""
+    rules = load_rules() if rules is None else rules
+    profiles = load_profiles() if profiles is None else profiles
+    members = listing(rules, profiles)
+    if output_format == "json":
+        return json.dumps([{"name": p.name, "description": p.description, "rules": members[p.name]}
+                           for p in profiles], indent=2)
+    width = max(len(p.name) for p in profiles)
+    return "\n".join(f"{p.name.ljust(width)}  {len(members[p.name]):>3} rules  {p.description}" for p in profiles)
 
 
 def stale(directory: Path, expected: Mapping[str, str]) -> list[str]:
@@ -93,11 +129,12 @@ def lookup(rules: Iterable[Rule], key: str) -> Rule | None:
     return next((r for r in rules if r.id.lower() == wanted.lower() or r.name == wanted), None)
 
 
-def rule_text(rule: Rule, checklist: Iterable[Mapping[str, Any]]) -> str:
+def rule_text(rule: Rule, checklist: Iterable[Mapping[str, Any]], profiles: Sequence[Profile] = ()) -> str:
     """A rule's page as plain text, for a terminal."""
     titles = _item_titles(checklist)
     items = "\n".join(f"  - {item}: {titles.get(item, '')}".rstrip(": ") for item in rule.checklist)
-    return (f"{rule.id} {rule.name}\n\nSeverity: {rule.severity}\nFile types: {', '.join(rule.kinds)}\n"
+    return (f"{rule.id} {rule.name}\n\nSeverity: {rule.severity}\n"
+            f"Profiles: {', '.join(profiles_of(rule, profiles))}\nFile types: {', '.join(rule.kinds)}\n"
             f"Checklist items:\n{items}\n\n{sections_text(rule)}")
 
 
@@ -107,22 +144,37 @@ def explain(key: str, rules: Sequence[Rule] | None = None,
     rule = lookup(load_rules() if rules is None else rules, key)
     if rule is None:
         return None
-    return rule_text(rule, load_checklist() if checklist is None else checklist)
+    return rule_text(rule, load_checklist() if checklist is None else checklist, load_profiles())
 
 
-def rules_listing(output_format: str = "table", rules: Sequence[Rule] | None = None) -> str:
-    """`hullscan rules`: aligned columns, or the catalog's JSON listing with `json`."""
+def rules_listing(output_format: str = "table", rules: Sequence[Rule] | None = None,
+                  profile: str = "", profiles: Sequence[Profile] | None = None) -> str:
+    """`hullscan rules`: aligned columns, or the catalog's JSON listing with `json`; only the rules
+    of `profile` when one is named."""
     rules = load_rules() if rules is None else rules
+    profiles = load_profiles() if profiles is None else profiles
+    if profile:
+        rules = [rule for rule in rules if profile in profiles_of(rule, profiles)]
     if output_format == "json":
         return json.dumps(
-            [{"id": r.id, "name": r.name, "severity": r.severity, "checklist": list(r.checklist),
-              "kinds": list(r.kinds), "equivalents": {k: list(v) for k, v in r.equivalents.items()}}
+            [{"id": r.id, "name": r.name, "severity": r.severity, "profiles": profiles_of(r, profiles),
+              "checklist": list(r.checklist), "kinds": list(r.kinds),
+              "equivalents": {k: list(v) for k, v in r.equivalents.items()}}
              for r in rules], indent=2)
-    rows = [("ID", "NAME", "SEVERITY", "FILE TYPES", "CHECKLIST")] + [
-        (r.id, r.name, r.severity, ",".join(r.kinds), ",".join(r.checklist)) for r in rules]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[4]]).rstrip()
-                     for row in rows)
+    lines = ["ID      SEVERITY  NAME", "        file types; checklist items; profiles", ""]
+    for rule in rules:
+        lines.append(f"{rule.id:<7} {rule.severity:<9} {rule.name}")
+        shown = ", ".join(_shown_profiles(rule, profiles)) or "strict only"
+        lines += _fitted(f"{', '.join(rule.kinds)}; {', '.join(rule.checklist)}; profiles: {shown}", 8)
+    return "\n".join(lines)
+
+
+def _fitted(text: str, indent: int) -> list[str]:
+    """`text` wrapped at word boundaries into LISTING_WIDTH columns, every line indented."""
+    import textwrap
+
+    return textwrap.wrap(text, LISTING_WIDTH, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2),
+                         break_long_words=False, break_on_hyphens=False)
 
 
 def coverage(rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -165,39 +217,52 @@ def checklist_table(output_format: str = "table", rules: Sequence[Rule] | None =
             for row in rows]
         return "\n".join([*lines, "", total])
     width = max((len(row["id"]) for row in rows), default=0)
-    lines = [f"{row['id'].ljust(width)}  {row['static'].ljust(7)}  {_coverage_cell(row, '; ')}"
-             for row in rows]
+    lines = []
+    for row in rows:
+        lines.append(f"{row['id'].ljust(width)}  {row['static']}")
+        for part in _coverage_cell(row, "\n").splitlines():
+            lines += _fitted(part, 4)
     return "\n".join([*lines, "", total])
 
 
-def readme_with_table(readme: str, table: str) -> str:
-    """The README with its coverage table (between the two markers) replaced by `table`."""
-    head, _, rest = readme.partition(TABLE_START)
-    _, _, tail = rest.partition(TABLE_END)
-    return f"{head}{TABLE_START}\n{table}\n{TABLE_END}{tail}"
+def readme_with_table(readme: str, table: str, start: str = TABLE_START, end: str = TABLE_END) -> str:
+    """The README with a generated table (between the two markers) replaced by `table`; a README
+    without the markers is returned as it is."""
+    head, found, rest = readme.partition(start)
+    if not found:
+        return readme
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{table}\n{end}{tail}"
+
+
+def fresh_readme(readme: str, rules: Sequence[Rule], checklist: Iterable[Mapping[str, Any]],
+                 profiles: Sequence[Profile]) -> str:
+    """The README with both generated tables up to date."""
+    readme = readme_with_table(readme, checklist_table("markdown", rules, checklist))
+    return readme_with_table(readme, profiles_table(rules, profiles), PROFILES_START, PROFILES_END)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Regenerate `docs/rules/`; `--check`: exit 1 when it is stale; `--checklist`: print the
     README's coverage table."""
     args = list(sys.argv[1:] if argv is None else argv)
-    rules, checklist = load_rules(), load_checklist()
+    rules, checklist, profiles = load_rules(), load_checklist(), load_profiles()
     if "--checklist" in args:
         print(checklist_table("markdown", rules, checklist))
         return 0
-    expected = pages(rules, checklist)
+    expected = pages(rules, checklist, profiles)
     readme = README.read_text(encoding="utf-8")
-    fresh_readme = readme_with_table(readme, checklist_table("markdown", rules, checklist))
+    fresh = fresh_readme(readme, rules, checklist, profiles)
     if "--check" in args:
-        changed = stale(DOCS_DIR, expected) + (["README.md (checklist table)"] if fresh_readme != readme else [])
+        changed = stale(DOCS_DIR, expected) + (["README.md (generated tables)"] if fresh != readme else [])
         for name in changed:
             print(f"docs/rules/{name} is stale; run `python -m scanner.catalog.docs`", file=sys.stderr)
         return 1 if changed else 0
     for name in write_pages(DOCS_DIR, expected):
         print(f"updated docs/rules/{name}", file=sys.stderr)
-    if fresh_readme != readme:
-        README.write_text(fresh_readme, encoding="utf-8")
-        print("updated the checklist table in README.md", file=sys.stderr)
+    if fresh != readme:
+        README.write_text(fresh, encoding="utf-8")
+        print("updated the generated tables in README.md", file=sys.stderr)
     return 0
 
 

@@ -19,19 +19,27 @@ import importlib
 import inspect
 import os
 import re
+import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.boundary import printable
 from scanner.catalog.declarative import compile_condition
 from scanner.catalog.errors import CatalogError
 from scanner.results.findings import SEVERITIES
 
-FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "image", "text")
+if TYPE_CHECKING:
+    from scanner.catalog.profiles import Profile
+
+FILE_TYPES = ("dockerfile", "kubernetes", "compose", "terraform", "cloudformation", "arm", "image", "text")
 MODELS = ("dockerfile", "container", "kubernetes", "cluster", "cloud", "image", "text", "suppressions")
 DOC_SECTIONS = ("what", "why", "example", "use_instead")
+# `docs: {use_instead_fragment: true}`: the section's code is no whole file the rule reads (the one
+# key to change, the Dockerfile an image rule's archive is built from), so tests/test_rule_examples.py
+# checks that it is none instead of expecting the rule's verdict on it.
+FRAGMENT_FLAGS = {"example_fragment": "example", "use_instead_fragment": "use_instead"}
 EQUIVALENT_TOOLS = ("checkov", "trivy", "kics", "hadolint", "detect-secrets", "gitleaks")
 
 CheckFunction = Callable[[Any, "RuleContext"], Iterable[Any]]
@@ -80,6 +88,10 @@ class Rule:
     # Rules whose finding on the same value or object says the same thing less well: where this
     # rule reports, theirs is dropped and becomes a related location (`scanner.results.overlap`).
     supersedes: tuple[str, ...] = ()
+    # The profiles the rule belongs to besides `strict` (`scanner.catalog.profiles`): as listed, or implied.
+    profiles: tuple[str, ...] = ()
+    # The docs sections (`example`, `use_instead`) whose code is marked as only part of a file.
+    fragments: frozenset[str] = frozenset()
     fix: Fix | None = None
     source: str = ""
 
@@ -96,10 +108,22 @@ class Rule:
         return function
 
     def format_message(self, resource: str, args: Mapping[str, str]) -> str:
+        """The message of one hit. A field the hit does not supply (a rule from a rules folder whose
+        message names a field its check does not pass) stays as written, `{field}`, so that the
+        report shows what is missing and the scan goes on; the catalog's tests keep every built-in
+        rule's hits supplying every field of its message."""
         try:
-            return self.message.format(resource=resource, **args)
-        except (KeyError, IndexError, ValueError):
+            return self.message.format_map(_Fields({**args, "resource": resource}))
+        except (ValueError, IndexError, KeyError, AttributeError, TypeError):
+            # Only a template `template_fields` refuses gets here: a Rule built in code, not loaded.
             return f"{resource}: {self.name}"
+
+
+class _Fields(dict[str, str]):
+    """A hit's message arguments; a field it lacks reads as its own placeholder."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 @dataclass(frozen=True)
@@ -228,12 +252,60 @@ def _require(data: Mapping[str, Any], key: str, path: Path) -> Any:
     return data[key]
 
 
-def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
-    """Validate one entry; every error names the file so a broken custom rule is easy to find."""
+def template_fields(message: str, path: Path | str = "") -> frozenset[str]:
+    """The fields a message template names. A template is text with plain `{name}` fields (`{{` and
+    `}}` for braces): no positions, attributes, indexes, conversions or format specs, so that filling
+    it can go wrong in one way only, a field the hit lacks, which `Rule.format_message` shows."""
+    try:
+        parts = list(string.Formatter().parse(message))
+    except ValueError as exc:
+        raise CatalogError(f"{path}: message is not a valid template: {exc}") from None
+    fields = set()
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise CatalogError(f"{path}: message field {{{name}{'!' + conversion if conversion else ''}"
+                               f"{':' + spec if spec else ''}}} must be a plain {{name}}")
+        fields.add(name)
+    return frozenset(fields)
+
+
+def _message(data: Mapping[str, Any], path: Path) -> str:
+    """A declarative `condition` passes no message arguments: its message can name `{resource}` only.
+    A `check`'s arguments are known only when it runs (the catalog's tests compare them)."""
+    message = str(_require(data, "message", path))
+    extra = sorted(template_fields(message, path) - {"resource"})
+    if data.get("condition") and extra:
+        raise CatalogError(f"{path}: message names {', '.join('{' + f + '}' for f in extra)}, but a "
+                           "`condition` rule supplies only {resource}")
+    return message
+
+
+def _doc_fragments(docs: Any, path: Path) -> frozenset[str]:
+    """Every docs section is present; the only other keys are the fragment flags, true or false."""
+    if not isinstance(docs, dict):
+        raise CatalogError(f"{path}: `docs` must be a mapping")
+    absent = [section for section in DOC_SECTIONS if not docs.get(section)]
+    if absent:
+        raise CatalogError(f"{path}: docs lack section(s) {', '.join(absent)}")
+    unknown = sorted(set(docs) - set(DOC_SECTIONS) - set(FRAGMENT_FLAGS))
+    if unknown:
+        raise CatalogError(f"{path}: unknown docs key(s) {', '.join(unknown)} (known: "
+                           f"{', '.join((*DOC_SECTIONS, *FRAGMENT_FLAGS))})")
+    flags = {flag: docs[flag] for flag in FRAGMENT_FLAGS if flag in docs}
+    if any(not isinstance(value, bool) for value in flags.values()):
+        raise CatalogError(f"{path}: docs {', '.join(flags)} must be true or false")
+    return frozenset(FRAGMENT_FLAGS[flag] for flag, value in flags.items() if value)
+
+
+def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str], builtin: bool = True) -> Rule:
+    """Validate one entry; every error names the file so a broken custom rule is easy to find.
+    `builtin` says whether it ships with hullscan, which decides the profiles it lists none."""
     if not isinstance(data, dict):
         raise CatalogError(f"{path}: a rule must be a mapping")
     known = {"id", "name", "severity", "checklist", "kinds", "model", "message", "docs", "check",
-             "condition", "options", "references", "equivalents", "supersedes", "fix"}
+             "condition", "options", "references", "equivalents", "supersedes", "profiles", "fix"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise CatalogError(f"{path}: unknown key(s) {', '.join(unknown)}")
@@ -253,9 +325,7 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
     if bool(data.get("check")) == bool(data.get("condition")):
         raise CatalogError(f"{path}: a rule needs exactly one of `check` or `condition`")
     docs = _require(data, "docs", path)
-    absent = [section for section in DOC_SECTIONS if not (docs or {}).get(section)]
-    if absent:
-        raise CatalogError(f"{path}: docs lack section(s) {', '.join(absent)}")
+    fragments = _doc_fragments(docs, path)
     equivalents = {tool: tuple(ids if isinstance(ids, list) else [ids])
                    for tool, ids in (data.get("equivalents") or {}).items()}
     return Rule(
@@ -265,22 +335,43 @@ def parse_rule(data: Any, path: Path, checklist_ids: frozenset[str]) -> Rule:
         checklist=checklist,
         kinds=kinds,
         model=model,
-        message=str(_require(data, "message", path)),
-        docs={key: str(value).strip() for key, value in docs.items()},
+        message=_message(data, path),
+        docs={key: str(value).strip() for key, value in docs.items() if key in DOC_SECTIONS},
         check=_check_target(data["check"], path) if data.get("check") else "",
         condition=data.get("condition"),
         options=dict(data.get("options") or {}),
         references=tuple(data.get("references") or ()),
         equivalents=equivalents,
         supersedes=tuple(str(rule) for rule in data.get("supersedes") or ()),
+        profiles=_profiles(data, severity, builtin, path),
+        fragments=fragments,
         fix=_fix(data.get("fix"), path),
         source=str(path),
     )
 
 
+def _profiles(data: Mapping[str, Any], severity: str, builtin: bool, path: Path) -> tuple[str, ...]:
+    from scanner.catalog.profiles import implied
+
+    if "profiles" not in data:
+        return implied(severity, builtin)
+    listed = data["profiles"]
+    if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
+        raise CatalogError(f"{path}: profiles must be a list of profile names")
+    return tuple(listed)
+
+
 def load_checklist(directory: Path | None = None) -> list[dict[str, Any]]:
     items = _folder(directory or builtin_dir()).get("checklist.yaml")
     return list(items or [])
+
+
+def load_profiles(directory: Path | None = None) -> tuple[Profile, ...]:
+    """The shipped profiles (the catalog's cache reads the file with the rules)."""
+    from scanner.catalog.profiles import PROFILES_FILE, parse_profiles
+
+    folder = directory or builtin_dir()
+    return parse_profiles(_folder(folder).get(PROFILES_FILE), str(folder / PROFILES_FILE))
 
 
 def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
@@ -290,16 +381,19 @@ def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
     rules: dict[str, Rule] = {}
     for directory in (builtin_dir(), *extra_dirs):
         if directory == builtin_dir():
-            _add_rules(rules, builtin, directory, checklist_ids)
+            _add_rules(rules, builtin, directory, checklist_ids, True)
             continue
         try:
             if not directory.is_dir():
                 raise CatalogError(f"{directory}: rules folder not found")
-            for rule in _add_rules(rules, _user_folder(directory), directory, checklist_ids):
+            for rule in _add_rules(rules, _user_folder(directory), directory, checklist_ids, False):
                 _resolve(rule)
         except CatalogError as exc:
             # Names and keys in a user's rule file reach the CI log: one printable line.
             raise CatalogError(printable(str(exc))) from None
+    from scanner.catalog.profiles import check_rule_profiles
+
+    check_rule_profiles(rules.values(), load_profiles())
     return sorted(rules.values(), key=lambda rule: rule.id)
 
 
@@ -314,13 +408,15 @@ def _resolve(rule: Rule) -> None:
 
 
 def _add_rules(rules: dict[str, Rule], entries: Mapping[str, Any], directory: Path,
-               checklist_ids: frozenset[str]) -> list[Rule]:
+               checklist_ids: frozenset[str], builtin: bool) -> list[Rule]:
+    from scanner.catalog.profiles import PROFILES_FILE
+
     added = []
     for name, data in entries.items():
-        if name == "checklist.yaml":
+        if name == "checklist.yaml" or (builtin and name == PROFILES_FILE):
             continue
         path = directory / name
-        rule = parse_rule(data, path, checklist_ids)
+        rule = parse_rule(data, path, checklist_ids, builtin)
         if rule.id in rules:
             raise CatalogError(f"{path}: rule id {rule.id} is already used by {rules[rule.id].source}")
         rules[rule.id] = rule

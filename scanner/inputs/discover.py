@@ -24,12 +24,12 @@ SKIPPED_DIRS = frozenset({".git", "node_modules", ".terraform", ".hg", ".svn", "
 # Files that make a folder something to render (a Helm chart, a Kustomize overlay) before scanning.
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 RENDER_ROOTS = frozenset({"Chart.yaml", *KUSTOMIZATION_NAMES})
-STRUCTURED_TYPES = ("dockerfile", "kubernetes", "compose", "cloudformation", "terraform")
+STRUCTURED_TYPES = ("dockerfile", "kubernetes", "compose", "cloudformation", "terraform", "arm")
 
 _DOCKERFILE_NAME = re.compile(r"^(?:(?:docker|container)file(?:\..+)?|.+\.(?:docker|container)file)$",
                               re.IGNORECASE)
 _COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-].*)?\.ya?ml$", re.IGNORECASE)
-_YAML_OR_JSON = re.compile(r"\.(?:ya?ml|json)$", re.IGNORECASE)
+_YAML_OR_JSON = re.compile(r"\.(?:ya?ml|jsonc?)$", re.IGNORECASE)
 _TERRAFORM_NAME = re.compile(r"\.(?:tf|tf\.json|tfvars|tfvars\.json|tfplan\.json)$", re.IGNORECASE)
 
 # Leading space is [ \t], not \s: a \s run crosses line ends, and on a file of blank lines every
@@ -45,6 +45,9 @@ _TF_PLAN_START = re.compile(r'^\s*\{\s*"(?:format_version|terraform_version)"\s*
 _CFN_AWS_TYPE = re.compile(r'"?Type"?\s*:\s*["\']?AWS::')
 _COMPOSE_SERVICE_KEYS = re.compile(r"^[ \t]+(?:image|build)\s*:|[\"{,][ \t]*\"?(?:image|build)\"?\s*:", re.MULTILINE)
 _JSON_K8S = (re.compile(r'"apiVersion"\s*:'), re.compile(r'"kind"\s*:'))
+# An ARM template or parameter file names its schema (deployment template at any scope, or parameters).
+_ARM_SCHEMA = re.compile(r'"\$schema"\s*:\s*"[^"\n]{0,200}/(?:subscription|managementGroup|tenant)?'
+                         r'[Dd]eployment(?:Template|Parameters)\.json#?"')
 _JSON_CFN = re.compile(r'"AWSTemplateFormatVersion"\s*:|"Type"\s*:\s*"AWS::')
 _MAX_INDENTS = 8
 # hullscan's own reports, known by how they begin (the first few kilobytes), whatever their name:
@@ -119,8 +122,10 @@ def _top_keys(text: str) -> set[str]:
 
 
 def classify_content(name: str, text: str) -> str:
-    """For YAML and JSON: kubernetes, cloudformation, compose, terraform (a plan), or "" (none)."""
-    if name.lower().endswith(".json"):
+    """For YAML and JSON: kubernetes, cloudformation, compose, terraform (a plan), arm, or "" (none)."""
+    if name.lower().endswith((".json", ".jsonc")):
+        if _ARM_SCHEMA.search(text[:_REPORT_HEAD]):
+            return "arm"  # templates and parameter files alike: the ARM model tells them apart
         if _TF_PLAN_START.match(text) and '"planned_values"' in text:
             return "terraform"  # `terraform show -json` output: a fully evaluated plan
         # JSON may sit on one line, so keys are looked for anywhere, not at line starts.
@@ -151,7 +156,8 @@ def file_type(name: str, text: str, forced: str = "") -> str:
     return by_name
 
 
-def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
+def excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
+    """Whether `exclude:` patterns match a path (relative to the root) or its name."""
     return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p)
                or fnmatch.fnmatchcase(rel, p.rstrip("/") + "/*") for p in patterns)
 
@@ -258,7 +264,7 @@ class _Walker:
         for entry in entries:
             path = Path(entry.path)
             rel = relative_name(path, self.root)
-            if _excluded(rel, entry.name, self.excludes):
+            if excluded(rel, entry.name, self.excludes):
                 continue
             if entry.is_symlink():
                 if not os.path.exists(path):

@@ -46,26 +46,33 @@ def scan_type(name: str, text: str, forced: str, from_stdin: bool) -> str:
     return file_type(name, text, forced)
 
 
-def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = None
+def _oversize(source: SourceFile, head: bytes, forced: str, limit: int) -> ScanError | str:
+    if not _claimed(source.path.name, head, forced):
+        return f"skipped {source.rel}: larger than the size limit (--max-file-size)"
+    return ScanError(source.rel, f"skipped: larger than the {limit}-byte limit (--max-file-size)")
+
+
+def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = None, by_name: bool = False
                 ) -> ParsedFile | ScanError | str | None:
     """Read, classify and parse one file. An unreadable file no structured type claims is skipped:
     None for binary or undecodable text (a note for a YAML or JSON name), a note (str) when it is
     over the size limit or is a report hullscan wrote. A claimed file that can't be read is an
-    error with the reason."""
+    error with the reason. `stdin_data` is the file's content when it comes from elsewhere: standard
+    input, classified by content, or (`by_name`) an editor's buffer of the named file, classified
+    and bounded as the file on disk would be."""
     if source.problem:
         return ScanError(source.rel, source.problem)
     forced = source.forced_type or config.forced_type
     name = source.path.name
+    limit = config.limits.max_file_bytes
     try:
         if stdin_data is not None:
             data = stdin_data
-        elif source.path.stat().st_size > config.limits.max_file_bytes:
+            if by_name and len(data) > limit:
+                return _oversize(source, data[:65536], forced, limit)
+        elif source.path.stat().st_size > limit:
             with source.path.open("rb") as handle:
-                head = handle.read(65536)
-            if not _claimed(name, head, forced):
-                return f"skipped {source.rel}: larger than the size limit (--max-file-size)"
-            return ScanError(source.rel, f"skipped: larger than the {config.limits.max_file_bytes}-byte "
-                                         "limit (--max-file-size)")
+                return _oversize(source, handle.read(65536), forced, limit)
         else:
             data = source.path.read_bytes()
     except OSError as exc:
@@ -77,7 +84,7 @@ def read_source(source: SourceFile, config: Config, stdin_data: bytes | None = N
     report = own_report(text)
     if report and not forced:
         return f"skipped {source.rel}: a {report} report written by hullscan, not judged"
-    kind = scan_type(name, text, forced, stdin_data is not None)
+    kind = scan_type(name, text, forced, stdin_data is not None and not by_name)
     outcome = parse_text(source, kind, text, budget=config.limits.file_timeout, use_cache=config.use_cache)
     if isinstance(outcome, ScanError) and kind != "text":  # still read for secrets
         return ParsedFile(rel=source.rel, type="text", text=text, path=source.path, error=outcome)

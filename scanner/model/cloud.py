@@ -55,7 +55,10 @@ class Encoded(Scalar):
 class CloudResource:
     """One resource (one instance when `count`/`for_each` is known).
 
-    `format`: "terraform" or "cloudformation". `type`: `aws_eks_cluster` or `AWS::EKS::Cluster`.
+    `format`: "terraform", "cloudformation" or "arm". `type`: `aws_eks_cluster`,
+    `AWS::EKS::Cluster` or `Microsoft.ContainerService/managedClusters` (an ARM resource's `name`
+    is its evaluated name, its symbolic name or the written expression when that is unknown, and
+    its `attrs` are the whole resource object: `properties`, `sku`, `identity`...).
     `name`: the Terraform address (`module.app.aws_eks_cluster.main`, `aws_x.y[0]`) or the
     CloudFormation logical id. `attrs`: evaluated arguments / Properties; a nested Terraform block
     is a Sequence of Mappings under the block's name, even when there is one. `loc`: the resource's
@@ -74,6 +77,8 @@ class CloudResource:
         """How findings name the resource: `aws_eks_cluster.main`, `Cluster/EksCluster`."""
         if self.format == "cloudformation":
             return f"{self.type.rsplit('::', 1)[-1]}/{self.name}"
+        if self.format == "arm":
+            return f"{self.type.rsplit('/', 1)[-1]}/{self.name}"
         return self.name
 
     def get(self, *keys: str | int) -> Node | None:
@@ -118,6 +123,8 @@ class CloudVariable:
 
     @property
     def label(self) -> str:
+        if self.format == "arm":
+            return f"parameters/{self.name}"
         return f'variable "{self.name}"' if self.format == "terraform" else f"Parameter/{self.name}"
 
 
@@ -131,6 +138,7 @@ class CloudModel:
     variables: list[CloudVariable] = field(default_factory=list)
     providers: list[CloudResource] = field(default_factory=list)
     modules: list[CloudResource] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the evaluators could not read, for the report
 
     def __iter__(self) -> Iterator[CloudResource]:
         return iter(self.resources)
@@ -165,6 +173,7 @@ class CloudModel:
         self.variables.extend(other.variables)
         self.providers.extend(other.providers)
         self.modules.extend(other.modules)
+        self.notes.extend(other.notes)
 
 
 def json_document(node: Node | None) -> Node | None:

@@ -88,13 +88,24 @@ class Cluster:
 
 
 def build(files: Sequence[ParsedFile], config: Config, kubernetes: KubernetesObjects | None = None,
-          container: Any = None) -> Cluster:
-    """The facts of these files, from the scan's own object set and container model."""
+          container: Any = None, cloud: Any = None) -> Cluster:
+    """The facts of these files, from the scan's own object set and container model, and from the
+    Terraform Kubernetes resources of the cloud model that the object set leaves out (workloads,
+    Secrets, quotas)."""
     facts = Cluster()
     for obj in kubernetes or ():
         _add_object(facts, obj)
     if kubernetes is not None:
         facts.workloads.extend(_workload(obj) for obj in kubernetes.workloads())
+    if cloud is not None:
+        from scanner.adapters.terraform_k8s import OBJECT_TYPES, RELATION_KINDS, objects
+
+        for obj in objects(cloud.of_type(*OBJECT_TYPES)):
+            if obj.kind in RELATION_KINDS:
+                continue
+            _add_object(facts, obj)
+            if pod_spec(obj) is not None:
+                facts.workloads.append(_workload(obj))
     facts.pods.extend(_pods(container))
     return facts
 

@@ -22,12 +22,15 @@ ENV_SOURCES = ("literal", "secret", "configmap", "field", "resource", "unknown")
 
 @dataclass(frozen=True)
 class EnvVar:
-    """One environment variable; `source` says where its value comes from (one of ENV_SOURCES)."""
+    """One environment variable; `source` says where its value comes from (one of ENV_SOURCES).
+    `exposed`: set in a platform's plain field although it has a secure one (Azure Container
+    Instances `value` instead of `secureValue`), so anyone who can read the resource reads it."""
 
     name: str
     source: str
     value: Node | None
     loc: Location
+    exposed: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,17 @@ class HostMount:
     mount: Node
     read_only: Node | None = None
     target: str = ""
+
+
+@dataclass(frozen=True)
+class PublishedPort:
+    """A container port published on the host: `host_ip` "" means every interface; `port` is the
+    container ports (the service behind them, a range), `published` the host port or range as written."""
+
+    host_ip: str
+    ports: tuple[int, int]
+    published: str
+    entry: Node
 
 
 @dataclass
@@ -98,6 +112,16 @@ class ContainerSpec:
     sysctls: list[tuple[str, Node]] = field(default_factory=list)
     selinux_user_role: list[tuple[str, Node]] = field(default_factory=list)
     volume_types: list[tuple[str, Node]] = field(default_factory=list)
+    # What the container runs: entrypoint and command words in order (Compose and ECS may write
+    # either as one shell string, kept as one Scalar).
+    command: list[Scalar] = field(default_factory=list)
+    # Compose only: each published port's host address ("" for all interfaces), port, and entry.
+    published_ports: list[PublishedPort] = field(default_factory=list)
+    log_driver: Node | None = None
+    build_args: list[EnvVar] = field(default_factory=list)
+    # Fields this platform can't set, or sets itself when they are left out (Azure Container Apps
+    # has no security context): a rule judges a value written there, never that it is missing.
+    absent_by_platform: frozenset[str] = frozenset()
 
     @property
     def path(self) -> str:
@@ -120,6 +144,9 @@ class Containers:
 
     containers: list[ContainerSpec] = field(default_factory=list)
     trusted_registries: tuple[str, ...] = ()
+    # `registry/repository` names a deploy tool of the scan (skaffold) replaces with what it built:
+    # placeholders in the manifests, not images pulled as written.
+    built_images: frozenset[str] = frozenset()
 
     def __iter__(self) -> Iterator[ContainerSpec]:
         return iter(self.containers)

@@ -57,7 +57,8 @@ class KubeObject:
     kustomization in the scan gives the file), "" when cluster scoped; `explicit_namespace` tells
     whether the manifest wrote one itself; `patched` that a kustomize patch in the scan changes it
     before it is applied (its labels, for one, may not be the ones written here); `rendered` names
-    the Helm/Kustomize rendering it comes from (its path is then not a file the user has)."""
+    the Helm/Kustomize rendering it comes from (its path is then not a file the user has);
+    `address` the Terraform resource that creates it, which findings name instead."""
 
     kind: str
     api_version: str
@@ -68,6 +69,7 @@ class KubeObject:
     explicit_namespace: bool = False
     patched: bool = False
     rendered: str = ""
+    address: str = ""
 
     @property
     def loc(self) -> Location:
@@ -79,8 +81,8 @@ class KubeObject:
 
     @property
     def label(self) -> str:
-        """How findings name the object: `Deployment/api`."""
-        return f"{self.kind}/{self.name or '<unnamed>'}"
+        """How findings name the object: `Deployment/api`, or `kubernetes_role_v1.reader`."""
+        return self.address or f"{self.kind}/{self.name or '<unnamed>'}"
 
     def get(self, *keys: str | int) -> Node | None:
         return dig(self.node, *keys)

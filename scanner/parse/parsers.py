@@ -18,6 +18,7 @@ PARSERS = {
     "compose": "scanner.parse.yaml:parse_documents",
     "cloudformation": "scanner.parse.yaml:parse_documents",
     "terraform": "scanner.parse.hcl.syntax:parse",
+    "arm": "scanner.parse.jsonc:parse",
 }
 
 

@@ -242,7 +242,8 @@ def _rendering(result: dict, job: _Job, rel_chart: str, name: str, sources: dict
     rel = f"{rel_chart}/<rendered: {job.label}>"
     if job.release != RELEASE:
         rel += f" under release name {job.release}"
-    return Rendering(rel, text, Origin(label, tuple(segments)), first=job.release == RELEASE)
+    home = f"{rel_chart}/Chart.yaml" if rel_chart not in ("", ".") else "Chart.yaml"
+    return Rendering(rel, text, Origin(label, tuple(segments), home=home), first=job.release == RELEASE)
 
 
 def render_chart(chart: Path, rel_chart: str, name: str, tool: str, config: Config, private: Path) -> ChartOutcome:

@@ -9,6 +9,7 @@ the run says so once, and never reports the unrendered templates as broken files
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from scanner.results.findings import ScanError
 from scanner.settings.config import Config
 
 CHART_FILE = "Chart.yaml"
+Wanted = Callable[[Path], bool]  # which chart or overlay folders (resolved) to render
 # Without a renderer what the chart or overlay deploys is unknown; the scan says so as an error,
 # which fails it, unless rendering was turned off on purpose (then it is a note).
 NO_HELM = ("chart not rendered, so what it deploys was not judged: no Helm renderer (install `hullscan[helm]` "
@@ -56,7 +58,8 @@ def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _top_charts(sources: list[SourceFile]) -> list[Path]:
+def top_charts(sources: list[SourceFile]) -> list[Path]:
+    """The folders of the charts among `sources` that are not another chart's subchart."""
     charts = sorted({_real(s.path.parent) for s in sources if s.path.name == CHART_FILE})
     return [c for c in charts if not any(other != c and other in c.parents and "charts" in
                                          c.relative_to(other).parts for other in charts)]
@@ -112,13 +115,14 @@ def _helm(charts: list[Path], config: Config, prepared: Prepared) -> None:
                                                  "rendered no Kubernetes objects"))
 
 
-def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Path]:
-    """Render top-level kustomizations; the files they consume (to be read as text only)."""
+def _kustomize(files: list[Path], config: Config, prepared: Prepared, wanted: Wanted | None = None) -> set[Path]:
+    """Render top-level kustomizations (those `wanted`, when given); the files they consume (to be
+    read as text only)."""
     boundary = Boundary(config.root, config.limits.max_file_bytes)
     found = [k for k in (kustomize.read(p, boundary) for p in files) if k is not None]
     consumed: set[Path] = {patch for k in found for patch in k.patches}
     command = kustomize.tool() if config.render_kustomize else None
-    tops = kustomize.tops(found)
+    tops = [top for top in kustomize.tops(found) if wanted is None or wanted(top.directory)]
     if command is None and not config.secrets_only:
         if config.render_kustomize:  # asked to judge the overlays and could not: never a clean pass
             prepared.errors.extend(ScanError(f"{relative_name(top.directory, config.root)}/{top.file}",
@@ -149,7 +153,8 @@ def _kustomize(files: list[Path], config: Config, prepared: Prepared) -> set[Pat
             continue
         files_used, _ = kustomize.consumed(top, index)
         consumed |= files_used
-        origin = Origin(f"kustomize {rel}", tuple(_segments(text, top, index, files_used, config.root, boundary, memo)))
+        origin = Origin(f"kustomize {rel}", tuple(_segments(text, top, index, files_used, config.root, boundary, memo)),
+                        home=f"{rel}/{top.file}")
         prepared.rendered.append(RenderedStream(f"{rel}/<kustomize build>", text, origin))
     return consumed
 
@@ -184,13 +189,17 @@ def _text(path: Path, boundary: Boundary) -> str:
         return ""
 
 
-def prepare(sources: list[SourceFile], config: Config) -> Prepared:
+def prepare(sources: list[SourceFile], config: Config, wanted: Wanted | None = None) -> Prepared:
+    """Render the charts and top kustomizations among `sources` (only the folders `wanted`
+    accepts, when given: the ones a `--hook` run's files belong to), and mark what they consume
+    as text, rendered or not: a template or a patch is never judged as a manifest."""
     prepared = Prepared(sources)
-    charts = _top_charts(sources)
-    if charts:
-        _helm(charts, config, prepared)
+    charts = top_charts(sources)
+    rendered = [chart for chart in charts if wanted is None or wanted(chart)]
+    if rendered:
+        _helm(rendered, config, prepared)
     kustomizations = [s.path for s in sources if s.path.name in KUSTOMIZATION_NAMES]
-    consumed = _kustomize(kustomizations, config, prepared) if kustomizations else set()
+    consumed = _kustomize(kustomizations, config, prepared, wanted) if kustomizations else set()
     # A subchart archive is judged through the rendering; as a file it is only a binary blob.
     sources = [s for s in sources if not (s.path.name.endswith(".tgz") and _in_chart(s.path, charts))]
     prepared.sources = [

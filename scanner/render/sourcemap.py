@@ -65,11 +65,14 @@ class Segment:
 @dataclass(frozen=True)
 class Origin:
     """How a rendered file maps back. `stream` is a path the user has (a rendered file or stdin
-    name) for a related location, "" when the rendering happened inside the scan."""
+    name) for a related location, "" when the rendering happened inside the scan. `home` is the
+    file that made the rendering (the chart's Chart.yaml, the overlay's kustomization): where a
+    line no segment covers is reported, so that no report names the rendering's own made-up path."""
 
     rendering: str
     segments: tuple[Segment, ...]
     stream: str = ""
+    home: str = ""
 
 
 def _normal(line: str) -> str:
@@ -159,6 +162,8 @@ def _moved(loc: Location, origins: dict[str, tuple[Origin, list[str]]]) -> Locat
     """A related location inside a rendered file, moved to its source line (kept if unmapped)."""
     mapped = origins.get(loc.path)
     segment = next((s for s in mapped[0].segments if s.start <= loc.line <= s.end), None) if mapped else None
+    if mapped is not None and segment is None and mapped[0].home:
+        return Location(mapped[0].home, 1)
     if mapped is None or segment is None:
         return loc
     source, line, _ = locate(mapped[1], segment, loc.line, loc.column)
@@ -176,7 +181,7 @@ def remap(findings: Iterable[Finding], origins: dict[str, tuple[Origin, list[str
             origin, rendered = mapped
             segment = next((s for s in origin.segments if s.start <= finding.line <= s.end), None)
         if mapped is None or segment is None:
-            result.append(finding)
+            result.append(_at_home(finding, origin) if mapped is not None and origin.home else finding)
             continue
         found = place(rendered, segment, finding.line, finding.column)
         source, line = found.source, found.line
@@ -195,6 +200,16 @@ def remap(findings: Iterable[Finding], origins: dict[str, tuple[Origin, list[str
             fingerprint=fingerprint(finding.rule, source.rel, f"{finding.resource} [{origin.rendering}]",
                                     finding.fingerprint)))
     return result
+
+
+def _at_home(finding: Finding, origin: Origin) -> Finding:
+    """A finding on rendered lines that no source file accounts for, at the file that made the
+    rendering, saying where the object came from."""
+    return replace(finding, path=origin.home, line=1, column=1, end_line=1, end_column=1,
+                   message=f"{finding.message} [{origin.rendering}] (an object the rendering made: no source line "
+                           "of it was found)",
+                   fingerprint=fingerprint(finding.rule, origin.home, f"{finding.resource} [{origin.rendering}]",
+                                           finding.fingerprint))
 
 
 def stream_segments(text: str, resolve: dict[str, SourceFile]) -> list[Segment]:

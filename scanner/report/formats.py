@@ -59,6 +59,8 @@ class ReportOptions:
     docs_url: str = ""
     started: datetime | None = None
     finished: datetime | None = None
+    width: int = 0  # where the text report wraps (0: nowhere)
+    verdict: str = ""  # the run's outcome against --fail-on, as the exit code gives it
 
     @property
     def version(self) -> str:

@@ -1,5 +1,9 @@
 """Markdown for pull-request and merge-request comments: a summary table, then findings by severity.
 
+Rows are the entries of `scanner.report.grouping`: a container's hygiene findings are one row
+naming each rule, and a row found the same in several files is one row naming the others; the
+summary table still counts every finding.
+
 Everything that comes from a scanned file (paths, resource names, messages) is escaped, so a file
 name cannot inject links, mentions or HTML into the comment. GitHub refuses comments over 65,536
 characters: rows beyond the budget are cut and the comment says how many were left out.
@@ -10,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from scanner.report.formats import ReportOptions, by_severity, pluralize, severity_counts, shown
+from scanner.report.formats import ReportOptions, pluralize, rule_index, severity_counts, shown
+from scanner.report.grouping import Entry, group
 from scanner.results.findings import SEVERITIES, Finding
 
 if TYPE_CHECKING:
@@ -66,6 +71,28 @@ def _row(finding: Finding, options: ReportOptions, note: str = "") -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _entry_row(entry: Entry, options: ReportOptions) -> str:
+    """A row for an entry: a single finding's row, or one naming a container's settings, with the
+    other files the same entry is in."""
+    lead = entry.lead
+    if entry.hygiene:
+        rules = ", ".join(_rule_cell(finding, options) for finding in entry.findings)
+        message = f"{lead.resource}: {pluralize(len(entry.findings), 'hardening setting')} to add or fix"
+    else:
+        rules, message = _rule_cell(lead, options), lead.message
+    if entry.elsewhere:
+        message += f" (the same in {pluralize(len(entry.elsewhere), 'other file')}: " + \
+            ", ".join(f"{other.path}:{other.line}" for other in entry.elsewhere[:5]) + \
+            (" and more" if len(entry.elsewhere) > 5 else "") + ")"
+    return "| " + " | ".join([rules, f"{escape(lead.path)}:{lead.line}", escape(message)]) + " |"
+
+
+def _by_severity(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    """Entries grouped worst first, each group in path and line order; empty groups skipped."""
+    return [(severity, [e for e in entries if e.severity == severity]) for severity in SEVERITIES
+            if any(e.severity == severity for e in entries)]
+
+
 def summary(result: ScanResult) -> list[str]:
     counts = severity_counts(result.findings)
     lines = ["| Severity | Findings |", "|---|---:|"]
@@ -98,9 +125,9 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     used = sum(len(line) + 1 for line in out)
     left_out = 0
     sections: list[tuple[list[str], list[str]]] = [
-        (["", f"### {severity.capitalize()} ({len(group)})", "", "| Rule | Location | Message |",
-          "|---|---|---|"], [_row(finding, options) for finding in group])
-        for severity, group in by_severity(result.findings)]
+        (["", f"### {severity.capitalize()} ({len(entries)})", "",
+          "| Rule | Location | Message |", "|---|---|---|"], [_entry_row(entry, options) for entry in entries])
+        for severity, entries in _by_severity(group(result.findings, rule_index(result)))]
     suppressed = sorted(shown(result, options), key=lambda f: f.sort_key)
     if suppressed:
         sections.append((["", "### Suppressed", "", "| Rule | Location | Message | Reason |",

@@ -22,7 +22,7 @@ from collections.abc import Mapping as TypingMapping
 from dataclasses import dataclass, replace
 
 from scanner.inputs.parsed import ParsedFile
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, dig
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, dig, walk
 from scanner.results import suppress_scope as scope
 from scanner.results.findings import Finding, Suppression
 
@@ -139,12 +139,16 @@ def _annotation_entries(value: Node | None) -> Iterator[tuple[Node, str]]:
 
 
 def from_metadata(parsed: ParsedFile) -> Iterator[InlineSuppression]:
-    """Kubernetes `metadata.annotations["hullscan.dev/ignore"]`, CloudFormation `Metadata.hullscan.ignore`."""
-    if parsed.type not in ("kubernetes", "cloudformation") or "hullscan" not in parsed.text:
+    """Kubernetes `metadata.annotations["hullscan.dev/ignore"]`, CloudFormation `Metadata.hullscan.ignore`,
+    ARM `metadata.hullscan.ignore` on a resource (children and inline nested templates included)."""
+    if parsed.type not in ("kubernetes", "cloudformation", "arm") or "hullscan" not in parsed.text:
         return
     for document in parsed.tree or ():
         if parsed.type == "kubernetes":
             holders = [(document, dig(document, "metadata", "annotations", ANNOTATION))]
+        elif parsed.type == "arm":
+            holders = [(node, dig(node, "metadata", "hullscan", "ignore")) for _, node in walk(document)
+                       if isinstance(node, Mapping) and "type" in node and "metadata" in node]
         else:
             resources = dig(document, "Resources")
             holders = [(res, dig(res, "Metadata", "hullscan", "ignore"))

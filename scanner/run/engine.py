@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from scanner.boundary import Boundary
@@ -28,6 +28,8 @@ from scanner.settings.config import Config
 if TYPE_CHECKING:
     from scanner.render.prepare import RenderedStream
     from scanner.render.sourcemap import Origin
+    from scanner.run.hook import Focus
+    from scanner.run.progress import Progress
 
 
 def rule_matches(rule: Rule, token: str) -> bool:
@@ -38,7 +40,15 @@ def rule_matches(rule: Rule, token: str) -> bool:
 
 
 def selected_rules(rules: Sequence[Rule], config: Config) -> list[Rule]:
-    chosen = [r for r in rules if not config.select or any(rule_matches(r, t) for t in config.select)]
+    """`select` chooses from the whole catalog, whatever the profiles; without it, the profiles
+    choose. `ignore` and `--secrets-only` then narrow either."""
+    from scanner.catalog.profiles import members
+    from scanner.catalog.rules import load_profiles
+
+    if config.select:
+        chosen = [r for r in rules if any(rule_matches(r, t) for t in config.select)]
+    else:
+        chosen = members(rules, config.profiles, load_profiles())
     chosen = [r for r in chosen if not any(rule_matches(r, t) for t in config.ignore)]
     if config.secrets_only:
         chosen = [r for r in chosen if r.model == "text" or "secrets.hardcoded" in r.checklist]
@@ -84,8 +94,8 @@ def _plan(config: Config, result: ScanResult, stop_at: float = 0.0) -> ScanPlan:
 
 
 def _gather(results: Iterable[UnitResult], plan: ScanPlan, result: ScanResult) -> None:
-    """Fold unit results into the scan's; judge the merged models; then inline suppressions, then
-    the rules that judge the suppressions themselves."""
+    """Fold unit results into the scan's (leaving them as they were); judge the merged models; then
+    inline suppressions, then the rules that judge the suppressions themselves."""
     from scanner.results import suppress
     from scanner.results.overlap import supersede
 
@@ -94,7 +104,9 @@ def _gather(results: Iterable[UnitResult], plan: ScanPlan, result: ScanResult) -
     inline: list[suppress.InlineSuppression] = []
     origins: dict[str, tuple[Origin, list[str]]] = {}
     cluster, remapped = None, False
+    probed: set[str] = set()
     for unit in results:
+        probed |= unit.probed_images
         result.errors.extend(unit.errors)
         result.notes.extend(unit.notes)
         result.unfinished.extend(unit.unfinished)
@@ -106,14 +118,14 @@ def _gather(results: Iterable[UnitResult], plan: ScanPlan, result: ScanResult) -
         for finding in unit.findings:
             findings.setdefault(finding.fingerprint, finding)
         ran |= unit.ran
-        inline.extend(unit.suppressions)
+        # copies: a unit's result is never changed here, so a caller may keep it (`judge_texts`)
+        inline.extend(replace(item, used=False) for item in unit.suppressions)
         origins.update(unit.origins)
         remapped = remapped or unit.remapped
         if unit.cluster is not None:
             if cluster is None:
-                cluster = unit.cluster
-            else:
-                cluster.merge(unit.cluster)
+                cluster = type(unit.cluster)()
+            cluster.merge(unit.cluster)
     models = Models([], plan.config, {"cluster": cluster})
     present = set(result.types)
     if cluster is not None:
@@ -128,6 +140,10 @@ def _gather(results: Iterable[UnitResult], plan: ScanPlan, result: ScanResult) -
     # of findings that rendering maps to one place, the first found is kept (its own file's order)
     ordered = _dedupe(list(findings.values())) if remapped else sorted(findings.values(), key=lambda f: f.sort_key)
     ordered = supersede(ordered, plan.supersedes)
+    if plan.builds is not None:
+        from scanner.model.builds import without_checked_healthchecks
+
+        ordered = without_checked_healthchecks(ordered, plan.builds, probed)
     if plan.config.inline_suppressions:
         today = datetime.date.today()  # one day for applying suppressions and judging their expiry
         active, result.suppressed = suppress.apply(ordered, inline, today)
@@ -154,7 +170,8 @@ def scan_parsed(parsed: Sequence[ParsedFile], config: Config, result: ScanResult
     _gather([units.scan_unit(units.Unit(parsed=tuple(parsed)), plan)], plan, result)
 
 
-def _render(sources: list[SourceFile], config: Config, result: ScanResult) -> tuple[list[SourceFile], list[RenderedStream]]:
+def _render(sources: list[SourceFile], config: Config, result: ScanResult, focus: Focus | None = None
+            ) -> tuple[list[SourceFile], list[RenderedStream]]:
     """Charts and overlays rendered, and the sources with what they consumed marked as text. Files
     the walk could not read (a link loop, an unreadable folder) are errors already and stay out of
     it; a rendering that fails in a way nobody foresaw is an error, and the files are scanned as
@@ -163,7 +180,7 @@ def _render(sources: list[SourceFile], config: Config, result: ScanResult) -> tu
 
     readable = [source for source in sources if not source.problem]
     try:
-        prepared = render.prepare(readable, config)
+        prepared = render.prepare(readable, config, focus.wants if focus is not None else None)
     except Exception as exc:  # noqa: BLE001 - the rest of the scan and its reports go on
         result.errors.append(_failed("charts and overlays", "could not be rendered", readable, exc))
         return sources, []
@@ -178,9 +195,12 @@ def _failed(what: str, how: str, sources: Sequence[SourceFile], exc: Exception) 
     return ScanError(roots[0], f"{what} {how} ({type(exc).__name__})")
 
 
-def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None) -> ScanResult:
+def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None = None,
+         focus: Focus | None = None, progress: Progress | None = None) -> ScanResult:
     """Plan units (after rendering charts and overlays, and reading the kustomizations every unit
-    needs), judge them in order, in worker processes for large trees, then fold them together."""
+    needs), judge them in order, in worker processes for large trees, then fold them together.
+    A `focus` (`scanner.run.hook.Focus`) narrows the scan to what named files are answerable for;
+    `progress` hears of each unit done."""
     result = ScanResult()
     sources = list(sources)
     if config.use_cache:  # decided once, here, so that the note is said once and workers agree
@@ -197,13 +217,129 @@ def scan(sources: Iterable[SourceFile], config: Config, stdin_data: bytes | None
         _gather(units.run_units(todo, plan, 1), plan, result)
         return result
     if any(s.path.name in RENDER_ROOTS for s in sources):
-        sources, rendered = _render(sources, config, result)
+        sources, rendered = _render(sources, config, result, focus)
         try:
             kustomize, read_already = units.kustomize_context(sources, config)
             plan = replace(plan, kustomize=kustomize)
         except Exception as exc:  # noqa: BLE001 - judged without their namespaces, and said so
             result.errors.append(_failed("kustomizations", "could not be read", sources, exc))
+    try:
+        builds, stated = units.builds_context(sources, config, read_already)
+        plan = replace(plan, builds=builds)
+        read_already = [*read_already, *stated]
+        if builds is not None and (note := builds.note()):
+            result.notes.append(note)
+    except Exception as exc:  # noqa: BLE001 - judged without knowing what the project builds, and said so
+        result.errors.append(_failed("skaffold and Compose builds", "could not be read", sources, exc))
+    if any(s.path.name.lower().endswith(".bicep") for s in sources):
+        from scanner.model.arm import bicep
+
+        built, failed, notes = bicep.prepare(sources, config)
+        read_already += built
+        result.errors.extend(failed)
+        result.notes.extend(notes)
     todo = units.plan_units(sources, Boundary(config.root, config.limits.max_file_bytes), read_already, rendered)
-    workers = units.workers_for(config, len(sources))
-    _gather(units.run_units(todo, plan, workers), plan, result)
+    if focus is not None:
+        todo = focus.units(todo, plan.wants_cluster)
+    workers = units.workers_for(config, len(todo))
+    _gather(_counted(units.run_units(todo, plan, workers), len(todo), progress), plan, result)
+    if focus is not None:
+        focus.narrow(result)
     return result
+
+
+@dataclass
+class _Disk:
+    """The files on disk as one `judge_texts` call found them, and their units' results so far."""
+
+    signature: tuple[object, ...]
+    plan: ScanPlan  # the catalog is read again only with the files (a rules folder may be among them)
+    rules: list[Rule]
+    sources: list[SourceFile]
+    rendered: list[RenderedStream]
+    read_already: list[ParsedFile]
+    errors: list[ScanError]
+    notes: list[str]
+    results: dict[tuple[str, ...], UnitResult] = field(default_factory=dict)
+
+
+def _signature(sources: Sequence[SourceFile], config: Config) -> tuple[object, ...]:
+    """What the files on disk are, to within a size and a modification time."""
+    stats = []
+    for source in sources:
+        try:
+            info = source.path.stat()
+            stats.append((source.rel, source.forced_type, info.st_size, info.st_mtime_ns))
+        except OSError:
+            stats.append((source.rel, source.forced_type, -1, -1))
+    return (repr(config), tuple(stats))
+
+
+def _on_disk(sources: Sequence[SourceFile], config: Config, memo: dict[str, object]) -> _Disk:
+    """The project's files as `scan` prepares them (charts and overlays rendered, kustomizations
+    read), reused while no file and not the configuration changed."""
+    signature = _signature(sources, config)
+    disk = memo.get("disk")
+    if isinstance(disk, _Disk) and disk.signature == signature:
+        return disk
+    found, prepared = ScanResult(), list(sources)
+    rendered: list[RenderedStream] = []
+    read_already: list[ParsedFile] = []
+    plan = _plan(config, found)
+    if any(s.path.name in RENDER_ROOTS for s in sources):
+        prepared, rendered = _render(prepared, config, found)
+        try:
+            kustomize, read_already = units.kustomize_context(prepared, config)
+            plan = replace(plan, kustomize=kustomize)
+        except Exception as exc:  # noqa: BLE001 - judged without their namespaces, and said so
+            found.errors.append(_failed("kustomizations", "could not be read", prepared, exc))
+    disk = _Disk(signature, plan, found.rules, prepared, rendered, read_already, found.errors, found.notes)
+    memo["disk"] = disk
+    return disk
+
+
+def judge_texts(texts: Sequence[tuple[SourceFile, str]], sources: Sequence[SourceFile], config: Config,
+                memo: dict[str, object] | None = None) -> ScanResult:
+    """Judge texts held in memory (an editor's unsaved buffers), each as the file its source names,
+    with the rest of the project read from disk (`sources`, as `walk` lists them), as `scan` would:
+    relation rules see every file, findings in rendered charts and overlays land on their templates
+    and patches, suppressions apply. Charts and overlays are rendered from the files on disk.
+
+    `memo`, a dict the caller keeps between calls, lets the next call judge only what changed: the
+    files on disk again when one of them (by size and modification time) or the configuration
+    changed, a text when it changed. All in this process, so that per-file budgets hold."""
+    memo = {} if memo is None else memo
+    disk = _on_disk(sources, config, memo)
+    plan, result = disk.plan, ScanResult(rules=list(disk.rules))
+    held = {source.rel: text.encode("utf-8", "surrogatepass") for source, text in texts}
+    on_disk = {s.rel for s in disk.sources}
+    listed = disk.sources + [source for source, _ in texts if source.rel not in on_disk]
+    boundary = Boundary(config.root, config.limits.max_file_bytes)
+    # a text joins the unit its file would be in (a Terraform module's folder), or is one of its own
+    todo = [replace(unit, buffers=tuple((s.rel, held[s.rel]) for s in unit.sources if s.rel in held))
+            for unit in units.plan_units(listed, boundary, [p for p in disk.read_already if p.rel not in held],
+                                         disk.rendered)]
+    keys = [_unit_key(unit) for unit in todo]
+    missing = [(key, unit) for key, unit in zip(keys, todo) if key not in disk.results]
+    for (key, _), outcome in zip(missing, units.run_units([unit for _, unit in missing], plan, 1)):
+        disk.results[key] = outcome
+    disk.results = {key: disk.results[key] for key in keys}  # older versions of the texts go
+    _gather([disk.results[key] for key in keys], plan, result)
+    result.errors[:0] = disk.errors
+    result.notes[:0] = disk.notes
+    return result
+
+
+def _unit_key(unit: units.Unit) -> tuple[str, ...]:
+    """A unit by its files' names (the contents of those on disk are the `_Disk` signature's), and
+    the content of those held in memory."""
+    import hashlib
+
+    return (*units.unit_files(unit), *(hashlib.sha256(data).hexdigest() for _, data in unit.buffers))
+
+
+def _counted(results: Iterable[UnitResult], total: int, progress: Progress | None) -> Iterator[UnitResult]:
+    for done, unit in enumerate(results, 1):
+        if progress is not None:
+            progress.step(done, total)
+        yield unit

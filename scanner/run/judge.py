@@ -20,17 +20,20 @@ MODEL_BUILDERS = {
     "dockerfile": "scanner.model.dockerfile:build",
     "container": "scanner.adapters.containers:build",
     "kustomize": "scanner.model.kustomize:build",
-    "kubernetes": "scanner.model.kubernetes:build",
+    "kubernetes": "scanner.adapters.objects:build",
     "cluster": "scanner.model.cluster:build",
     "cloud": "scanner.adapters.cloud:build",
     "text": "scanner.secrets.model:build",
     "image": "scanner.image.model:build",
+    "builds": "scanner.model.builds:build",
 }
 # Models built from other models receive them (when the unit has their file types), so that each
 # model is built once per unit.
-MODEL_INPUTS = {"kubernetes": {"kustomize": {"kubernetes"}},
-                "container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation"}},
-                "cluster": {"kubernetes": {"kubernetes"}, "container": {"kubernetes", "terraform"}}}
+MODEL_INPUTS = {"kubernetes": {"kustomize": {"kubernetes"}, "cloud": {"terraform"}},
+                "container": {"kubernetes": {"kubernetes"}, "cloud": {"terraform", "cloudformation", "arm"},
+                              "builds": {"kubernetes", "compose", "terraform", "cloudformation", "arm"}},
+                "cluster": {"kubernetes": {"kubernetes", "terraform"}, "container": {"kubernetes", "terraform"},
+                            "cloud": {"terraform"}}}
 
 
 class Models:
@@ -42,6 +45,7 @@ class Models:
         self.config = config
         self.built: dict[str, Any] = dict(given or {})
         self.errors: list[ScanError] = []
+        self.notes: list[str] = []
 
     def get(self, name: str) -> Any:
         if name not in self.built:
@@ -51,6 +55,7 @@ class Models:
             self.built[name] = load(MODEL_BUILDERS[name])(self.files, self.config, **inputs)
             # a model that could not read an auxiliary file (a `.dockerignore`) names it
             self.errors.extend(getattr(self.built[name], "read_errors", ()))
+            self.notes.extend(getattr(self.built[name], "notes", ()))  # e.g. a linked template not fetched
         return self.built[name]
 
 

@@ -32,7 +32,7 @@ _MODULES = {"dockerfile": ("scanner.parse.dockerfile", ("Dockerfile", "Instructi
 # checkout, where the version stays the same) must not serve trees the old code made.
 _YAML_CODE = ("scanner.parse.yaml",)
 _CODE = {"dockerfile": ("scanner.parse.dockerfile",), "kubernetes": _YAML_CODE, "compose": _YAML_CODE,
-         "cloudformation": _YAML_CODE,
+         "cloudformation": _YAML_CODE, "arm": ("scanner.parse.jsonc", *_YAML_CODE),
          "terraform": ("scanner.parse.hcl.tree", "scanner.parse.hcl.syntax", "scanner.parse.hcl.expr",
                        "scanner.parse.hcl.template", "scanner.parse.hcl.json_syntax", "scanner.parse.yaml")}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +29,7 @@ from scanner.run.judge import Models, run_rules
 from scanner.settings.config import Config
 
 if TYPE_CHECKING:
+    from scanner.model.builds import Builds
     from scanner.model.cluster import Cluster
     from scanner.model.kustomize import Kustomizations
     from scanner.render.prepare import RenderedStream
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from scanner.secrets.exposure import Exposure
 
 # A module call's literal local source, in HCL (`source = "../x"`) or JSON (`"source": "./x"`).
+_PARAMETERS_NAME = re.compile(r"(?:^|\.)parameters(?:\.[\w-]+)?\.jsonc?$", re.IGNORECASE)
 # Models whose facts are merged across units and judged once, over the whole scan.
 MERGED_MODELS = frozenset({"cluster"})
 
@@ -49,6 +52,9 @@ class Unit:
     parsed: tuple[ParsedFile, ...] = ()
     rendered: tuple[RenderedStream, ...] = ()
     data: bytes | None = None  # the content of its one source, read from stdin
+    # (rel, content) of sources held in an editor's buffers, read from there instead of the disk
+    buffers: tuple[tuple[str, bytes], ...] = ()
+    context: bool = False  # read for the cluster model's facts only (`--hook`): no rule judges it
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class ScanPlan:
     meta: tuple[Rule, ...] = ()  # judged last, on the suppressions themselves
     known_rules: frozenset[str] = frozenset()  # every rule of the catalog, selected or not
     kustomize: Kustomizations | None = None
+    builds: Builds | None = None  # what the scan's skaffold and Compose files build
     equivalents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     supersedes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # rule id -> the rules it supersedes
     stop_at: float = 0.0  # `time.monotonic()` after which no unit starts (--deadline); 0: none
@@ -86,6 +93,7 @@ class UnitResult:
     cluster: Cluster | None = None
     unfinished: list[str] = field(default_factory=list)  # files not scanned: the deadline passed
     exposure: Exposure | None = None  # where the unit's files hold secrets
+    probed_images: set[str] = field(default_factory=set)  # images its Kubernetes containers probe
 
 
 def plan_units(sources: Sequence[SourceFile], boundary: Boundary, read_already: Sequence[ParsedFile] = (),
@@ -98,13 +106,16 @@ def plan_units(sources: Sequence[SourceFile], boundary: Boundary, read_already: 
         if source.rel not in done and _terraform(source):
             folders.setdefault(posixpath.dirname(source.rel), []).append(source)
     group_of = _terraform_groups(folders, boundary)
+    group_of.update({folder: f"arm:{folder}" for folder in _parameter_folders(sources, done)
+                     if folder not in group_of})
     grouped: dict[str, list[SourceFile]] = {}
     units: list[Unit | str] = [Unit(parsed=(parsed,)) for parsed in read_already]
     for source in sources:
         if source.rel in done:
             continue
         folder = posixpath.dirname(source.rel)
-        group = group_of.get(folder) if _terraform(source) or source.rel.lower().endswith(".json") else None
+        group = group_of.get(folder) if _terraform(source) or source.rel.lower().endswith((".json", ".jsonc")) \
+            else None
         if group is None:
             units.append(Unit(sources=(source,)))
             continue
@@ -114,6 +125,13 @@ def plan_units(sources: Sequence[SourceFile], boundary: Boundary, read_already: 
         grouped[group].append(source)
     return [Unit(sources=tuple(grouped[item])) if isinstance(item, str) else item for item in units] + \
         [Unit(rendered=(stream,)) for stream in rendered]
+
+
+def _parameter_folders(sources: Sequence[SourceFile], done: set[str]) -> set[str]:
+    """Folders holding an ARM parameters file (`*.parameters.json`, `parameters.json`): their
+    JSON files are one unit, so a template is evaluated with the parameters beside it."""
+    return {posixpath.dirname(source.rel) for source in sources if source.rel not in done
+            and _PARAMETERS_NAME.search(source.path.name)}
 
 
 def _terraform(source: SourceFile) -> bool:
@@ -173,6 +191,20 @@ def kustomize_context(sources: Sequence[SourceFile], config: Config) -> tuple[Ku
     return Kustomizations.read(read, by_rel), read
 
 
+def builds_context(sources: Sequence[SourceFile], config: Config, read_already: Sequence[ParsedFile]
+                   ) -> tuple[Builds | None, list[ParsedFile]]:
+    """What the scan's skaffold and Compose files build, read before any unit (image names in
+    every manifest depend on it), with the files read for it, which are units already read."""
+    from scanner.inputs.reading import read_source
+    from scanner.model.builds import build, states_builds
+
+    done = {parsed.rel: parsed for parsed in read_already}
+    read = [outcome for source in sources if states_builds(source.path.name) and source.rel not in done
+            if isinstance(outcome := read_source(source, config), ParsedFile)]
+    stated = build([*read, *(p for p in done.values() if states_builds(posixpath.basename(p.rel)))])
+    return (stated if stated.builds else None), read
+
+
 def unit_files(unit: Unit) -> list[str]:
     """The names of a unit's files, as reports show them."""
     return [s.rel for s in unit.sources] + [p.rel for p in unit.parsed] + [r.rel for r in unit.rendered]
@@ -196,11 +228,15 @@ def scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
 def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
     from scanner.inputs.reading import parse_text, read_source
 
+    if unit.context:
+        return _context_facts(unit, plan)
     result = UnitResult()
     parsed = list(unit.parsed)
-    outcomes = [read_source(source, plan.config, unit.data) for source in unit.sources]
-    outcomes += [parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text, stream.origin)
-                 for stream in unit.rendered]
+    held = dict(unit.buffers)
+    outcomes = [read_source(source, plan.config, held[source.rel], by_name=True) if source.rel in held
+                else read_source(source, plan.config, unit.data) for source in unit.sources]
+    outcomes += [_at_home(parse_text(SourceFile(Path(stream.rel), stream.rel), "kubernetes", stream.text,
+                                     stream.origin), stream) for stream in unit.rendered]
     for outcome in outcomes:
         if isinstance(outcome, ScanError):
             result.errors.append(outcome)
@@ -216,10 +252,14 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
     from scanner.secrets.exposure import of_files
 
     result.exposure = of_files(parsed)
-    seed = {"kustomize": plan.kustomize} if plan.kustomize is not None else {}
+    seed: dict[str, object] = {"kustomize": plan.kustomize} if plan.kustomize is not None else {}
+    if plan.builds is not None:
+        seed["builds"] = plan.builds
     models = Models(parsed, plan.config, seed)
     result.findings, result.ran = _judge(parsed, plan, models, result)
+    result.probed_images = _probed_images(models, plan, result.types)
     result.errors.extend(models.errors)
+    result.notes.extend(note for note in models.notes if isinstance(note, str))
     origins = {p.rel: (p.origin, p.text.splitlines()) for p in parsed if p.origin is not None}
     if origins:
         from scanner.render.sourcemap import remap
@@ -232,6 +272,48 @@ def _scan_unit(unit: Unit, plan: ScanPlan) -> UnitResult:
 
         result.suppressions = suppress.collect((p for p in parsed if p.origin is None), plan.equivalents,
                                                plan.config.checkov_skips)
+    return result
+
+
+def _at_home(outcome: ParsedFile | ScanError, stream: RenderedStream) -> ParsedFile | ScanError:
+    """A rendering that can't be read is an error at the file that made it (its Chart.yaml or
+    kustomization), never at the rendering's made-up name."""
+    def moved(error: ScanError) -> ScanError:
+        at = f" (line {error.line} of the rendered output)" if error.line else ""
+        return replace(error, path=stream.origin.home, line=0,
+                       message=f"{stream.origin.rendering}: {error.message}{at}")
+
+    if not stream.origin.home:
+        return outcome
+    if isinstance(outcome, ScanError):
+        return moved(outcome)
+    return replace(outcome, error=moved(outcome.error)) if outcome.error is not None else outcome
+
+
+def _context_facts(unit: Unit, plan: ScanPlan) -> UnitResult:
+    """The cluster facts of Kubernetes files a `--hook` run was not asked about: a policy or a
+    binding there still covers or grants what the named files hold. No rule judges these files and
+    nothing they hold is reported; one that can't be read is an error the hook turns into a note."""
+    from scanner.inputs.reading import read_source
+    from scanner.run.budget import OverBudget, time_budget
+
+    result = UnitResult()
+    parsed = []
+    for outcome in (read_source(source, plan.config) for source in unit.sources):
+        if isinstance(outcome, ScanError):
+            result.errors.append(outcome)
+        elif isinstance(outcome, ParsedFile) and outcome.type == "kubernetes":
+            if outcome.error is not None:
+                result.errors.append(outcome.error)
+            parsed.append(_with_stream_origin(outcome, plan))
+    if not parsed:
+        return result
+    seed = {"kustomize": plan.kustomize} if plan.kustomize is not None else {}
+    try:
+        with time_budget(plan.config.limits.file_timeout * len(parsed)):
+            result.cluster = Models(parsed, plan.config, seed).get("cluster")
+    except OverBudget:
+        result.errors.append(ScanError(parsed[0].rel, "took too long to read for context (--file-timeout)"))
     return result
 
 
@@ -252,6 +334,22 @@ def _judge(parsed: list[ParsedFile], plan: ScanPlan, models: Models, result: Uni
         result.errors.append(ScanError(where, f"took longer than {budget:g} s to check (--file-timeout)"))
         return [], set()
     return findings, ran
+
+
+def _probed_images(models: Models, plan: ScanPlan, types: Sequence[str]) -> set[str]:
+    """The images this unit's Kubernetes containers run with a liveness or readiness probe, when
+    the scan builds images whose Dockerfile's HEALTHCHECK that would stand in for."""
+    from scanner.model.builds import DKR_HEALTHCHECK_RULE
+    from scanner.model.image_ref import parse
+
+    if plan.builds is None or "kubernetes" not in types or all(r.id != DKR_HEALTHCHECK_RULE for r in plan.rules):
+        return set()
+    probed = set()
+    for container in models.get("container"):
+        ref = parse(str(getattr(container.image, "value", "")))
+        if container.dialect == "kubernetes" and ref is not None and (container.liveness or container.readiness):
+            probed.add(ref.full_name)
+    return probed
 
 
 def _parses_hcl(units: Sequence[Unit], config: Config) -> bool:
@@ -285,6 +383,11 @@ _worker_plan: list[ScanPlan] = []  # set in each worker process by `_start_worke
 
 
 def _start_worker(plan: ScanPlan) -> None:
+    import signal
+
+    # Ctrl-C reaches the whole process group: the main process stops the scan and says so in one
+    # line; a worker must not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if plan.parses_hcl:  # built already when the worker was forked; built here when spawned
         from scanner.parse.hcl.grammar import warm
 
@@ -320,6 +423,11 @@ def run_units(units: Sequence[Unit], plan: ScanPlan, workers: int) -> Iterator[U
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                             initializer=_start_worker, initargs=(plan,)) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_start_worker, initargs=(plan,))
+    try:
         yield from pool.map(_scan_in_worker, units, chunksize=16)
+    except BaseException:  # Ctrl-C or a failure: drop the queued units instead of waiting for them
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()

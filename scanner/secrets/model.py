@@ -18,7 +18,7 @@ from scanner.inputs.parsed import ParsedFile
 from scanner.secrets.match import SecretMatch
 from scanner.settings.config import Config
 
-YAML_TYPES = frozenset({"kubernetes", "compose", "cloudformation"})
+YAML_TYPES = frozenset({"kubernetes", "compose", "cloudformation", "arm"})
 
 
 @dataclass(frozen=True)

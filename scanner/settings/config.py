@@ -30,6 +30,8 @@ class Limits:
 @dataclass(frozen=True)
 class Config:
     select: tuple[str, ...] = ()
+    # The rule sets a scan runs when `select` names none (`scanner.catalog.profiles`); several: their union.
+    profiles: tuple[str, ...] = ("default",)
     ignore: tuple[str, ...] = ()
     severity_overrides: Mapping[str, str] = field(default_factory=dict)
     fail_on: str = "low"

@@ -76,6 +76,7 @@ def weakenings(config: Config, catalog: Sequence[Rule]) -> list[Weakening]:
                                      and severity_rank(config.fail_on) < severity_rank(defaults.fail_on)):
         found.append(("fail-on", config.fail_on))
     found += [("selects only", token) for token in config.select]
+    found += [("runs profile", name) for name in _narrower_profiles(config, defaults, catalog)]
     found += [("ignores", token) for token in config.ignore]
     found += [("excludes", glob) for glob in config.exclude]
     severities = {rule.id: rule.severity for rule in catalog}
@@ -90,6 +91,21 @@ def weakenings(config: Config, catalog: Sequence[Rule]) -> list[Weakening]:
         ("kustomize", config.render_kustomize, defaults.render_kustomize)) if default and not on]
     found += [("raises limits", f"{name} to {value}") for name, value in _raised(config.limits, defaults.limits)]
     return found
+
+
+def _narrower_profiles(config: Config, defaults: Config, catalog: Sequence[Rule]) -> list[str]:
+    """The profiles chosen, when together they leave out a rule the default profiles run (with
+    `select` given, profiles choose nothing and `select` is the weakening)."""
+    from scanner.catalog.profiles import members
+    from scanner.catalog.rules import load_profiles
+
+    if config.select or set(config.profiles) == set(defaults.profiles):
+        return []
+    profiles = load_profiles()
+    chosen = {rule.id for rule in members(catalog, config.profiles, profiles)}
+    if all(rule.id in chosen for rule in members(catalog, defaults.profiles, profiles)):
+        return []
+    return list(config.profiles)
 
 
 def _raised(limits: Limits, defaults: Limits) -> Iterable[tuple[str, float]]:

@@ -153,6 +153,7 @@ def _apply(data: Mapping[str, Any], lines: Mapping[str, int], path: Path, base: 
 
     handlers: dict[str, Callable[[Any, str], dict[str, Any]]] = {
         "select": lambda v, w: {"select": _list_of_str(v, w)},
+        "profile": lambda v, w: {"profiles": _list_of_str(v, w)},
         "ignore": lambda v, w: {"ignore": _list_of_str(v, w)},
         "fail-on": lambda v, w: {"fail_on": _severity(v, w, ("never",))},
         "exclude": lambda v, w: {"exclude": base.exclude + _list_of_str(v, w)},
@@ -229,7 +230,7 @@ def _limits(value: Any, lines: Mapping[str, int], path: Path, base: Limits) -> L
 def describe(config: Config) -> dict[str, Any]:
     """The effective configuration, in the file's own vocabulary, for `hullscan config --show`."""
     return {
-        "select": list(config.select), "ignore": list(config.ignore),
+        "profile": list(config.profiles), "select": list(config.select), "ignore": list(config.ignore),
         "severity": dict(config.severity_overrides), "fail-on": config.fail_on,
         "exclude": list(config.exclude), "trusted-registries": list(config.trusted_registries),
         "secrets": {"allow-paths": list(config.secret_allow_paths),

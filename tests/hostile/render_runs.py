@@ -31,7 +31,7 @@ def scan_every_format(project: Path, *args: str) -> dict[str, str]:
     """Standard output and error of `hullscan scan .` in each format; none may be a crash."""
     outputs = {}
     for fmt in FORMATS:
-        done = run_hullscan("scan", ".", "--format", fmt, *args, cwd=project)
+        done = run_hullscan("scan", ".", "--format", fmt, "--profile", "strict", *args, cwd=project)
         assert done.returncode in (0, 1), done.stderr
         assert "internal error" not in done.stderr and "Traceback" not in done.stderr
         outputs[fmt] = done.stdout + done.stderr
@@ -44,7 +44,7 @@ def assert_not_leaked(outputs: dict[str, str]) -> None:
 
 def findings(project: Path, *args: str) -> tuple[list[tuple[str, str]], dict, str]:
     """(rule, path) of every finding of a JSON scan, the whole report, and the notes (stderr)."""
-    done = run_hullscan("scan", ".", "--format", "json", *args, cwd=project)
+    done = run_hullscan("scan", ".", "--format", "json", "--profile", "strict", *args, cwd=project)
     assert done.returncode in (0, 1), done.stderr
     report = json.loads(done.stdout)
     return [(f["rule"], f["path"]) for f in report["findings"]], report, done.stderr

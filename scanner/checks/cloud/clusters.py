@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from scanner.catalog.rules import RuleContext
+from scanner.checks.cloud.azure import CLUSTERS, cluster_flag, path_of
 from scanner.checks.cloud.common import is_world, refers_to, report
 from scanner.model.cloud import CloudModel, CloudResource
 from scanner.model.cloud_values import blocks, flag, items, lookup, scalar_strings, unknown_in
@@ -69,13 +70,10 @@ def public_endpoint(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
             cidr = entry.get("cidr_block")
             if is_world(cidr):
                 yield report(res, cidr, "master_authorized_networks_config", where=text(cidr) or "")
-    for res in model.of_type(AKS):
-        if res.flag("private_cluster_enabled", False)[0] is not False:
+    for res in model.of_type(*CLUSTERS):
+        if cluster_flag(res, "private", False)[0] is not False:
             continue
-        ranges = res.lookup("api_server_access_profile.authorized_ip_ranges")
-        if ranges is None:
-            ranges = res.lookup("api_server_authorized_ip_ranges")
-        yield from _open_ranges(res, ranges, None, "authorized_ip_ranges")
+        yield from _open_ranges(res, res.lookup(path_of(res, "authorized_ranges")), None, "authorized_ip_ranges")
 
 
 def _open_ranges(res: CloudResource, ranges: Node | None, switch: Node | None, key: str) -> Iterator[Hit]:
@@ -103,9 +101,10 @@ def secrets_unencrypted(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
         state, node, known = res.setting("database_encryption.state")
         if known and state != "encrypted":
             yield report(res, node, "database_encryption")
-    for res in model.of_type(AKS):
-        if res.lookup("key_management_service") is None:
-            yield report(res, None, "key_management_service")
+    for res in model.of_type(*CLUSTERS):
+        kms = res.lookup(path_of(res, "kms"))
+        if kms is None or (res.format == "arm" and res.flag(path_of(res, "kms"), False)[0] is False):
+            yield report(res, kms, "key_management_service")
 
 
 def audit_logs_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
@@ -125,8 +124,8 @@ def audit_logs_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
         service, node, _ = res.setting("logging_service")
         if service == "none":
             yield report(res, node, "logging_service", missing="all")
-    settings = model.of_type("azurerm_monitor_diagnostic_setting")
-    for res in model.of_type(AKS):
+    settings = model.of_type(*_DIAGNOSTICS)
+    for res in model.of_type(*CLUSTERS):
         verdicts = [_audits(ds, res) for ds in settings]
         if True not in verdicts and None not in verdicts:
             yield report(res, None, "diagnostic_setting", missing="kube-audit")
@@ -135,13 +134,35 @@ def audit_logs_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
 _AUDIT_CATEGORIES = frozenset({"kube-audit", "kube-audit-admin", "alllogs", "audit"})
 
 
+# Diagnostic settings: (the key naming the resource they watch, "" for a child of it; log lists).
+_DIAGNOSTICS = {
+    "azurerm_monitor_diagnostic_setting": ("target_resource_id", ("enabled_log", "log")),
+    "Microsoft.Insights/diagnosticSettings": ("scope", ("properties.logs",)),
+    "Microsoft.ContainerService/managedClusters/providers/diagnosticSettings": ("", ("properties.logs",)),
+}
+
+
+def _watches(setting_res: CloudResource, cluster: CloudResource) -> bool | None:
+    """Whether a diagnostic setting is about the cluster: its target reference (Terraform, an
+    ARM `scope` from `resourceId`), an ARM scope written as a path ending in the cluster's name,
+    or an ARM child named under the cluster."""
+    key = _DIAGNOSTICS[setting_res.type][0]
+    if not key:
+        return setting_res.name.lower().startswith(cluster.name.lower() + "/")
+    target = setting_res.attrs.get(key)
+    path = text(target)
+    if setting_res.format == "arm" and path is not None:
+        return path.rstrip("/").rsplit("/", 1)[-1].lower() == cluster.name.lower()
+    return refers_to(target, cluster)
+
+
 def _audits(setting_res, cluster) -> bool | None:
     """Whether a diagnostic setting sends the cluster's audit log somewhere; None: can't tell."""
-    target = refers_to(setting_res.attrs.get("target_resource_id"), cluster)
+    target = _watches(setting_res, cluster)
     if target is not True:
         return target
-    for entry in [*blocks(setting_res.attrs, "enabled_log"), *blocks(setting_res.attrs, "log")]:
-        category = entry.get("category") or entry.get("category_group")
+    for entry in [block for path in _DIAGNOSTICS[setting_res.type][1] for block in blocks(setting_res.attrs, path)]:
+        category = entry.get("category") or entry.get("category_group") or entry.get("categoryGroup")
         if unknown_in(category):
             return None
         on = flag(entry, "enabled", True)[0]
@@ -163,11 +184,14 @@ def legacy_auth(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
         if issue:
             yield report(res, node, "master_auth.client_certificate",
                          problem="a client certificate is issued")
-    for res in model.of_type(AKS):
-        for path in ("role_based_access_control_enabled", "role_based_access_control.enabled"):
-            rbac, node = res.flag(path, True)
-            if rbac is False:
-                yield report(res, node, "rbac", problem="Kubernetes RBAC is off")
+    for res in model.of_type(*CLUSTERS):
+        rbac, node, _ = cluster_flag(res, "rbac", True)
+        if rbac is False:
+            yield report(res, node, "rbac", problem="Kubernetes RBAC is off")
+        disabled, node, _ = cluster_flag(res, "local_accounts_off", False)
+        if disabled is False:
+            yield report(res, node, "local_accounts",
+                         problem="local accounts are enabled (a static cluster-admin credential outside Entra ID)")
 
 
 def network_policy_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
@@ -181,8 +205,8 @@ def network_policy_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
         enabled, node = res.flag("network_policy.enabled", False)
         if enabled is False:
             yield report(res, node, "network_policy")
-    for res in model.of_type(AKS):
-        policy = res.lookup("network_profile.network_policy")
+    for res in model.of_type(*CLUSTERS):
+        policy = res.lookup(path_of(res, "network_policy"))
         if policy is None or (text(policy) or "").lower() == "none":
             yield report(res, policy, "network_profile.network_policy")
 
@@ -208,6 +232,8 @@ _VERSIONS = {
     "aws_eks_node_group": "version", "AWS::EKS::Nodegroup": "Version",
     GKE: "min_master_version", "google_container_node_pool": "version",
     AKS: "kubernetes_version", "azurerm_kubernetes_cluster_node_pool": "orchestrator_version",
+    "Microsoft.ContainerService/managedClusters": "properties.kubernetesVersion",
+    "Microsoft.ContainerService/managedClusters/agentPools": "properties.orchestratorVersion",
 }
 
 

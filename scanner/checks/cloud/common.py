@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scanner.checks.cidr import everywhere
 from scanner.nodes import Location, Node, Unknown, text
 from scanner.results.findings import Hit, hit_at
 
@@ -25,7 +26,7 @@ def report(resource: Any, node: Node | Location | None, key: str, **args: str) -
 
 def is_world(node: Node | None) -> bool:
     value = text(node)
-    return value is not None and value.strip().lower() in WORLD
+    return value is not None and (value.strip().lower() in WORLD or everywhere(value))
 
 
 def refers_to(node: Node | None, resource: Any) -> bool | None:

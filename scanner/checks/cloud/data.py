@@ -63,12 +63,16 @@ _VOLUMES = {
     "aws_launch_configuration": (("root_block_device", "encrypted", ""),
                                  ("ebs_block_device", "encrypted", "snapshot_id")),
     "AWS::AutoScaling::LaunchConfiguration": (("BlockDeviceMappings.Ebs", "Encrypted", "SnapshotId"),),
+    # Self-managed and ECS container hosts; a root volume left unwritten comes from the AMI's snapshot.
+    "aws_instance": (("root_block_device", "encrypted", ""), ("ebs_block_device", "encrypted", "snapshot_id")),
+    "AWS::EC2::Instance": (("BlockDeviceMappings.Ebs", "Encrypted", "SnapshotId"),),
 }
 _EFS = frozenset({"aws_efs_file_system", "AWS::EFS::FileSystem"})
 
 
 def storage_unencrypted(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
-    """EBS volumes, EFS file systems and launch templates' disks stored in plain text."""
+    """EBS volumes, EFS file systems and the disks of instances and launch templates stored in
+    plain text."""
     # Account-level EBS default encryption covers every new volume (it is on unless `enabled = false`).
     ebs_default = any(res.flag("enabled", True)[0] is not False
                       for res in model.of_type("aws_ebs_encryption_by_default"))

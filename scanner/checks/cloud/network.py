@@ -59,10 +59,10 @@ def openings(model: CloudModel) -> Iterator[Opening]:
         yield from _aws(res, *_AWS[res.type])
     for res in model.of_type("google_compute_firewall"):
         yield from _gcp(res)
-    for res in model.of_type("azurerm_network_security_group", "azurerm_network_security_rule"):
-        rules = res.blocks("security_rule") if res.type.endswith("group") else [res.attrs]
-        for rule in rules:
-            yield from _azure(res, rule)
+    for res in model.of_type(*_NSG):
+        path, keys = _NSG[res.type]
+        for rule in res.blocks(path) if path else [res.attrs]:
+            yield from _azure(res, rule, keys)
 
 
 def _aws(res: CloudResource, path: str, direction: str, cidr_keys: tuple[str, ...], low: str, high: str,
@@ -130,17 +130,35 @@ def _gcp(res: CloudResource) -> Iterator[Opening]:
                 yield Opening(res, source, at, ports, f"allow:{ports[0]}-{ports[1]}")
 
 
-def _azure(res: CloudResource, rule: Mapping) -> Iterator[Opening]:
-    direction, access = ((text(rule.get(key)) or "").lower() for key in ("direction", "access"))
+# Network security groups: (where the rules are, and each rule's keys: the block holding its
+# settings, direction, access, protocol, source prefix(es), destination port range(s)) per type.
+_TF_RULE = ("", "direction", "access", "protocol", "source_address_prefix", "source_address_prefixes",
+            "destination_port_range", "destination_port_ranges")
+_ARM_RULE = ("properties", "direction", "access", "protocol", "sourceAddressPrefix", "sourceAddressPrefixes",
+             "destinationPortRange", "destinationPortRanges")
+_NSG = {
+    "azurerm_network_security_group": ("security_rule", _TF_RULE),
+    "azurerm_network_security_rule": ("", _TF_RULE),
+    "Microsoft.Network/networkSecurityGroups": ("properties.securityRules", _ARM_RULE),
+    "Microsoft.Network/networkSecurityGroups/securityRules": ("", _ARM_RULE),
+}
+
+
+def _azure(res: CloudResource, rule: Mapping, keys: tuple[str, ...]) -> Iterator[Opening]:
+    settings, direction_key, access_key, protocol_key, source_key, sources_key, port, ports_key = keys
+    name = text(rule.get("name")) or ""
+    found = lookup(rule, settings) if settings else rule
+    if not isinstance(found, Mapping):
+        return
+    rule = found
+    direction, access = ((text(rule.get(key)) or "").lower() for key in (direction_key, access_key))
     if direction != "inbound" or access != "allow":
         return
-    proto = (text(rule.get("protocol")) or "").lower()
+    proto = (text(rule.get(protocol_key)) or "").lower()
     if proto not in _ALL and proto not in _PORTED:
         return
-    sources = [s for key in ("source_address_prefix", "source_address_prefixes")
-               for s in items(rule.get(key)) if is_world(s)]
-    specs = [s for key in ("destination_port_range", "destination_port_ranges") for s in items(rule.get(key))]
-    name = text(rule.get("name")) or ""
+    sources = [s for key in (source_key, sources_key) for s in items(rule.get(key)) if is_world(s)]
+    specs = [s for key in (port, ports_key) for s in items(rule.get(key))]
     for ports in (_ranges(text(spec) or "") for spec in specs):
         if ports is None:
             continue
@@ -211,3 +229,9 @@ def flow_logs_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
         purpose, _, known = res.setting("purpose")
         if known and purpose not in _PROXY_SUBNETS and res.lookup("log_config") is None:
             yield report(res, None, "log_config", problem="the subnetwork has no log_config")
+    for res in model.of_type("google_compute_firewall"):
+        # Rules that refuse traffic, or admit it from anywhere, are where connection attempts show.
+        if lookup(res.attrs, "log_config") is not None or flag(res.attrs, "disabled", False)[0] is not False:
+            continue
+        if any(True for _ in blocks(res.attrs, "deny")) or any(True for _ in _gcp(res)):
+            yield report(res, None, "log_config", problem="the firewall rule has no log_config")

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog.rules import RuleContext
-from scanner.checks.cloud.clusters import AKS, GKE, autopilot
+from scanner.checks.cloud import azure
+from scanner.checks.cloud.clusters import GKE, autopilot
 from scanner.checks.cloud.common import report
 from scanner.model.cloud import CloudModel, CloudResource
 from scanner.model.cloud_values import flag, lookup, setting, unknown_in
@@ -17,7 +18,7 @@ from scanner.nodes import Mapping, Node, text, walk
 from scanner.results.findings import Hit
 
 GKE_POOLS = (GKE, "google_container_node_pool")
-AKS_POOLS = (AKS, "azurerm_kubernetes_cluster_node_pool")
+AKS_POOLS = azure.POOLS
 # EKS managed node groups: where the AMI type and a launch template (possibly a custom AMI) are set.
 _EKS_GROUPS = {"aws_eks_node_group": ("ami_type", "launch_template"),
                "AWS::EKS::Nodegroup": ("AmiType", "LaunchTemplate")}
@@ -40,15 +41,6 @@ def gke_pools(res: CloudResource) -> Iterator[tuple[str, Node]]:
     yield "", res.attrs
 
 
-def aks_pools(res: CloudResource) -> Iterator[tuple[str, Node]]:
-    """(key prefix, pool) for an AKS cluster's default pool or a separate node pool."""
-    if res.type == "azurerm_kubernetes_cluster_node_pool":
-        yield "", res.attrs
-    else:
-        for pool in res.blocks("default_node_pool"):
-            yield "default_node_pool.", pool
-
-
 def node_image(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Node pools on a general-purpose OS image instead of a container-optimized one."""
     for res in model.of_type(*GKE_POOLS):
@@ -64,14 +56,15 @@ def node_image(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
         elif ami and not ami.startswith(("bottlerocket", "custom")):
             yield report(res, node, ami_key, image=text(node) or "")
     for res in model.of_type(*AKS_POOLS):
-        for prefix, pool in aks_pools(res):
-            sku, node, known = setting(pool, "os_sku")
-            os_type, _, os_known = setting(pool, "os_type")
+        for prefix, pool, spelling, _ in azure.pools(res):
+            sku_key = azure.pool_path(pool, spelling, "os_sku")
+            sku, node, known = setting(pool, sku_key)
+            os_type, _, os_known = setting(pool, azure.pool_path(pool, spelling, "os_type"))
             windows = (os_type or "linux") != "linux" or (sku or "").startswith("windows")
             if not known or not os_known or windows:
                 continue
             if sku is None or not sku.startswith(_AZURE_LINUX):
-                yield report(res, node, f"{prefix}os_sku", image=text(node) or "Ubuntu (the default)")
+                yield report(res, node, f"{prefix}{sku_key}", image=text(node) or "Ubuntu (the default)")
 
 
 def auto_upgrade_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
@@ -81,18 +74,14 @@ def auto_upgrade_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
             upgrade, node = flag(pool, "management.auto_upgrade", True)
             if upgrade is False:
                 yield report(res, node, f"{prefix}management.auto_upgrade", what="its nodes automatically")
-    for res in model.of_type(AKS):
-        for key in ("automatic_upgrade_channel", "automatic_channel_upgrade"):
-            channel, node, known = res.setting(key)
-            if channel is not None or not known:
-                break
+    for res in model.of_type(*azure.CLUSTERS):
+        channel, node, known, _ = azure.cluster_setting(res, "upgrade_channel")
         if known and channel in (None, "none"):
             yield report(res, node, "automatic_upgrade_channel",
                          what="its Kubernetes version automatically: no upgrade channel is set")
-        for key in ("node_os_upgrade_channel", "node_os_channel_upgrade"):
-            channel, node, _ = res.setting(key)
-            if channel in ("none", "unmanaged"):
-                yield report(res, node, "node_os_upgrade_channel", what="the node OS image automatically")
+        channel, node, _, _ = azure.cluster_setting(res, "node_os_channel")
+        if channel in ("none", "unmanaged"):
+            yield report(res, node, "node_os_upgrade_channel", what="the node OS image automatically")
 
 
 def sandbox_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
@@ -132,8 +121,8 @@ def workload_identity_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
             mode, node, _ = setting(pool, "node_config.workload_metadata_config.mode")
             if mode in ("gce_metadata", "expose"):
                 yield report(res, node, f"{prefix}node_config.workload_metadata_config")
-    for res in model.of_type(AKS):
-        enabled, node = res.flag("workload_identity_enabled", False)
+    for res in model.of_type(*azure.CLUSTERS):
+        enabled, node, _ = azure.cluster_flag(res, "workload_identity", False)
         if enabled is False:
             yield report(res, node, "workload_identity_enabled")
 

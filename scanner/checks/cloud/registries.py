@@ -19,7 +19,15 @@ from scanner.results.findings import Hit
 
 ECR = ("aws_ecr_repository", "AWS::ECR::Repository")
 ARTIFACT = "google_artifact_registry_repository"
-ACR = "azurerm_container_registry"
+ACR = ("azurerm_container_registry", "Microsoft.ContainerRegistry/registries")
+# ACR: (admin user, anonymous pull, public network access, network default action, customer key).
+_ACR = {
+    "azurerm_container_registry": ("admin_enabled", "anonymous_pull_enabled", "public_network_access_enabled",
+                                   "network_rule_set.default_action", "encryption.key_vault_key_id"),
+    "Microsoft.ContainerRegistry/registries": (
+        "properties.adminUserEnabled", "properties.anonymousPullEnabled", "properties.publicNetworkAccess",
+        "properties.networkRuleSet.defaultAction", "properties.encryption.keyVaultProperties.keyIdentifier"),
+}
 # ECR repository: (scan on push, tag mutability, encryption type) per format.
 _ECR = {
     "aws_ecr_repository": ("image_scanning_configuration.scan_on_push", "image_tag_mutability",
@@ -109,12 +117,40 @@ def _public_statements(policy: Node | None) -> Iterator[tuple[int, Node | Locati
 
 
 def _public(statement: Any) -> bool:
-    if not isinstance(statement, dict) or statement.get("Effect") != "Allow" or statement.get("Condition"):
+    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+        return False
+    if "Condition" in statement and _restricts(statement["Condition"]):
         return False
     principal = statement.get("Principal")
     if isinstance(principal, dict):
         principal = principal.get("AWS")
     return principal == "*" or (isinstance(principal, list) and "*" in principal)
+
+
+def _restricts(condition: Any) -> bool:
+    """Whether a Condition narrows who the statement admits. Clauses that pass a request lacking
+    the key (`ForAllValues:` and `...IfExists` operators, unless a `Null: {key: "false"}` clause
+    demands the key), `Null: {key: "true"}`, and `...Like` tests whose every pattern is "*"
+    restrict nothing. A part that can't be read counts as restricting: unknown is never public."""
+    if not isinstance(condition, dict):
+        return True
+    tests = {op: clause for op, clause in condition.items() if isinstance(op, str)}
+    if len(tests) != len(condition) or not all(isinstance(clause, dict) for clause in tests.values()):
+        return True
+    present = {key for key, value in tests.get("Null", {}).items() if str(value).lower() == "false"}
+    return any(_clause_restricts(operator, key, values, present)
+               for operator, clause in tests.items() for key, values in clause.items())
+
+
+def _clause_restricts(operator: str, key: str, values: Any, present: set[str]) -> bool:
+    patterns = values if isinstance(values, list) else [values]
+    if None in patterns:
+        return True
+    if operator == "Null":
+        return str(values).lower() == "false"
+    if (operator.startswith("ForAllValues:") or operator.endswith("IfExists")) and key not in present:
+        return False
+    return not ("Like" in operator and all(str(pattern) == "*" for pattern in patterns))
 
 
 def _plain(node: Node | None) -> Any:
@@ -130,26 +166,35 @@ def _plain(node: Node | None) -> Any:
 
 def admin_user(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """ACR's shared admin account: one password with push and pull rights, not tied to a person."""
-    for res in model.of_type(ACR):
-        enabled, node = res.flag("admin_enabled", False)
+    for res in model.of_type(*ACR):
+        enabled, node = res.flag(_ACR[res.type][0], False)
         if enabled:
             yield report(res, node, "admin_enabled")
 
 
 def anonymous_pull(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
-    for res in model.of_type(ACR):
-        enabled, node = res.flag("anonymous_pull_enabled", False)
+    for res in model.of_type(*ACR):
+        enabled, node = res.flag(_ACR[res.type][1], False)
         if enabled:
             yield report(res, node, "anonymous_pull_enabled")
 
 
 def public_network(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """ACR endpoints reachable from the Internet with no network rule in front of them."""
-    for res in model.of_type(ACR):
-        public, node = res.flag("public_network_access_enabled", True)
-        action, _, known = res.setting("network_rule_set.default_action")
+    for res in model.of_type(*ACR):
+        public, node = _public_access(res)
+        action, _, known = res.setting(_ACR[res.type][3])
         if public and known and action != "deny":
             yield report(res, node, "public_network_access_enabled")
+
+
+def _public_access(res: CloudResource) -> tuple[bool | None, Node | None]:
+    """Terraform writes a boolean; ARM writes `Enabled` or `Disabled` (enabled when absent)."""
+    path = _ACR[res.type][2]
+    if res.format != "arm":
+        return res.flag(path, True)
+    value, node, known = res.setting(path)
+    return (None if not known else value != "disabled"), node
 
 
 def no_customer_key(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
@@ -161,6 +206,6 @@ def no_customer_key(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(ARTIFACT):
         if res.lookup("kms_key_name") is None:
             yield report(res, None, "kms_key_name")
-    for res in model.of_type(ACR):
-        if res.lookup("encryption.key_vault_key_id") is None:
+    for res in model.of_type(*ACR):
+        if res.lookup(_ACR[res.type][4]) is None:
             yield report(res, None, "encryption")

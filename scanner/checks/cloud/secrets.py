@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 
 from scanner.catalog.rules import RuleContext
-from scanner.model.cloud import CloudModel
-from scanner.nodes import Location, Mapping, Node, Scalar, walk
+from scanner.model.cloud import CloudModel, CloudResource
+from scanner.nodes import Location, Mapping, Node, Scalar, text, walk
 from scanner.results.findings import Hit, hit_at
 
 # Argument names (lower case, without `_`) that hold a secret in resources and providers.
@@ -58,19 +58,42 @@ def literal_secret(node: Node | None) -> bool:
 def hardcoded_secret(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     reported: set[Location] = set()
     for variable in model.variables:
-        if variable.default is not None and not variable.sensitive and secret_name(variable.name) \
-                and literal_secret(variable.default):
+        if variable.sensitive or not secret_name(variable.name):
+            continue
+        kind, flag = _DECLARATIONS[variable.format]
+        if variable.default is not None and literal_secret(variable.default):
             reported.add(variable.default.loc)
-            kind = "variable" if variable.format == "terraform" else "Parameter"
-            flag = "sensitive = true" if variable.format == "terraform" else "NoEcho: true"
             yield hit_at(variable.default, variable.label, "default",
                          problem=f"has a literal default for a secret-looking {kind} without {flag}")
+        elif variable.format == "arm" and variable.default is None and variable.loc not in reported:
+            reported.add(variable.loc)  # an ARM template declared twice (parameters files) says it once
+            yield hit_at(variable.loc, variable.label, "type",
+                         problem=f"is a secret-looking {kind} without {flag}: Resource Manager shows "
+                                 "its value in the deployment history")
     for res in [*model.resources, *model.providers]:
-        for path, node in _secret_arguments(res.attrs):
+        for path, node in [*_secret_arguments(res.attrs), *_secret_stores(res)]:
             if node.loc in reported:
                 continue
             reported.add(node.loc)
             yield hit_at(node, res.label, path, problem=f"sets {path.rsplit('.', 1)[-1]} to a literal value")
+
+
+# How each format names a declaration and the setting that keeps its value out of logs.
+_DECLARATIONS = {"terraform": ("variable", "sensitive = true"), "cloudformation": ("Parameter", "NoEcho: true"),
+                 "arm": ("parameter", '"type": "securestring"')}
+# Lists of named secrets a resource stores, and the key that holds each one's value.
+_SECRET_LISTS = {"Microsoft.App/containerApps": ("properties.configuration.secrets", "value"),
+                 "azurerm_container_app": ("secret", "value")}
+
+
+def _secret_stores(res: CloudResource) -> Iterator[tuple[str, Node]]:
+    """`secrets: [{name, value}]` (Azure Container Apps): every value is a secret, whatever its name."""
+    path, key = _SECRET_LISTS.get(res.type, ("", ""))
+    for index, entry in enumerate(res.blocks(path) if path else []):
+        value = entry.get(key)
+        if literal_secret(value):
+            name = text(entry.get("name")) or str(index)
+            yield f"{path}[{name}]", value  # type: ignore[misc]
 
 
 def _secret_arguments(attrs: Node) -> Iterator[tuple[str, Node]]:

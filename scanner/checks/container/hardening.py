@@ -33,6 +33,8 @@ def _root_user(container: ContainerSpec) -> tuple[Node | Location, str] | None:
     missing = (container.loc, _MAY_BE_ROOT)
     if container.dialect != "kubernetes":
         user = container.user
+        if user is None and "user" in container.absent_by_platform:
+            return None
         if user is None:
             # A Compose service built here takes its user from its Dockerfile, which DKR rules judge.
             return None if container.builds_image else missing
@@ -53,7 +55,7 @@ def _root_user(container: ContainerSpec) -> tuple[Node | Location, str] | None:
 def capabilities_not_dropped(containers: Containers, ctx: RuleContext) -> Iterator[Hit]:
     for container in containers:
         drop = container.cap_drop_node
-        if isinstance(drop, Unknown):
+        if isinstance(drop, Unknown) or (drop is None and "cap_drop" in container.absent_by_platform):
             continue
         if not any(str(cap.value).upper() in ("ALL", "CAP_ALL") for cap in container.cap_drop):
             yield container.hit(drop if drop is not None else container.loc, "capabilities.drop")

@@ -2,7 +2,8 @@
 
 A Compose service that builds its image names the result with `image:`; that name is not pulled,
 so image rules skip such services. Templated references and placeholders are unknown and skipped
-(`scanner.model.image_ref`).
+(`scanner.model.image_ref`), and so are names a skaffold artifact of the scan lists, which skaffold
+replaces with the image it built (`scanner.model.builds`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def _pulled_images(containers: Containers) -> Iterator[tuple[ContainerSpec, Scal
         if container.builds_image or not isinstance(node, Scalar) or not isinstance(node.value, str):
             continue
         ref = parse(node.value)
-        if ref is not None:
+        if ref is not None and ref.full_name not in containers.built_images:
             yield container, node, ref
 
 

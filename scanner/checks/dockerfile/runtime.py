@@ -16,7 +16,7 @@ SERVERS = re.compile(
     r"(?:^|/)(?:nginx|httpd|apache2(?:ctl)?|caddy|traefik|haproxy|envoy|gunicorn|uvicorn|daphne|"
     r"hypercorn|waitress-serve|puma|unicorn|php-fpm\d*|redis-server|postgres|mysqld|mongod|"
     r"catalina\.sh|java|node|nodemon|deno|bun|dotnet|npm|yarn|pnpm|flask|rails|php)$")
-_DAEMON_TCP = re.compile(r"(?:-H|--host)[\"',\s=]*(tcp://[^\s\"',\]]+)")
+DAEMON_TCP = re.compile(r"(?:-H|--host)[\"',\s=]*(tcp://[^\s\"',\]]+)")
 # One way to read each separator (`\s*[= ]\s*` had many for a run of spaces: quadratic).
 _DOCKER_HOST_TCP = re.compile(r"\bDOCKER_HOST(?:\s*=\s*|\s+)[\"']?(tcp://[^\s\"']+)")
 
@@ -82,7 +82,7 @@ def daemon_tcp(model: DockerfileModel, ctx: RuleContext) -> Iterator[Hit]:
         if instruction.keyword == "ENV":
             matches = [] if id(stage) in tls else list(_DOCKER_HOST_TCP.finditer(text))
         else:
-            matches = [m for m in _DAEMON_TCP.finditer(text)
+            matches = [m for m in DAEMON_TCP.finditer(text)
                        if "dockerd" in text and "--tlsverify" not in text]
             matches += [m for m in _DOCKER_HOST_TCP.finditer(text) if "DOCKER_TLS_VERIFY" not in text]
         for match in matches:

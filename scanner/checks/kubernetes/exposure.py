@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog.rules import RuleContext
+from scanner.checks.cidr import everywhere
 from scanner.model.kubernetes import KubeObject, KubernetesObjects
 from scanner.nodes import Sequence, key_loc, strings, text, truth
 from scanner.results.findings import Hit, hit_at
@@ -25,7 +26,6 @@ INTERNAL_FLAGS = ("service.beta.kubernetes.io/aws-load-balancer-internal",
                   "service.beta.kubernetes.io/oci-load-balancer-internal",
                   "service.beta.kubernetes.io/openstack-internal-load-balancer")
 SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
-EVERYWHERE = frozenset({"0.0.0.0/0", "::/0"})
 # Ingress controllers that terminate TLS at the cloud load balancer, configured by annotation.
 EDGE_TLS_ANNOTATIONS = ("alb.ingress.kubernetes.io/certificate-arn",
                         "ingress.gcp.kubernetes.io/pre-shared-cert",
@@ -50,7 +50,7 @@ def load_balancer_open(model: KubernetesObjects, ctx: RuleContext) -> Iterator[H
         if ranges is not None and not isinstance(ranges, Sequence):
             continue  # an unknown value: can't tell
         entries = strings(ranges)
-        wide = next((node for node in entries if str(node.value) in EVERYWHERE), None)
+        wide = next((node for node in entries if everywhere(str(node.value))), None)
         if wide is not None:
             yield hit_at(wide, service.label, "loadBalancerSourceRanges", why=f"allows {wide.value}")
         elif not entries and SOURCE_RANGES_ANNOTATION not in service.annotations():

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.catalog.rules import RuleContext
+from scanner.checks.cidr import everywhere
 from scanner.model.cluster import Cluster, is_core_policy
 from scanner.model.kubernetes import KubeObject, KubernetesObjects, Selector
 from scanner.nodes import Mapping, Node, Sequence, dig, strings, text
 from scanner.results.findings import Hit, hit_at
-
-EVERYWHERE = frozenset({"0.0.0.0/0", "::/0"})
 
 
 def policy_types(policy: KubeObject) -> frozenset[str] | None:
@@ -107,7 +106,7 @@ def _open_peer(peer: Node) -> bool:
     if "namespaceSelector" in peer:
         return _empty_selector(peer.get("namespaceSelector")) and _empty_selector(peer.get("podSelector"))
     cidr = text(dig(peer, "ipBlock", "cidr"))
-    return cidr in EVERYWHERE and not strings(dig(peer, "ipBlock", "except"))
+    return cidr is not None and everywhere(cidr) and not strings(dig(peer, "ipBlock", "except"))
 
 
 def allow_all_ingress(model: KubernetesObjects, ctx: RuleContext) -> Iterator[Hit]:

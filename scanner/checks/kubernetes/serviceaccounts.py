@@ -66,3 +66,43 @@ def legacy_token_secret(model: KubernetesObjects, ctx: RuleContext) -> Iterator[
             account = text(secret.get("metadata", "annotations", "kubernetes.io/service-account.name"))
             yield hit_at(kind or secret.loc, secret.label, "type", account=account or "?")
 
+
+
+# Groups that every service account (of the cluster, or of one namespace) belongs to.
+ALL_ACCOUNTS = "system:serviceaccounts"
+
+
+def _bound_accounts(objects: KubernetesObjects) -> tuple[set[tuple[str, str]], set[str]]:
+    """(namespace, name) of the service accounts some binding in the scan names, and the
+    namespaces whose every account is bound through a group ("*" for the whole cluster)."""
+    accounts: set[tuple[str, str]] = set()
+    namespaces: set[str] = set()
+    for binding in objects.unique(*BINDING_KINDS):
+        for kind, namespace, name in subjects(binding):
+            if kind == "ServiceAccount":
+                accounts.add((namespace, str(name.value)))
+            elif kind == "Group" and name.value == ALL_ACCOUNTS:
+                namespaces.add("*")
+            elif kind == "Group" and str(name.value).startswith(ALL_ACCOUNTS + ":"):
+                namespaces.add(str(name.value).removeprefix(ALL_ACCOUNTS + ":"))
+    return accounts, namespaces
+
+
+def unbound_account_automount(cluster: Cluster, ctx: RuleContext) -> Iterator[Hit]:
+    """A service account that no binding in the scan grants anything still has its token mounted
+    into every pod that uses it: the pods show no need for the API, so the token only serves an
+    intruder. The `default` account is CTR026's concern, at the pods that run as it. Accounts whose
+    every pod in the scan opts out itself are left alone: the pods say what they need."""
+    accounts, namespaces = _bound_accounts(cluster.objects)
+    mounting: dict[tuple[str, str], bool] = {}
+    for pod in cluster.pods:
+        key = (pod.namespace, text(pod.account) or "default")
+        mounting[key] = mounting.get(key, False) or truth(pod.automount) is not False
+    for account in cluster.objects.unique("ServiceAccount"):
+        mount = account.get("automountServiceAccountToken")
+        if account.name in ("", "default") or truth(mount) is False or (mount is not None and truth(mount) is None):
+            continue
+        key = (account.namespace, account.name)
+        if key in accounts or namespaces & {"*", account.namespace} or mounting.get(key) is False:
+            continue
+        yield hit_at(mount if mount is not None else account.loc, account.label, "automountServiceAccountToken")
