@@ -127,6 +127,7 @@ def _exit_with(command: Callable[[Any], int], options: Any) -> NoReturn:
                                            "is something to fix.")
 @click.option("--select", multiple=True, help="Fix only these rules (same forms as for scan).")
 @click.option("--ignore", multiple=True, help="Do not fix these rules (same forms as for scan).")
+@click.option("--profile", multiple=True, help="Rule sets to fix when --select names none, as for scan [default].")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB; repeatable.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path))

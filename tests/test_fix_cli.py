@@ -42,7 +42,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_diff_writes_nothing_and_fails_when_there_is_something_to_fix(project: Path) -> None:
-    done = hullscan("fix", "--diff", cwd=project)
+    done = hullscan("fix", "--profile", "strict", "--diff", cwd=project)
     assert done.returncode == 1, done.stderr
     assert "+RUN pip install --no-cache-dir flask\n" in done.stdout  # read with universal newlines
     assert "+        allowPrivilegeEscalation: false\n" in done.stdout  # safe
@@ -51,19 +51,19 @@ def test_diff_writes_nothing_and_fails_when_there_is_something_to_fix(project: P
 
 
 def test_fix_in_place_then_nothing_left(project: Path) -> None:
-    done = hullscan("fix", "--unsafe", cwd=project)
+    done = hullscan("fix", "--profile", "strict", "--unsafe", cwd=project)
     assert done.returncode == 0, done.stderr
     assert (project / "Dockerfile").read_bytes().startswith(DOCKERFILE.replace(b"install", b"install --no-cache-dir")[:40])
     assert b"\r\nHEALTHCHECK" in (project / "Dockerfile").read_bytes()
     fixed = (project / "pod.yaml").read_bytes()
     assert fixed.startswith(POD) and b"readOnlyRootFilesystem: true" in fixed
     assert "fixed DKR013" in done.stderr
-    again = hullscan("fix", "--unsafe", "--diff", cwd=project)
+    again = hullscan("fix", "--profile", "strict", "--unsafe", "--diff", cwd=project)
     assert again.returncode == 0 and again.stdout == ""
 
 
 def test_select_limits_what_is_fixed(project: Path) -> None:
-    done = hullscan("fix", "--select", "DKR013", cwd=project)
+    done = hullscan("fix", "--profile", "strict", "--select", "DKR013", cwd=project)
     assert done.returncode == 0, done.stderr
     assert (project / "pod.yaml").read_bytes() == POD
     assert b"--no-cache-dir" in (project / "Dockerfile").read_bytes()
@@ -71,7 +71,7 @@ def test_select_limits_what_is_fixed(project: Path) -> None:
 
 def test_outside_the_root_is_a_usage_error(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     elsewhere = tmp_path_factory.mktemp("elsewhere")
-    done = hullscan("fix", "--root", str(project), str(elsewhere), cwd=project)
+    done = hullscan("fix", "--profile", "strict", "--root", str(project), str(elsewhere), cwd=project)
     assert done.returncode == 2 and "outside the project root" in done.stderr
 
 
@@ -81,7 +81,7 @@ def test_an_edit_that_keeps_its_finding_is_rolled_back(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     text = b"FROM debian:12\nRUN apt-get update # refresh\nUSER 10001\n"
     (tmp_path / "Dockerfile").write_bytes(text)
-    done = hullscan("fix", "--select", "DKR011", cwd=tmp_path)
+    done = hullscan("fix", "--profile", "strict", "--select", "DKR011", cwd=tmp_path)
     assert done.returncode == 0
     assert "DKR011: not fixed" in done.stderr
     assert (tmp_path / "Dockerfile").read_bytes() == text
@@ -126,8 +126,8 @@ def test_catalog_validates_fix(fix: dict[str, str], message: str) -> None:
 def test_same_diff_with_one_job_or_two(project: Path) -> None:
     for index in range(6):
         (project / f"pod{index}.yaml").write_bytes(POD.replace(b"name: p", f"name: p{index}".encode()))
-    one = hullscan("fix", "--unsafe", "--diff", "--jobs", "1", cwd=project)
-    two = hullscan("fix", "--unsafe", "--diff", "--jobs", "2", cwd=project)
+    one = hullscan("fix", "--profile", "strict", "--unsafe", "--diff", "--jobs", "1", cwd=project)
+    two = hullscan("fix", "--profile", "strict", "--unsafe", "--diff", "--jobs", "2", cwd=project)
     assert one.returncode == two.returncode == 1
     assert one.stdout == two.stdout and one.stderr == two.stderr
 
@@ -139,10 +139,10 @@ def test_every_rule_judges_a_selected_fix(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     pod = POD + b"      securityContext:\n        privileged: true\n"
     (tmp_path / "pod.yaml").write_bytes(pod)
-    done = hullscan("fix", "--unsafe", "--select", "CTR002", cwd=tmp_path)
+    done = hullscan("fix", "--profile", "strict", "--unsafe", "--select", "CTR002", cwd=tmp_path)
     assert done.returncode == 0
     assert "CTR002 rolled back: the edit added a finding (CTR014)" in done.stderr
     assert (tmp_path / "pod.yaml").read_bytes() == pod
-    done = hullscan("fix", "--unsafe", cwd=tmp_path)
+    done = hullscan("fix", "--profile", "strict", "--unsafe", cwd=tmp_path)
     assert b"privileged: false" in (tmp_path / "pod.yaml").read_bytes()
     assert b"type: RuntimeDefault" in (tmp_path / "pod.yaml").read_bytes()

@@ -28,14 +28,17 @@ def run_fix(options: Any, unsafe: bool, diff: bool) -> int:
 
     try:
         chosen = build_config(options)
-        # Every rule judges the edits (a fix must add no finding of any rule); `--select` and
-        # `--ignore` only choose which rules' findings are fixed.
-        config = build_config(replace(options, select=(), ignore=()))
-        paths = _relative_paths(options.paths or (".",), config.root)
+        # The rules a scan runs judge the edits, and the rules being fixed (a fix must add no
+        # finding); `--select` and `--ignore` only choose which rules' findings are fixed.
+        judging = build_config(replace(options, select=(), ignore=()))
+        paths = _relative_paths(options.paths or (".",), judging.root)
     except UsageError as exc:
         print(f"hullscan: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    rules = selected_rules(load_rules(chosen.rules_dirs), chosen)
+    catalog = load_rules(chosen.rules_dirs)
+    rules = selected_rules(catalog, chosen)
+    ids = {rule.id for rule in selected_rules(catalog, judging)} | {rule.id for rule in rules}
+    config = replace(judging, select=tuple(sorted(ids)))
     with private_folder("hullscan-fix-") as folder:
         try:
             outcome = fix_tree(config, paths, unsafe, rules, not options.no_gitignore, folder / "tree")
