@@ -39,7 +39,7 @@ def _messages(client: LspClient) -> list[str]:
 
 
 def test_a_configuration_that_lowers_the_gate_says_so(tmp_path: Path) -> None:
-    write_tree(tmp_path, {".hullscan.yaml": "ignore: [CTR002]\n"})
+    write_tree(tmp_path, {".hullscan.yaml": "profile: strict\nignore: [CTR002]\n"})
     client = _session(tmp_path)
     codes = {d.get("code") for d in _open(client, tmp_path, "pod.yaml", POD)}
     assert "CTR002" not in codes and "CTR001" in codes  # the configuration applies, as in `scan`
@@ -56,7 +56,7 @@ def test_a_broken_configuration_is_refused_aloud(tmp_path: Path) -> None:
 
 
 def test_a_buffer_over_the_size_limit_is_one_error(tmp_path: Path) -> None:
-    write_tree(tmp_path, {".hullscan.yaml": "limits:\n  max-file-size: 4096\n"})
+    write_tree(tmp_path, {".hullscan.yaml": "profile: strict\nlimits:\n  max-file-size: 4096\n"})
     client = _session(tmp_path)
     big = POD + "".join(f"# padding line {n}\n" for n in range(1000))
     diagnostics = _open(client, tmp_path, "pod.yaml", big)
@@ -75,6 +75,7 @@ def test_a_link_out_of_the_workspace_is_not_followed(tmp_path: Path, linked: boo
     outside = write_tree(tmp_path / "outside", {"policy.yaml": POLICY})
     root = tmp_path / "workspace"
     root.mkdir()
+    (root / ".hullscan.yaml").write_text("profile: strict\n")  # K8S020 is outside the default set
     if linked:
         (root / "policy.yaml").symlink_to(outside / "policy.yaml")
     else:
@@ -97,7 +98,7 @@ def test_the_environment_never_reaches_the_editor(tmp_path: Path) -> None:
 def test_a_buffer_that_runs_long_is_stopped_by_its_budget(tmp_path: Path) -> None:
     """Judging runs where the CPU budget holds (the server's main thread): a buffer that takes
     longer than `file-timeout` to read is one error, and the server goes on."""
-    write_tree(tmp_path, {".hullscan.yaml": "limits:\n  file-timeout: 0.05\n"})
+    write_tree(tmp_path, {".hullscan.yaml": "profile: strict\nlimits:\n  file-timeout: 0.05\n"})
     client = _session(tmp_path)
     slow = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\nitems:\n" + \
         "".join(f"  - {{name: e{n}, value: v{n}}}\n" for n in range(60000))
