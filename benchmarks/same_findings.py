@@ -6,7 +6,8 @@ the change, snapshot again, compare.
     python benchmarks/same_findings.py snapshot after/ examples tests/fixtures ../shared/corpora/*
     python benchmarks/same_findings.py compare before/ after/
 
-Each tree is scanned from inside it (`--root` is the tree), no cache, gate off;
+Each tree is scanned from inside it (`--root` is the tree), every rule on (`--profile strict`), no
+cache, gate off;
 `compare` prints, per tree, the findings that went and came (every field of a finding counts) and
 exits 1 when anything differs, so a refactoring can prove it changed nothing.
 """
@@ -24,7 +25,8 @@ def snapshot(out: Path, trees: list[str]) -> None:
     for tree in map(Path, trees):
         report = out / f"{tree.resolve().name}.json"
         subprocess.run([sys.executable, "-m", "scanner", "scan", ".", "--root", ".", "--format", "json",
-                        "--output", str(report.resolve()), "--fail-on", "never", "--no-cache"],
+                        "--output", str(report.resolve()), "--fail-on", "never", "--no-cache",
+                        "--profile", "strict"],
                        cwd=tree, check=False, stdout=subprocess.DEVNULL)
         print(f"{tree}: {len(json.loads(report.read_text())['findings'])} findings")
 

@@ -62,7 +62,7 @@ _OLD_LINUX = ("1.0.0", "1.1.0", "1.2.0", "1.3.0")
 def exec_logging_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """ECS Exec sessions that leave no record (`logging = NONE`)."""
     for res in model.of_type(*_EXEC_LOGGING):
-        value, node, _ = setting(res.attrs, _EXEC_LOGGING[res.type])
+        value, node, _ = res.setting(_EXEC_LOGGING[res.type])
         if value == "none":
             yield report(res, node, "execute_command_configuration.logging")
 
@@ -80,7 +80,7 @@ def same_role(first: Node | None, second: Node | None) -> bool:
 def task_role_is_execution_role(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     for res in model.of_type(*_ROLES):
         task_key, execution_key = _ROLES[res.type]
-        task, execution = lookup(res.attrs, task_key), lookup(res.attrs, execution_key)
+        task, execution = res.lookup(task_key), res.lookup(execution_key)
         if task is not None and same_role(task, execution):
             yield report(res, task, task_key)
 
@@ -101,8 +101,8 @@ def old_fargate_platform(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     """Services pinned to a Linux Fargate platform version before 1.4.0."""
     for res in model.of_type(*_PLATFORM):
         version_key, task_key, launch_key = _PLATFORM[res.type]
-        version, node, _ = setting(res.attrs, version_key)
-        launch, _, _ = setting(res.attrs, launch_key)
+        version, node, _ = res.setting(version_key)
+        launch, _, _ = res.setting(launch_key)
         if version not in _OLD_LINUX or launch not in (None, "fargate"):
             continue
         if version == "1.0.0" and _windows_task(model, res, task_key) is not False:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from scanner.catalog.rules import RuleContext
 from scanner.checks.cloud.common import report
 from scanner.model.cloud import CloudModel
-from scanner.model.cloud_values import lookup, unknown_in
+from scanner.model.cloud_values import unknown_in
 from scanner.results.findings import Hit
 
 # (remote access block, SSH key, source security groups) per format.
@@ -20,8 +20,8 @@ def node_ssh_open(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
     its nodes to 0.0.0.0/0."""
     for res in model.of_type(*_REMOTE_ACCESS):
         block, key_name, groups_name = _REMOTE_ACCESS[res.type]
-        key = lookup(res.attrs, f"{block}.{key_name}")
-        groups = lookup(res.attrs, f"{block}.{groups_name}")
+        key = res.lookup(f"{block}.{key_name}")
+        groups = res.lookup(f"{block}.{groups_name}")
         if key is None or unknown_in(groups):
             continue
         if groups is None or (hasattr(groups, "items") and not groups.items):

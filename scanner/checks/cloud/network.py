@@ -231,7 +231,7 @@ def flow_logs_off(model: CloudModel, ctx: RuleContext) -> Iterator[Hit]:
             yield report(res, None, "log_config", problem="the subnetwork has no log_config")
     for res in model.of_type("google_compute_firewall"):
         # Rules that refuse traffic, or admit it from anywhere, are where connection attempts show.
-        if lookup(res.attrs, "log_config") is not None or flag(res.attrs, "disabled", False)[0] is not False:
+        if res.lookup("log_config") is not None or res.flag("disabled", False)[0] is not False:
             continue
-        if any(True for _ in blocks(res.attrs, "deny")) or any(True for _ in _gcp(res)):
+        if any(True for _ in res.blocks("deny")) or any(True for _ in _gcp(res)):
             yield report(res, None, "log_config", problem="the firewall rule has no log_config")
