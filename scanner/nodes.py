@@ -190,6 +190,22 @@ def key_loc(mapping: Node | None, key: str) -> Location | None:
     return None
 
 
+def from_plain(value: object, loc: Location, mapping: type[Mapping] = Mapping) -> Node:
+    """Plain Python values (an evaluator's function results) as nodes, all located at `loc`, where
+    the expression that made them is written; `mapping` is the interpreter's object type (ARM's
+    objects match keys without regard to case). A node is kept as it is."""
+    if isinstance(value, Node):
+        return value
+    if isinstance(value, dict):
+        result = mapping(loc)
+        for key, item in value.items():
+            result.set(str(key), loc, from_plain(item, loc, mapping))
+        return result
+    if isinstance(value, (list, tuple)):
+        return Sequence(loc, [from_plain(item, loc, mapping) for item in value])
+    return Scalar(value, loc)  # type: ignore[arg-type]
+
+
 def to_plain(node: Node | None, prefix: str = "", lines: dict[str, int] | None = None) -> Any:
     """Plain Python values (for configuration and chart metadata), optionally remembering each
     dotted key's line in `lines` so that errors about a value can name where it was written."""

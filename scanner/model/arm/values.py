@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown
+from scanner.nodes import Location, Mapping, Node, Sequence, Unknown, from_plain
 
 
 class ArmObject(Mapping):
@@ -65,16 +65,7 @@ def plain(node: Node | None) -> Any:
 
 def to_node(value: Any, loc: Location) -> Node:
     """Python values as nodes, all at `loc` (where the expression that made them is written)."""
-    if isinstance(value, Node):
-        return value
-    if isinstance(value, dict):
-        result = ArmObject(loc)
-        for key, item in value.items():
-            result.set(str(key), loc, to_node(item, loc))
-        return result
-    if isinstance(value, (list, tuple)):
-        return Sequence(loc, [to_node(item, loc) for item in value])
-    return Scalar(value, loc)
+    return from_plain(value, loc, ArmObject)
 
 
 def as_text(value: Any) -> str:

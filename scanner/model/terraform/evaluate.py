@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from scanner.model.cloud import Reference
-from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, truth
+from scanner.nodes import Location, Mapping, Node, Scalar, Sequence, Unknown, from_plain, truth
 from scanner.parse.hcl.expr import SPLAT, Expr
 
 Env = dict[str, Node]
@@ -262,11 +262,4 @@ class Evaluator:
 
 def at(loc: Location, value: object) -> Node:
     """A plain Python value (from a function's result) as nodes located at `loc`."""
-    if isinstance(value, dict):
-        result = Mapping(loc)
-        for key, item in value.items():
-            result.set(str(key), loc, at(loc, item))
-        return result
-    if isinstance(value, (list, tuple)):
-        return Sequence(loc, [at(loc, item) for item in value])
-    return Scalar(value, loc)  # type: ignore[arg-type]
+    return from_plain(value, loc)
